@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'wire/index': 'src/wire/index.ts',
+    'upgrade/index': 'src/upgrade/index.ts',
+    'deflate/index': 'src/deflate/index.ts',
+    'rpc/index': 'src/rpc/index.ts',
+    'client/index': 'src/client/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+});
