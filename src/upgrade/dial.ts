@@ -1,0 +1,306 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { acceptKey, generateKey } from './accept-key.js';
+import { HandshakeError } from './errors.js';
+import { formatExtensions, isTokenString, parseExtensions, type ExtensionOffer } from './header-values.js';
+import { ascii, hasListToken, HeadScanner } from './http-bytes.js';
+import { renderHeaders } from './response.js';
+import { parseResponseHead, type ResponseHead } from './response-head.js';
+
+/** Options of `dial`. */
+export interface DialOptions {
+  /** Subprotocols to offer, most preferred first. */
+  protocols?: readonly string[];
+  /** Extensions to offer (e.g. from zwire/deflate's createOffer). */
+  extensions?: readonly ExtensionOffer[];
+  /** Extra request headers. `host` here replaces the Host derived from the URL; handshake headers may not be set. */
+  headers?: Readonly<Record<string, string>>;
+  /** Origin header value. */
+  origin?: string;
+  /** Time limit in ms for connecting and the whole handshake (default 10 000). */
+  timeoutMs?: number;
+  /** Aborts connecting/handshaking; the socket is destroyed and dial rejects with ERR_ABORTED. */
+  signal?: AbortSignal;
+  /** TLS options for wss:// (ca, cert, key, rejectUnauthorized, servername, ...). */
+  tls?: tls.ConnectionOptions;
+  /** Largest response head in bytes (default 16 384). */
+  maxResponseBytes?: number;
+  /** Most bytes of a non-101 response body kept for the error (default 4 096). */
+  maxErrorBodyBytes?: number;
+}
+
+/**
+ * An open WebSocket connection after the handshake. The socket is PAUSED and
+ * has no listeners from zwire: attach yours, process `head` (bytes the server
+ * sent after its 101, e.g. a first frame), then `socket.resume()`.
+ */
+export interface DialResult {
+  socket: net.Socket | tls.TLSSocket;
+  status: 101;
+  /** Response headers, names lowercased, null prototype. */
+  headers: Record<string, string>;
+  protocol: string | null;
+  /** The extension responses the server accepted, to hand to their implementations. */
+  extensions: ExtensionOffer[];
+  head: Buffer;
+}
+
+const OWN = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+const V_WEBSOCKET = ascii('websocket');
+const V_UPGRADE = ascii('upgrade');
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Client side of the opening handshake: connects to a ws:// or wss:// URL,
+ * sends the upgrade request and validates the answer (RFC 6455 §4.1): status
+ * 101, Upgrade/Connection, Sec-WebSocket-Accept, and that the chosen
+ * subprotocol and extensions were offered. Rejects with a HandshakeError; a
+ * non-101 answer carries its status, headers and (bounded) body.
+ */
+export function dial(url: string | URL, options: DialOptions = {}): Promise<DialResult> {
+  return new Promise<DialResult>((resolve, reject) => {
+    let request: { host: string; port: number; secure: boolean; text: string; key: string };
+    try {
+      request = buildRequest(url, options);
+    } catch (err) {
+      reject(err instanceof HandshakeError ? err : new HandshakeError('ERR_INVALID_OPTION', (err as Error).message, { cause: err }));
+      return;
+    }
+    if (options.signal?.aborted === true) {
+      reject(new HandshakeError('ERR_ABORTED', 'Aborted', { cause: options.signal.reason }));
+      return;
+    }
+    new ClientHandshake(request, options, resolve, reject).start();
+  });
+}
+
+function buildRequest(input: string | URL, o: DialOptions): { host: string; port: number; secure: boolean; text: string; key: string } {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch (err) {
+    throw new HandshakeError('ERR_INVALID_URL', `Invalid URL: ${String(input)}`, { cause: err });
+  }
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') {
+    throw new HandshakeError('ERR_INVALID_URL', `Unsupported URL scheme ${url.protocol} (use ws: or wss:)`);
+  }
+  if (url.hash !== '') throw new HandshakeError('ERR_INVALID_URL', 'A WebSocket URL must not have a fragment');
+  const key = generateKey();
+  const extra: Record<string, string> = {};
+  let host = url.host;
+  if (o.headers !== undefined) {
+    for (const name of Object.keys(o.headers)) {
+      const lower = name.toLowerCase();
+      if (OWN.has(lower)) throw new HandshakeError('ERR_INVALID_OPTION', `Header ${name} is set by the handshake itself`);
+      if (lower === 'host') host = o.headers[name];
+      else extra[name] = o.headers[name];
+    }
+  }
+  if (o.origin !== undefined) extra.Origin = o.origin;
+  if (url.username !== '' || url.password !== '') {
+    const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    extra.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+  }
+  if (o.protocols !== undefined && o.protocols.length > 0) {
+    const seen = new Set<string>();
+    for (const p of o.protocols) {
+      if (!isTokenString(p) || seen.has(p)) throw new HandshakeError('ERR_INVALID_OPTION', `Invalid or repeated subprotocol ${JSON.stringify(p)}`);
+      seen.add(p);
+    }
+    extra['Sec-WebSocket-Protocol'] = o.protocols.join(', ');
+  }
+  if (o.extensions !== undefined && o.extensions.length > 0) extra['Sec-WebSocket-Extensions'] = formatExtensions(o.extensions);
+  const headers = renderHeaders({ Host: host, ...extra }).toString('latin1');
+  const text =
+    `GET ${url.pathname || '/'}${url.search} HTTP/1.1\r\n${headers}` +
+    `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const port = url.port !== '' ? Number(url.port) : secure ? 443 : 80;
+  return { host: hostname, port, secure, text, key };
+}
+
+class ClientHandshake {
+  private socket!: net.Socket | tls.TLSSocket;
+  private readonly scanner = new HeadScanner();
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private settled = false;
+  private errorResponse: { head: ResponseHead; wanted: number } | null = null;
+
+  constructor(
+    private readonly req: { host: string; port: number; secure: boolean; text: string; key: string },
+    private readonly o: DialOptions,
+    private readonly resolve: (r: DialResult) => void,
+    private readonly reject: (e: HandshakeError) => void,
+  ) {}
+
+  start(): void {
+    const { host, port, secure } = this.req;
+    this.socket = secure
+      ? tls.connect({
+          ALPNProtocols: ['http/1.1'],
+          ...this.o.tls,
+          host,
+          port,
+          servername: this.o.tls?.servername ?? (net.isIP(host) === 0 ? host : undefined),
+        })
+      : net.connect({ host, port });
+    this.socket.setNoDelay(true);
+    this.socket.on('data', this.onData);
+    this.socket.on('error', this.onError);
+    this.socket.on('end', this.onEnd);
+    this.socket.on('close', this.onClose);
+    this.o.signal?.addEventListener('abort', this.onAbort);
+    this.timer = setTimeout(this.onTimeout, this.o.timeoutMs ?? 10_000);
+    this.socket.write(this.req.text, 'latin1');
+  }
+
+  private detach(): void {
+    clearTimeout(this.timer);
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('error', this.onError);
+    this.socket.removeListener('end', this.onEnd);
+    this.socket.removeListener('close', this.onClose);
+  }
+
+  private fail(err: HandshakeError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach();
+    this.socket.on('error', noop);
+    this.socket.destroy();
+    this.reject(err);
+  }
+
+  private readonly onAbort = (): void => {
+    this.fail(new HandshakeError('ERR_ABORTED', 'Aborted', { cause: this.o.signal?.reason }));
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.errorResponse !== null) return this.failWithStatus();
+    this.fail(new HandshakeError('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out'));
+  };
+
+  private readonly onError = (err: Error): void => {
+    const code = (err as NodeJS.ErrnoException).code;
+    this.fail(new HandshakeError('ERR_SOCKET', `Connection failed: ${code ?? err.message}`, { cause: err }));
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.errorResponse !== null) return this.failWithStatus();
+    this.fail(new HandshakeError('ERR_SOCKET_CLOSED', 'Server closed the connection during the handshake'));
+  };
+
+  private readonly onClose = (): void => {
+    if (this.errorResponse !== null) return this.failWithStatus();
+    this.fail(new HandshakeError('ERR_SOCKET_CLOSED', 'Connection closed during the handshake'));
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.settled) return;
+    if (this.errorResponse !== null) {
+      this.push(chunk);
+      if (this.buffered >= this.errorResponse.wanted) this.failWithStatus();
+      return;
+    }
+    const end = this.scanner.scan(chunk);
+    const max = this.o.maxResponseBytes ?? 16_384;
+    if (end < 0) {
+      this.push(chunk);
+      if (this.buffered > max) this.fail(new HandshakeError('ERR_RESPONSE_TOO_LARGE', 'Response head too large'));
+      return;
+    }
+    const headEnd = this.buffered + end;
+    if (headEnd > max) return this.fail(new HandshakeError('ERR_RESPONSE_TOO_LARGE', 'Response head too large'));
+    const buf = this.chunks.length === 0 ? chunk : Buffer.concat([...this.chunks, chunk]);
+    this.chunks = [];
+    this.buffered = 0;
+    this.onHead(buf, headEnd);
+  };
+
+  private push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  private onHead(buf: Buffer, end: number): void {
+    const head = parseResponseHead(buf, end);
+    if (head === null) return this.fail(new HandshakeError('ERR_BAD_RESPONSE', 'Malformed HTTP response'));
+    const rest = end < buf.length ? buf.subarray(end) : EMPTY;
+    if (head.status !== 101) {
+      const limit = this.o.maxErrorBodyBytes ?? 4_096;
+      const length = Number(head.headers['content-length']);
+      const wanted = Number.isInteger(length) && length >= 0 ? Math.min(length, limit) : limit;
+      this.errorResponse = { head, wanted };
+      if (rest.length > 0) this.push(rest);
+      if (this.buffered >= wanted) this.failWithStatus();
+      return;
+    }
+    let result: { protocol: string | null; extensions: ExtensionOffer[] };
+    try {
+      result = this.check(head);
+    } catch (err) {
+      return this.fail(err instanceof HandshakeError ? err : new HandshakeError('ERR_BAD_RESPONSE', String(err), { cause: err }));
+    }
+    this.settled = true;
+    this.detach();
+    this.socket.pause();
+    this.resolve({ socket: this.socket, status: 101, headers: head.headers, protocol: result.protocol, extensions: result.extensions, head: rest });
+  }
+
+  private check(head: ResponseHead): { protocol: string | null; extensions: ExtensionOffer[] } {
+    const h = head.headers;
+    if (!listHas(h.upgrade, V_WEBSOCKET)) throw new HandshakeError('ERR_BAD_UPGRADE', 'Response Upgrade header is not websocket');
+    if (!listHas(h.connection, V_UPGRADE)) throw new HandshakeError('ERR_BAD_CONNECTION', 'Response Connection header lacks Upgrade');
+    if (h['sec-websocket-accept'] !== acceptKey(this.req.key)) throw new HandshakeError('ERR_BAD_ACCEPT', 'Sec-WebSocket-Accept does not match the key');
+    let protocol: string | null = null;
+    const p = h['sec-websocket-protocol'];
+    if (p !== undefined) {
+      if (this.o.protocols === undefined || !this.o.protocols.includes(p)) {
+        throw new HandshakeError('ERR_BAD_PROTOCOL', `Server chose subprotocol ${JSON.stringify(p)}, which was not offered`);
+      }
+      protocol = p;
+    }
+    let extensions: ExtensionOffer[] = [];
+    const x = h['sec-websocket-extensions'];
+    if (x !== undefined) {
+      try {
+        extensions = parseExtensions(x);
+      } catch (err) {
+        throw new HandshakeError('ERR_BAD_EXTENSIONS', `Invalid Sec-WebSocket-Extensions: ${(err as Error).message}`, { cause: err });
+      }
+      const offered = new Set((this.o.extensions ?? []).map((e) => e.name));
+      const seen = new Set<string>();
+      for (const e of extensions) {
+        if (!offered.has(e.name) || seen.has(e.name)) {
+          throw new HandshakeError('ERR_BAD_EXTENSIONS', `Server accepted extension ${e.name}, which was not offered (or twice)`);
+        }
+        seen.add(e.name);
+      }
+    }
+    return { protocol, extensions };
+  }
+
+  private failWithStatus(): void {
+    const r = this.errorResponse;
+    if (r === null) return;
+    const all = Buffer.concat(this.chunks);
+    const body = all.length > r.wanted ? all.subarray(0, r.wanted) : all;
+    this.fail(new HandshakeError('ERR_UNEXPECTED_STATUS', `Server answered ${r.head.status} instead of 101`, {
+      status: r.head.status,
+      headers: r.head.headers,
+      body,
+    }));
+  }
+}
+
+function listHas(value: string | undefined, lower: Uint8Array): boolean {
+  if (value === undefined) return false;
+  const b = Buffer.from(value, 'latin1');
+  return hasListToken(b, 0, b.length, lower);
+}
+
+function noop(): void {}

@@ -1,0 +1,161 @@
+import type { Duplex } from 'node:stream';
+import { UpgradeError } from './errors.js';
+import type { ExtensionOffer } from './header-values.js';
+import { beforeUpgrade, Failure, negotiate } from './negotiate.js';
+import { DEFAULT_TIMEOUT_MS, type HandshakePolicy, type UpgradeResult } from './options.js';
+import { errorResponse, headerBytes, rejectionStatus, switchingProtocols } from './response.js';
+
+const EMPTY = Buffer.alloc(0);
+/** How long a rejected client gets to read the error response and close before it is destroyed. */
+const LINGER_MS = 2_000;
+
+/**
+ * One server handshake in flight on a socket: owns the timer and the listeners
+ * zwire put on the socket, and guarantees exactly one ending: a written 101
+ * (resolve), a written error response (reject, `responded`), or a destroyed
+ * socket (reject, status 0).
+ */
+export abstract class PendingHandshake {
+  protected settled = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    protected readonly socket: Duplex,
+    protected readonly policy: HandshakePolicy,
+    private readonly resolve: (r: UpgradeResult) => void,
+    private readonly reject: (e: UpgradeError) => void,
+  ) {}
+
+  protected begin(): boolean {
+    if (this.socket.destroyed || !this.socket.readable) {
+      this.settled = true;
+      this.socket.destroy();
+      this.reject(new UpgradeError('ERR_SOCKET_CLOSED', 0, 'Socket closed before the handshake'));
+      return false;
+    }
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+    const ms = this.policy.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timer = setTimeout(this.onTimeout, ms);
+    return true;
+  }
+
+  /** Removes zwire's listeners; subclasses remove their own as well. */
+  protected detach(): void {
+    clearTimeout(this.timer);
+    this.socket.removeListener('error', this.onError);
+    this.socket.removeListener('close', this.onClose);
+  }
+
+  private readonly onError = (err: Error): void => {
+    this.drop('ERR_SOCKET', `Socket error during the handshake: ${err.message}`, err);
+  };
+
+  private readonly onClose = (): void => {
+    this.drop('ERR_SOCKET_CLOSED', 'Socket closed during the handshake');
+  };
+
+  private readonly onTimeout = (): void => {
+    this.drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out');
+  };
+
+  /** Ends the handshake by destroying the socket without an answer. */
+  protected drop(code: string, message: string, cause?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach();
+    this.socket.destroy();
+    this.reject(new UpgradeError(code, 0, message, { cause }));
+  }
+
+  /** Ends the handshake with an HTTP error response, then closes the connection. */
+  protected fail(f: Failure): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach();
+    let status = rejectionStatus(f.status);
+    let extra: Buffer;
+    try {
+      extra = headerBytes(f.headers);
+    } catch {
+      status = 500;
+      extra = EMPTY;
+    }
+    const reason = status === f.status ? f.reason : 'Internal Server Error';
+    closeAfter(this.socket, errorResponse(status, reason, extra));
+    this.reject(new UpgradeError(f.code, status, reason || `Handshake refused with ${status}`, { responded: true, cause: f.cause }));
+  }
+
+  /** Ends the handshake leaving the socket untouched (plain HTTP handed back). */
+  protected release(code: string, status: number, message: string, head: Buffer): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach();
+    this.socket.pause();
+    this.reject(new UpgradeError(code, status, message, { head }));
+  }
+
+  /**
+   * Negotiates, runs onBeforeUpgrade (possibly async) and writes the 101 for
+   * the 24 key bytes at `key[keyStart]`.
+   */
+  protected proceed(key: Uint8Array, keyStart: number, protocols: string[] | null, offers: ExtensionOffer[] | null, head: Buffer): void {
+    const n = negotiate(protocols, offers, this.policy);
+    if (n instanceof Failure) return this.fail(n);
+    const before = beforeUpgrade(this.policy);
+    if (before instanceof Promise) {
+      before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head));
+    } else {
+      this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, before, head);
+    }
+  }
+
+  private accept(
+    key: Uint8Array,
+    keyStart: number,
+    protocol: string | null,
+    extensions: ExtensionOffer[],
+    extensionsHeader: string,
+    before: { headers?: Parameters<typeof headerBytes>[0] } | undefined | Failure,
+    head: Buffer,
+  ): void {
+    if (this.settled) return;
+    if (before instanceof Failure) return this.fail(before);
+    let response: Buffer;
+    try {
+      response = switchingProtocols(key, keyStart, protocol, extensionsHeader, headerBytes(this.policy.headers), headerBytes(before?.headers));
+    } catch (err) {
+      return this.fail(new Failure('ERR_INVALID_HEADERS', 500, 'Internal Server Error', undefined, err));
+    }
+    if (this.socket.destroyed || !this.socket.writable) {
+      return this.drop('ERR_SOCKET_CLOSED', 'Socket closed before the 101 could be written');
+    }
+    this.settled = true;
+    this.detach();
+    this.socket.pause();
+    this.socket.write(response);
+    this.resolve({ protocol, extensions, head });
+  }
+}
+
+/**
+ * Writes a final response and closes without losing it: the peer gets time to
+ * read it and close first (closing with unread input would send a TCP RST that
+ * can wipe the response), and is destroyed after LINGER_MS otherwise.
+ */
+function closeAfter(socket: Duplex, response: Buffer): void {
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  const done = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  socket.on('error', done);
+  socket.on('close', () => clearTimeout(timer));
+  socket.on('end', done);
+  socket.on('data', discard);
+  socket.resume();
+  socket.end(response);
+}
+
+function discard(): void {}

@@ -1,0 +1,117 @@
+import type { Duplex } from 'node:stream';
+import type { UpgradeError } from './errors.js';
+import { HeadScanner } from './http-bytes.js';
+import { Failure } from './negotiate.js';
+import { DEFAULT_MAX_REQUEST_BYTES, type UpgradeOptions, type UpgradeResult } from './options.js';
+import { PendingHandshake } from './pending.js';
+import { parseRequest, plainHttpFailure, PLAIN_HTTP, type ParsedRequest } from './request.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Server side of the opening handshake on a raw socket (net.Socket, TLSSocket
+ * or any Duplex that has not been read from yet), in the manner of gobwas/ws's
+ * zero-copy upgrade: the HTTP/1.1 request is parsed in place from the bytes as
+ * they arrive, hooks see views into them (valid only during each call), and
+ * the answer is one write of one buffer.
+ *
+ * Resolves after writing the 101, with the socket PAUSED and free of zwire's
+ * listeners, plus `head`: the bytes the client sent after the request. Attach
+ * your listeners, consume `head`, then `socket.resume()`.
+ *
+ * Rejects with an UpgradeError after either answering an HTTP error
+ * (`responded: true`, `status` set; the connection is then closed) or
+ * destroying the socket (`status` 0: timeout, socket error, peer gone). It
+ * never throws and never leaves the socket half-handled.
+ */
+export function upgrade(socket: Duplex, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+  return new Promise<UpgradeResult>((resolve, reject) => {
+    new RawHandshake(socket, options, resolve, reject).start();
+  });
+}
+
+class RawHandshake extends PendingHandshake {
+  private readonly scanner = new HeadScanner();
+  private readonly max: number;
+  // chunks are kept only while a request spans several of them
+  private chunks: Buffer[] | null = null;
+  private buffered = 0;
+
+  constructor(
+    socket: Duplex,
+    private readonly options: UpgradeOptions,
+    resolve: (r: UpgradeResult) => void,
+    reject: (e: UpgradeError) => void,
+  ) {
+    super(socket, options, resolve, reject);
+    this.max = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  start(): void {
+    if (!this.begin()) return;
+    this.socket.on('data', this.onData);
+    this.socket.on('end', this.onEnd);
+  }
+
+  protected override detach(): void {
+    super.detach();
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('end', this.onEnd);
+  }
+
+  private readonly onEnd = (): void => {
+    this.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
+  };
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    if (this.settled) return;
+    if (typeof chunk === 'string') {
+      this.drop('ERR_SOCKET_ENCODING', 'The socket has a string encoding set; upgrade needs raw bytes');
+      return;
+    }
+    const end = this.scanner.scan(chunk);
+    if (this.chunks === null) {
+      if (end >= 0) {
+        if (end > this.max) return this.fail(tooLarge());
+        return this.complete(chunk, end);
+      }
+      if (chunk.length > this.max) return this.fail(tooLarge());
+      this.chunks = [chunk];
+      this.buffered = chunk.length;
+      return;
+    }
+    if (end < 0) {
+      this.buffered += chunk.length;
+      if (this.buffered > this.max) return this.fail(tooLarge());
+      this.chunks.push(chunk);
+      return;
+    }
+    if (this.buffered + end > this.max) return this.fail(tooLarge());
+    this.chunks.push(chunk);
+    const whole = Buffer.concat(this.chunks, this.buffered + chunk.length);
+    const headEnd = this.buffered + end;
+    this.chunks = null;
+    this.complete(whole, headEnd);
+  };
+
+  private complete(buf: Buffer, end: number): void {
+    // stop reading: from here on, bytes stay in the socket for the next layer
+    this.socket.removeListener('data', this.onData);
+    this.socket.pause();
+    const head = end < buf.length ? buf.subarray(end) : EMPTY;
+    const parsed: ParsedRequest = { keyStart: 0, protocols: null, offers: null };
+    const verdict = parseRequest(buf, end, this.options, parsed);
+    if (verdict === PLAIN_HTTP) {
+      if (this.options.plainHttp === 'release') {
+        return this.release('ERR_PLAIN_HTTP', 0, 'Not a WebSocket upgrade request', buf);
+      }
+      return this.fail(plainHttpFailure());
+    }
+    if (verdict !== null) return this.fail(verdict);
+    this.proceed(buf, parsed.keyStart, parsed.protocols, parsed.offers, head);
+  }
+}
+
+function tooLarge(): Failure {
+  return new Failure('ERR_REQUEST_TOO_LARGE', 431, 'Request header too large');
+}
