@@ -1,0 +1,88 @@
+// Echo benchmark of issue #4: our examples/echo-server.ts against ws and a raw
+// net echo (the ceiling), side by side in one run. See bench/README.md.
+//   npm run bench -- echo            full run (~3 minutes)
+//   npm run bench -- echo --quick    smoke run (~40 s)
+//   flags: --only=small,text,large,huge,idle  --servers=zwire,ws,ws-js,raw
+//          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server, small scenario)
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, describeEnvironment, parseFlags, renderSelfTime, topSelfTime } from './lib/index.js';
+import { runIdle } from './echo/idle.js';
+import { idleReport, throughputNotes, throughputTable } from './echo/report.js';
+import { IDLE, THROUGHPUT } from './echo/scenarios.js';
+import { SERVERS, isAvailable, type ServerDef } from './echo/servers.js';
+import { runThroughput, type RunTiming } from './echo/throughput.js';
+
+const flags = parseFlags();
+const quick = flags.has('quick');
+const timing: RunTiming = {
+  rounds: flags.number('rounds', quick ? 2 : 5),
+  roundMs: flags.number('seconds', quick ? 0.4 : 1.5) * 1000,
+  warmupMs: quick ? 300 : 1000,
+};
+const only = flags.list('only');
+const wanted = flags.list('servers');
+const resultsDir = join(ROOT, 'bench/results');
+
+function serversFor(ids: string[]): ServerDef[] {
+  return ids
+    .filter((id) => !wanted || wanted.includes(id))
+    .map((id) => SERVERS[id])
+    .filter((def) => {
+      if (isAvailable(def)) return true;
+      console.log(`(${def.label}: ${def.script} not found, skipped)`);
+      return false;
+    });
+}
+
+async function newestProfile(dir: string): Promise<string | null> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  const dated = await Promise.all(files.map(async (f) => ({ f, t: (await stat(join(dir, f))).mtimeMs })));
+  dated.sort((a, b) => b.t - a.t);
+  return dated[0] ? join(dir, dated[0].f) : null;
+}
+
+async function profile(serverId: string): Promise<void> {
+  const sc = THROUGHPUT[0];
+  const dir = join(resultsDir, 'profiles');
+  await mkdir(dir, { recursive: true });
+  const defs = serversFor([serverId]);
+  if (defs.length === 0) throw new Error(`unknown or unavailable server ${serverId}`);
+  console.log(`## CPU profile of ${defs[0].label}: ${sc.title}\n`);
+  const runs = await runThroughput(sc, defs, { ...timing, nodeArgs: { [serverId]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } });
+  console.log(throughputTable(sc, runs));
+  const path = await newestProfile(dir);
+  if (!path) throw new Error('no .cpuprofile written (the server must exit normally on SIGTERM)');
+  console.log(`\nprofile: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`# echo benchmark${quick ? ' (--quick)' : ''}\n\n${describeEnvironment()}`);
+  console.log(`${timing.rounds} alternated rounds of ${timing.roundMs / 1000} s per server after a ${timing.warmupMs / 1000} s warm-up; medians.\n`);
+  const profiled = flags.has('profile') ? (flags.string('profile') ?? 'zwire') : null;
+  if (profiled) return profile(profiled);
+  const record: Record<string, unknown> = { environment: describeEnvironment(), timing, scenarios: {} };
+  const scenarios = record.scenarios as Record<string, unknown>;
+  for (const sc of THROUGHPUT) {
+    if (only && !only.includes(sc.id)) continue;
+    const runs = await runThroughput(sc, serversFor(sc.servers), timing);
+    console.log(`## ${sc.id}: ${sc.title}\n\n${throughputTable(sc, runs)}\n\n${throughputNotes(sc, runs)}\n`);
+    scenarios[sc.id] = runs;
+  }
+  if (!only || only.includes(IDLE.id)) {
+    const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 3);
+    console.log(`## ${IDLE.id}: ${IDLE.title}\n\n${idleReport(runs, IDLE.boundVsRaw)}\n`);
+    scenarios[IDLE.id] = runs;
+  }
+  console.log(`finished in ${Math.round((Date.now() - started) / 1000)} s; ${describeEnvironment()}`);
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, `echo-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(record, null, 2));
+  console.log(`raw figures: ${file}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

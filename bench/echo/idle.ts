@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLIENT_CPU, SERVER_CPU, alternateRounds, spawnServer, spawnWorker, type ProbeStats } from '../lib/index.js';
+import type { LoadProtocol } from './protocol.js';
+import type { ServerDef } from './servers.js';
+
+/** Memory one idle connection costs a server, in bytes, from one round. */
+export interface IdleFigures {
+  rssPerConn: number;
+  heapPerConn: number;
+  /** Buffers outside the V8 heap (memoryUsage().external). */
+  externalPerConn: number;
+}
+
+/** All rounds of one server. */
+export interface IdleRun {
+  def: ServerDef;
+  rounds: IdleFigures[];
+  error?: string;
+}
+
+const FAILED: IdleFigures = { rssPerConn: NaN, heapPerConn: NaN, externalPerConn: NaN };
+
+/**
+ * Each round starts every server afresh with --expose-gc, reads its memory
+ * after a forced GC, opens `connections` connections that each echo one
+ * 32-byte message and then sit idle, forces GC again and reads the growth.
+ */
+export async function runIdle(defs: ServerDef[], connections: number, rounds: number): Promise<IdleRun[]> {
+  const runs = new Map(defs.map((def) => [def, { def, rounds: [] } as IdleRun]));
+  const load = spawnWorker<LoadProtocol>({ name: 'load-idle', script: 'bench/echo/load.ts', cpu: CLIENT_CPU });
+  const settle = async (server: { gc(): Promise<boolean>; stats(): Promise<ProbeStats> }): Promise<ProbeStats> => {
+    if (!(await server.gc())) throw new Error('gc() not exposed');
+    await sleep(200);
+    await server.gc();
+    return server.stats();
+  };
+  try {
+    const results = await alternateRounds(defs, rounds, async (def): Promise<IdleFigures> => {
+      const run = runs.get(def)!;
+      if (run.error) return FAILED;
+      const server = await spawnServer({ name: def.id, script: def.script, env: def.env, nodeArgs: ['--expose-gc'], cpu: SERVER_CPU }).catch(
+        (err: Error) => {
+          run.error = err.message;
+          return null;
+        },
+      );
+      if (!server) return FAILED;
+      try {
+        const before = await settle(server);
+        await load.ipc.call('connect', { host: '127.0.0.1', port: server.port, connections, size: 32, text: false, inflight: 1 }, 120_000);
+        const after = await settle(server);
+        await load.ipc.call('close', null);
+        return {
+          rssPerConn: (after.rss - before.rss) / connections,
+          heapPerConn: (after.heapUsed - before.heapUsed) / connections,
+          externalPerConn: (after.external - before.external) / connections,
+        };
+      } catch (err) {
+        run.error = (err as Error).message;
+        return FAILED;
+      } finally {
+        const code = await server.stop();
+        if (code !== 0 && !run.error) run.error = `exited with code ${code} on SIGTERM`;
+      }
+    });
+    for (const [def, figures] of results) runs.get(def)!.rounds = figures;
+  } finally {
+    await load.stop();
+  }
+  return [...runs.values()];
+}

@@ -1,0 +1,44 @@
+/**
+ * Shared benchmark toolkit (bench/lib). Every benchmark is a script
+ * bench/<name>.ts run by `npm run bench -- <name> [--flags]` (bench/run.ts);
+ * it starts our code and the peers side by side in one run and prints ratios.
+ *
+ * Processes
+ * - spawnServer({ name, script, env, nodeArgs, cpu }) runs `node --import tsx
+ *   [--import bench/lib/probe.ts] <script>` with PORT=0 and HOST=127.0.0.1 and
+ *   waits for the line `listening <port>` on stdout (the examples' convention).
+ *   The injected probe lets the parent ask, over IPC, for cumulative CPU time
+ *   (process.cpuUsage), memory (process.memoryUsage) and GC runs
+ *   (PerformanceObserver 'gc'): `await server.stats()`, and for a full GC:
+ *   `await server.gc()` (start it with nodeArgs ['--expose-gc']). Diff two
+ *   stats() readings around a round to get the server's CPU for that round.
+ *   `await server.stop()` sends SIGTERM (then SIGKILL) and returns the exit code.
+ * - spawnWorker<P>({ name, script, cpu }) runs a helper process (a load
+ *   generator or client) that answers typed requests: the child calls
+ *   serveIpc<P>({ run: async (arg) => result }), the parent
+ *   `await worker.ipc.call('run', arg)`. P maps request types to
+ *   { arg; result } (see ProbeProtocol for an example).
+ * - Pinning: pass cpu: SERVER_CPU for servers and CLIENT_CPU for load
+ *   generators; they are started under `taskset -c <cpu>` when taskset exists
+ *   and the machine has more than one CPU (BENCH_NO_PIN=1 disables it).
+ *
+ * Measuring and reporting
+ * - alternateRounds(contestants, rounds, measure) rotates the order each round.
+ * - median, summarize (median/min/max/spread), pairedRatio (median of per-round
+ *   ratios, robust to drift on a shared machine).
+ * - renderTable(columns, rows) prints Markdown; formatNumber, formatRatio,
+ *   formatSpread, formatBytes format cells.
+ * - describeEnvironment() gives the node version, CPUs, load average and pinning.
+ * - parseFlags() reads `--quick`, `--rounds=5`, `--only=a,b` style flags.
+ * - topSelfTime(path) / renderSelfTime(rows) summarize a `node --cpu-prof` profile.
+ */
+export { parseFlags, type Flags } from './args.js';
+export { describeEnvironment } from './env.js';
+export { IpcClient, IpcError, serveIpc, type Handlers, type Protocol } from './ipc.js';
+export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
+export type { ProbeProtocol, ProbeStats } from './probe.js';
+export { ROOT, ServerProcess, Worker, spawnServer, spawnWorker, stopChild, type SpawnOptions } from './process.js';
+export { renderSelfTime, topSelfTime, type SelfTime } from './profile.js';
+export { alternateRounds } from './rounds.js';
+export { median, pairedRatio, summarize, type Summary } from './stats.js';
+export { formatBytes, formatNumber, formatRatio, formatSpread, renderTable, type Column } from './table.js';
