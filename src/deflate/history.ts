@@ -1,0 +1,48 @@
+/**
+ * The last `size` bytes of a byte stream, kept contiguous so they can be handed to zlib as a preset
+ * dictionary. Storage is 2 * size bytes, allocated on first use and dropped by clear(); appends copy only
+ * the new bytes, plus a shift of at most `size` bytes once per `size` bytes appended.
+ */
+export class History {
+  private buf: Buffer | null = null;
+  private end = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Bytes currently held (at most `size`). */
+  get length(): number {
+    return Math.min(this.end, this.size);
+  }
+
+  /** Appends bytes to the stream, forgetting what falls out of the window. */
+  append(data: Uint8Array): void {
+    const size = this.size;
+    const n = data.length;
+    if (size === 0 || n === 0) return;
+    if (this.buf === null) this.buf = Buffer.allocUnsafeSlow(2 * size);
+    if (n >= size) {
+      this.buf.set(data.subarray(n - size), 0);
+      this.end = size;
+      return;
+    }
+    if (this.end + n > this.buf.length) {
+      const keep = size - n;
+      this.buf.copyWithin(0, this.end - keep, this.end);
+      this.end = keep;
+    }
+    this.buf.set(data, this.end);
+    this.end += n;
+  }
+
+  /** The window as a view (valid until the next append or clear), or null when empty. */
+  view(): Buffer | null {
+    if (this.buf === null || this.end === 0) return null;
+    return this.buf.subarray(Math.max(0, this.end - this.size), this.end);
+  }
+
+  /** Forgets everything and frees the storage. */
+  clear(): void {
+    this.buf = null;
+    this.end = 0;
+  }
+}

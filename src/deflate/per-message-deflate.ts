@@ -1,0 +1,192 @@
+import zlib from 'node:zlib';
+import { DeflateError } from './errors.js';
+import { History } from './history.js';
+import { StreamingInflater, TAIL, dataError, tooBigError } from './inflater.js';
+import { limited } from './limiter.js';
+import { checkOptions } from './options.js';
+import type { DeflateOptions, DeflateParams } from './params.js';
+import { Serial } from './serial.js';
+
+const Z_SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
+const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
+const DEFAULT_HISTORY = 4096;
+const DEFAULT_SYNC_MAX = 64 * 1024;
+/** Synchronous inflation stops at this multiple of syncMaxBytes and the message moves to the thread pool. */
+const SYNC_OUTPUT_FACTOR = 16;
+
+type Role = 'server' | 'client';
+
+/**
+ * The permessage-deflate data engine of one connection.
+ *
+ * No zlib context lives between messages. Context takeover is carried as plain bytes: the last bytes sent
+ * (up to `historySize`) and received (the peer's full window, 2^bits) are kept in {@link History} buffers
+ * and given to a fresh zlib context as its preset dictionary, which is what the peer's sliding window holds.
+ * Inputs up to `syncMaxBytes` run synchronously (no thread-pool round trip, the common small-message case);
+ * larger inputs and the fragments of a message inflated piece by piece run on the thread pool under the
+ * process-wide limit of {@link setZlibConcurrency}.
+ *
+ * Memory per connection between messages: 2^(peer window bits) * 2 bytes for the receive window under
+ * context takeover (64 KiB at 15, 2 KiB at 10, 512 B at 8), 2 * min(historySize, 2^own bits) for the send
+ * side (8 KiB by default), nothing for a direction without context takeover. A transient zlib context
+ * (inflate ~7 KiB + 2^15 window; deflate 2^(bits+2) + 2^(memLevel+9)) exists only while a call runs or a
+ * fragmented message is being inflated.
+ *
+ * Calls on each direction are processed in call order. `compress` reads `data` until its promise settles.
+ */
+export class PerMessageDeflate {
+  readonly params: Readonly<DeflateParams>;
+  readonly role: Role;
+
+  private readonly level: number;
+  private readonly memLevel: number;
+  private readonly threshold: number;
+  private readonly maxMessageSize: number;
+  private readonly syncMaxBytes: number;
+  private readonly ownBits: number;
+  private readonly ownNoContext: boolean;
+  private readonly peerNoContext: boolean;
+  private readonly sent: History;
+  private readonly received: History;
+  private readonly sendQueue = new Serial();
+  private readonly receiveQueue = new Serial();
+  private inflater: StreamingInflater | null = null;
+  private closed = false;
+
+  constructor(params: DeflateParams, role: Role, opts: DeflateOptions = {}) {
+    checkOptions(opts);
+    this.params = { ...params };
+    this.role = role;
+    this.level = opts.level ?? zlib.constants.Z_DEFAULT_COMPRESSION;
+    this.memLevel = opts.memLevel ?? 8;
+    this.threshold = opts.threshold ?? 1024;
+    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
+    this.syncMaxBytes = opts.syncMaxBytes ?? DEFAULT_SYNC_MAX;
+    const server = role === 'server';
+    this.ownBits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
+    const peerBits = server ? params.clientMaxWindowBits : params.serverMaxWindowBits;
+    this.ownNoContext = server ? params.serverNoContextTakeover : params.clientNoContextTakeover;
+    this.peerNoContext = server ? params.clientNoContextTakeover : params.serverNoContextTakeover;
+    this.sent = new History(Math.min(opts.historySize ?? DEFAULT_HISTORY, 1 << this.ownBits));
+    this.received = new History(1 << peerBits);
+  }
+
+  /** Whether a message of this many bytes should be compressed (at or above the threshold). */
+  shouldCompress(byteLength: number): boolean {
+    return byteLength >= this.threshold;
+  }
+
+  /**
+   * Compresses one fragment of an outgoing message (`fin` marks the last, or a whole message). The result
+   * is raw deflate ending in a sync flush; on the last fragment the 00 00 ff ff tail is removed.
+   */
+  compress(data: Uint8Array, fin: boolean): Promise<Buffer> {
+    return this.sendQueue.run(() => this.compressNow(data, fin));
+  }
+
+  /**
+   * Inflates one fragment of an incoming compressed message, appending the tail when `fin`. Rejects with a
+   * DeflateError: closeCode 1007 for invalid data, 1009 as soon as the message's inflated size would pass
+   * maxMessageSize.
+   */
+  decompress(data: Uint8Array, fin: boolean): Promise<Buffer> {
+    return this.receiveQueue.run(() => this.decompressNow(data, fin));
+  }
+
+  /** Frees all state; pending and later calls reject with code ERR_DEFLATE_CLOSED. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inflater?.close(closedError());
+    this.inflater = null;
+    this.sent.clear();
+    this.received.clear();
+  }
+
+  private compressNow(data: Uint8Array, fin: boolean): Buffer | Promise<Buffer> {
+    if (this.closed) throw closedError();
+    const dictionary = this.sent.view();
+    const opts: zlib.ZlibOptions = {
+      level: this.level,
+      memLevel: this.memLevel,
+      // zlib refuses 8 for raw deflate; at 9 its longest distance is 512 - 262 = 250, within an 8-bit window.
+      windowBits: Math.max(this.ownBits, 9),
+      finishFlush: Z_SYNC_FLUSH,
+      ...(dictionary !== null ? { dictionary } : {}),
+    };
+    if (data.length <= this.syncMaxBytes) return this.compressed(data, zlib.deflateRawSync(data, opts), fin);
+    return limited(
+      () =>
+        new Promise<Buffer>((resolve, reject) => {
+          zlib.deflateRaw(data, opts, (err, out) => (err !== null ? reject(err) : resolve(out)));
+        }),
+    ).then((out) => this.compressed(data, out, fin));
+  }
+
+  private compressed(data: Uint8Array, out: Buffer, fin: boolean): Buffer {
+    if (this.closed) throw closedError();
+    if (fin && this.ownNoContext) this.sent.clear();
+    else this.sent.append(data);
+    return fin ? out.subarray(0, out.length - TAIL.length) : out;
+  }
+
+  private decompressNow(data: Uint8Array, fin: boolean): Buffer | Promise<Buffer> {
+    if (this.closed) throw closedError();
+    if (this.inflater === null && fin && data.length <= this.syncMaxBytes) {
+      const out = this.inflateSync(data);
+      if (out !== null) {
+        if (!this.peerNoContext) this.received.append(out);
+        return out;
+      }
+    }
+    return this.inflateAsync(data, fin);
+  }
+
+  /** Whole-message fast path; null when the output outgrew the synchronous budget but not the limit. */
+  private inflateSync(data: Uint8Array): Buffer | null {
+    const limit = this.maxMessageSize;
+    const budget = Math.min(limit, this.syncMaxBytes * SYNC_OUTPUT_FACTOR);
+    const dictionary = this.peerNoContext ? null : this.received.view();
+    let out: Buffer;
+    try {
+      out = zlib.inflateRawSync(Buffer.concat([data, TAIL]), {
+        windowBits: 15,
+        finishFlush: Z_SYNC_FLUSH,
+        maxOutputLength: Math.max(1, budget),
+        ...(dictionary !== null ? { dictionary } : {}),
+      });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') throw dataError(err);
+      if (budget >= limit) throw tooBigError(limit);
+      return null;
+    }
+    if (out.length > limit) throw tooBigError(limit);
+    return out;
+  }
+
+  private async inflateAsync(data: Uint8Array, fin: boolean): Promise<Buffer> {
+    if (this.inflater === null) {
+      this.inflater = new StreamingInflater(this.peerNoContext ? null : this.received.view(), this.maxMessageSize);
+    }
+    const inflater = this.inflater;
+    let out: Buffer;
+    try {
+      out = await limited(() => inflater.write(data, fin));
+    } catch (err) {
+      if (this.inflater === inflater) this.inflater = null;
+      inflater.close();
+      throw err instanceof DeflateError ? err : dataError(err);
+    }
+    if (this.closed) throw closedError();
+    if (!this.peerNoContext) this.received.append(out);
+    if (fin) {
+      this.inflater = null;
+      inflater.close();
+    }
+    return out;
+  }
+}
+
+function closedError(): DeflateError {
+  return new DeflateError('ERR_DEFLATE_CLOSED', 1006, 'permessage-deflate context is closed');
+}
