@@ -4,6 +4,8 @@
 //   npm run bench -- echo --quick    smoke run (~40 s)
 //   flags: --only=small,text,large,huge,idle  --servers=zwire,ws,ws-js,raw
 //          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server, small scenario)
+//          --zwire=<script> (run another script as our server, e.g. a variant under test)
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, describeEnvironment, parseFlags, renderSelfTime, topSelfTime } from './lib/index.js';
@@ -23,6 +25,8 @@ const timing: RunTiming = {
 const only = flags.list('only');
 const wanted = flags.list('servers');
 const resultsDir = join(ROOT, 'bench/results');
+const zwireScript = flags.string('zwire');
+if (zwireScript) SERVERS.zwire = { ...SERVERS.zwire, script: zwireScript };
 
 function serversFor(ids: string[]): ServerDef[] {
   return ids
@@ -35,8 +39,9 @@ function serversFor(ids: string[]): ServerDef[] {
     });
 }
 
-async function newestProfile(dir: string): Promise<string | null> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+/** The main thread's profile (`--import tsx` runs its loader in a worker thread, which writes its own). */
+async function newestMainThreadProfile(dir: string): Promise<string | null> {
+  const files = (await readdir(dir)).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   const dated = await Promise.all(files.map(async (f) => ({ f, t: (await stat(join(dir, f))).mtimeMs })));
   dated.sort((a, b) => b.t - a.t);
   return dated[0] ? join(dir, dated[0].f) : null;
@@ -51,7 +56,7 @@ async function profile(serverId: string): Promise<void> {
   console.log(`## CPU profile of ${defs[0].label}: ${sc.title}\n`);
   const runs = await runThroughput(sc, defs, { ...timing, nodeArgs: { [serverId]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } });
   console.log(throughputTable(sc, runs));
-  const path = await newestProfile(dir);
+  const path = await newestMainThreadProfile(dir);
   if (!path) throw new Error('no .cpuprofile written (the server must exit normally on SIGTERM)');
   console.log(`\nprofile: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
 }
@@ -70,7 +75,11 @@ async function main(): Promise<void> {
     console.log(`## ${sc.id}: ${sc.title}\n\n${throughputTable(sc, runs)}\n\n${throughputNotes(sc, runs)}\n`);
     scenarios[sc.id] = runs;
   }
-  if (!only || only.includes(IDLE.id)) {
+  const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  // Each side holds one descriptor per connection, plus a few hundred of its own.
+  if ((!only || only.includes(IDLE.id)) && fdLimit < IDLE.connections + 512) {
+    console.log(`## ${IDLE.id}: skipped, \`ulimit -n\` is ${fdLimit}; raise it to ${IDLE.connections + 512} or more (ulimit -n 8192)\n`);
+  } else if (!only || only.includes(IDLE.id)) {
     const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 3);
     console.log(`## ${IDLE.id}: ${IDLE.title}\n\n${idleReport(runs, IDLE.boundVsRaw)}\n`);
     scenarios[IDLE.id] = runs;
