@@ -1,0 +1,10 @@
+export { Conn } from './conn.js';
+export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn.js';
+export type { Message, MessageStream } from './message.js';
+export { MessageWriter } from './writer.js';
+export type { WriterOptions } from './writer.js';
+export { DEFAULT_LIMITS } from './options.js';
+export type { ConnLimits, ConnOptions, MessageCompressor, Role } from './options.js';
+export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, HeartbeatTimeoutError } from './errors.js';
+export { accept, fromUpgradeHTTP, listen, WebSocketServer } from './server.js';
+export type { AcceptOptions, ConnHandler, DeflateSetting, FromUpgradeHTTPOptions, ListenOptions } from './server.js';

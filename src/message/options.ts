@@ -1,0 +1,94 @@
+/**
+ * What the Conn needs from a negotiated permessage-deflate (zwire/deflate's
+ * PerMessageDeflate has this shape). Calls of each direction are made in order.
+ */
+export interface MessageCompressor {
+  shouldCompress(byteLength: number): boolean;
+  compress(data: Uint8Array, fin: boolean): Promise<Buffer>;
+  decompress(data: Uint8Array, fin: boolean): Promise<Buffer>;
+  close(): void;
+}
+
+/** Which side of the connection this endpoint is: servers read masked frames, clients send them. */
+export type Role = 'server' | 'client';
+
+/** Limits and behaviour of a connection; every field has a safe default. */
+export interface ConnLimits {
+  /** Largest frame payload accepted, in bytes (close 1009 above). Default 64 MiB. */
+  maxFrameSize?: number;
+  /** Largest whole message accepted, in bytes (close 1009 above). Default 64 MiB. */
+  maxMessageSize?: number;
+  /** Most frames per message (close 1009 above). Default unlimited: memory is bounded by `maxMessageSize`. */
+  maxFragments?: number;
+  /** Outbound bytes queued in the socket above which `send` waits for 'drain'. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** Received bytes held for a consumer that is not reading, above which the socket is paused. Default 1 MiB. */
+  readHighWaterMark?: number;
+  /** Answer pings with pongs automatically. Default true. */
+  autoPong?: boolean;
+  /** Ping the peer this often and close it when it has not answered the previous ping; 0 = off. Default 0. */
+  heartbeatMs?: number;
+  /** Time the peer has to complete the closing handshake before the socket is destroyed. Default 5000. */
+  closeTimeoutMs?: number;
+  /** Default size of the fragments `writer()` sends. Default 64 KiB. */
+  fragmentSize?: number;
+}
+
+/** Everything `new Conn(socket, options)` needs besides the socket. */
+export interface ConnOptions extends ConnLimits {
+  role: Role;
+  /** The subprotocol agreed in the handshake. */
+  protocol?: string | null;
+  /** Bytes that followed the handshake on the socket (already WebSocket frames). */
+  head?: Uint8Array;
+  /** The negotiated permessage-deflate instance, if any; the Conn closes it. */
+  deflate?: MessageCompressor | null;
+}
+
+/** ConnLimits with every default filled in. */
+export type ResolvedLimits = Required<ConnLimits>;
+
+/** The defaults of ConnLimits. */
+export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
+  maxFrameSize: 64 * 1024 * 1024,
+  maxMessageSize: 64 * 1024 * 1024,
+  maxFragments: Infinity,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  readHighWaterMark: 1024 * 1024,
+  autoPong: true,
+  heartbeatMs: 0,
+  closeTimeoutMs: 5000,
+  fragmentSize: 64 * 1024,
+});
+
+/** Fill in defaults and reject nonsense early, so a typo fails at construction, not under load. */
+export function resolveLimits(o: ConnLimits): ResolvedLimits {
+  const r: ResolvedLimits = {
+    maxFrameSize: o.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
+    maxMessageSize: o.maxMessageSize ?? DEFAULT_LIMITS.maxMessageSize,
+    maxFragments: o.maxFragments ?? DEFAULT_LIMITS.maxFragments,
+    maxQueuedBytes: o.maxQueuedBytes ?? DEFAULT_LIMITS.maxQueuedBytes,
+    readHighWaterMark: o.readHighWaterMark ?? DEFAULT_LIMITS.readHighWaterMark,
+    autoPong: o.autoPong ?? DEFAULT_LIMITS.autoPong,
+    heartbeatMs: o.heartbeatMs ?? DEFAULT_LIMITS.heartbeatMs,
+    closeTimeoutMs: o.closeTimeoutMs ?? DEFAULT_LIMITS.closeTimeoutMs,
+    fragmentSize: o.fragmentSize ?? DEFAULT_LIMITS.fragmentSize,
+  };
+  positive('maxFrameSize', r.maxFrameSize);
+  positive('maxMessageSize', r.maxMessageSize);
+  positive('maxFragments', r.maxFragments);
+  positive('maxQueuedBytes', r.maxQueuedBytes);
+  positive('readHighWaterMark', r.readHighWaterMark);
+  positive('fragmentSize', r.fragmentSize);
+  nonNegative('heartbeatMs', r.heartbeatMs);
+  nonNegative('closeTimeoutMs', r.closeTimeoutMs);
+  return r;
+}
+
+function positive(name: string, v: number): void {
+  if (typeof v !== 'number' || Number.isNaN(v) || v <= 0) throw new RangeError(`${name} must be a positive number, got ${v}`);
+}
+
+function nonNegative(name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${v}`);
+}
