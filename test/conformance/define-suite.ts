@@ -1,0 +1,28 @@
+/** Registers one vitest test per Autobahn case, grouped by section, against a peer factory. */
+import { describe, it } from 'vitest';
+import type { RawPeer } from '../helpers/raw-peer.js';
+import type { Section } from './cases/index.js';
+import { runCase } from './run-case.js';
+
+export interface SuiteOptions {
+  /**
+   * Case ids the implementation is known to fail, each with the reason; they run as
+   * `it.fails`, so they turn red the day they start passing.
+   */
+  knownFailures?: Record<string, string>;
+}
+
+/** `connect` opens a fresh connection to the implementation under test and returns our end of it. */
+export function defineConformance(sections: Section[], connect: () => Promise<RawPeer>, opts: SuiteOptions = {}): void {
+  for (const section of sections) {
+    describe(section.title, () => {
+      for (const c of section.cases) {
+        const reason = opts.knownFailures?.[c.id];
+        const timeout = (c.timeoutMs ?? 5000) + 10_000;
+        const body = async () => runCase(c, await connect());
+        if (reason) it.fails(`${c.id} (known failure: ${reason})`, body, timeout);
+        else it(c.id, body, timeout);
+      }
+    });
+  }
+}

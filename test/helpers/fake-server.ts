@@ -1,0 +1,92 @@
+/**
+ * A WebSocket server written by hand over net.Server, for driving a client under test: it
+ * answers the opening handshake itself and hands each connection to a RawPeer playing the
+ * server role, which the test uses to send arbitrary frames.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { acceptFor, type ParsedHead } from './handshake.js';
+import { readHead } from './raw-client.js';
+import { RawPeer } from './raw-peer.js';
+
+export interface FakeConnection {
+  peer: RawPeer;
+  request: ParsedHead;
+}
+
+export interface FakeServerOptions {
+  /** Extra response header lines, e.g. { 'Sec-WebSocket-Protocol': 'chat' }. */
+  headers?: Record<string, string>;
+}
+
+export class FakeServer {
+  readonly url: string;
+  private queue: FakeConnection[] = [];
+  private waiting: ((c: FakeConnection) => void)[] = [];
+  private sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: FakeServerOptions,
+  ) {
+    this.url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    server.on('connection', (s) => this.onConnection(s));
+  }
+
+  static async start(opts: FakeServerOptions = {}): Promise<FakeServer> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new FakeServer(server, opts);
+  }
+
+  /** The next client that completed the handshake; rejects after timeoutMs. */
+  accept(timeoutMs = 5000): Promise<FakeConnection> {
+    const ready = this.queue.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((w) => w !== take);
+        reject(new Error(`no client handshake within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const take = (c: FakeConnection) => {
+        clearTimeout(timer);
+        resolve(c);
+      };
+      this.waiting.push(take);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async onConnection(socket: Socket): Promise<void> {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    let request: ParsedHead;
+    try {
+      request = await readHead(socket, 5000);
+    } catch {
+      return;
+    }
+    const key = request.headers.get('sec-websocket-key');
+    if (!request.startLine.startsWith('GET ') || !key || request.headers.get('sec-websocket-version') !== '13') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const lines = [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${acceptFor(key)}`,
+      ...Object.entries(this.opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+    ];
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    const conn = { peer: new RawPeer(socket, 'server', request.rest), request };
+    const w = this.waiting.shift();
+    if (w) w(conn);
+    else this.queue.push(conn);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * One end of a WebSocket connection driven by hand, after the opening handshake: the test
+ * writes arbitrary bytes in arbitrary TCP chops and reads back what the peer under test did
+ * (messages, pongs, the close frame, the TCP close), with every frame it sent checked against
+ * RFC 6455 so a malformed reply fails the test too.
+ */
+import type { Socket } from 'node:net';
+import { isUtf8 } from 'node:buffer';
+import { setImmediate as tick } from 'node:timers/promises';
+import { FrameReader, type RawFrame } from './frame-reader.js';
+import { OP, buildFrame, chop, closePayload, type FrameSpec } from './frame-builder.js';
+
+export type PeerEvent =
+  | { type: 'message'; binary: boolean; data: Buffer }
+  | { type: 'ping'; data: Buffer }
+  | { type: 'pong'; data: Buffer }
+  | { type: 'mark'; label: string }
+  | { type: 'violation'; reason: string };
+
+export interface CloseFrameInfo {
+  /** null when the close frame had no payload. */
+  code: number | null;
+  reason: Buffer;
+}
+
+export interface SendOptions {
+  /** Write the bytes in TCP writes of at most this many bytes, yielding between writes. */
+  chop?: number;
+  /** Write each frame on its own (Autobahn's sync = True); otherwise all frames go out in one write. */
+  sync?: boolean;
+}
+
+/** Close codes a peer may put on the wire (RFC 6455 7.4, IANA registry). */
+export function isWireCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+export class RawPeer {
+  /** Everything the peer sent, in order; the close frame is kept apart in `closeFrame`. */
+  readonly events: PeerEvent[] = [];
+  closeFrame: CloseFrameInfo | null = null;
+  tcpClosed = false;
+  /** We sent a close frame (so the peer's close frame is a reply, not a failure). */
+  sentClose = false;
+
+  private readonly reader = new FrameReader();
+  private consumed = 0;
+  private message: { binary: boolean; parts: Buffer[] } | null = null;
+  private waiters = new Set<() => void>();
+
+  /**
+   * @param socket connected socket, handshake done
+   * @param role the role this test end plays: 'client' masks what it sends and expects unmasked frames
+   * @param head bytes that arrived after the handshake response/request
+   */
+  constructor(
+    readonly socket: Socket,
+    readonly role: 'client' | 'server',
+    head: Buffer = Buffer.alloc(0),
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.tcpClosed = true;
+      this.wake();
+    });
+    if (head.length > 0) this.onData(head);
+    socket.resume();
+  }
+
+  /** Writes frames (masked when this end is the client unless the spec says otherwise). */
+  async send(frames: FrameSpec | FrameSpec[], opts: SendOptions = {}): Promise<void> {
+    const list = Array.isArray(frames) ? frames : [frames];
+    const bytes = list.map((f) => buildFrame({ ...f, mask: f.mask ?? this.role === 'client' }));
+    // A close frame with RSV bits is a protocol violation under test, not the start of a close handshake.
+    if (list.some((f) => f.opcode === OP.close && !f.rsv)) this.sentClose = true;
+    if (opts.sync) {
+      for (const b of bytes) {
+        await this.sendRaw(b, opts.chop);
+        await tick();
+      }
+    } else {
+      await this.sendRaw(Buffer.concat(bytes), opts.chop);
+    }
+  }
+
+  /** Sends a close frame with this code/reason (no code: empty payload). */
+  sendClose(code?: number, reason: Uint8Array | string = ''): Promise<void> {
+    return this.send({ opcode: OP.close, payload: closePayload(code, reason) });
+  }
+
+  /** Writes raw bytes, optionally in chops; silently stops once the connection is gone. */
+  async sendRaw(bytes: Uint8Array, chopSize?: number): Promise<void> {
+    const pieces = chopSize ? chop(bytes, chopSize) : [Buffer.from(bytes)];
+    for (let i = 0; i < pieces.length; i++) {
+      if (this.tcpClosed || this.socket.destroyed || this.socket.writableEnded) return;
+      const ok = await new Promise<boolean>((resolve) => this.socket.write(pieces[i], (err) => resolve(!err)));
+      if (!ok) return;
+      if (chopSize && i < pieces.length - 1) await tick();
+    }
+  }
+
+  /** Records a named point in the event list, as Autobahn's ("timeout", label). */
+  mark(label: string): void {
+    this.events.push({ type: 'mark', label });
+  }
+
+  /** The next event not yet taken by nextEvent(); rejects after timeoutMs. */
+  async nextEvent(timeoutMs: number): Promise<PeerEvent> {
+    const ok = await this.waitUntil(() => this.events.length > this.consumed || this.closeFrame !== null || this.tcpClosed, timeoutMs);
+    if (this.events.length > this.consumed) return this.events[this.consumed++];
+    throw new Error(ok ? `connection closed while waiting for an event (close frame: ${describeClose(this.closeFrame)})` : `no event within ${timeoutMs} ms`);
+  }
+
+  /** Events not taken by nextEvent(). */
+  pending(): PeerEvent[] {
+    return this.events.slice(this.consumed);
+  }
+
+  /** True once the peer sent a close frame or dropped TCP, false after timeoutMs. */
+  waitCloseOrDrop(timeoutMs: number): Promise<boolean> {
+    return this.waitUntil(() => this.closeFrame !== null || this.tcpClosed, timeoutMs);
+  }
+
+  waitTcpClose(timeoutMs: number): Promise<boolean> {
+    return this.waitUntil(() => this.tcpClosed, timeoutMs);
+  }
+
+  /** Resolves true when pred() holds (checked on every received frame/close), false after timeoutMs. */
+  waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (pred()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!pred()) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        resolve(pred());
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private violation(reason: string): void {
+    this.events.push({ type: 'violation', reason });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.reader.push(chunk);
+    try {
+      for (let f = this.reader.next(); f; f = this.reader.next()) this.onFrame(f);
+    } catch (err) {
+      this.violation(`unparseable frame: ${(err as Error).message}`);
+      this.socket.destroy();
+    }
+    this.wake();
+  }
+
+  private onFrame(f: RawFrame): void {
+    const op = f.opcode;
+    if (this.closeFrame) return this.violation(`frame (opcode ${op}) after the close frame`);
+    if (f.masked !== (this.role === 'server')) {
+      this.violation(this.role === 'server' ? 'client frame not masked' : 'server frame masked');
+    }
+    if (f.rsv !== 0) this.violation(`RSV bits ${f.rsv} set without an extension`);
+    if (op >= 8) {
+      if (!f.fin) this.violation(`fragmented control frame (opcode ${op})`);
+      if (f.payload.length > 125) this.violation(`control frame payload of ${f.payload.length} bytes`);
+    }
+    switch (op) {
+      case OP.text:
+      case OP.binary:
+        if (this.message) this.violation('new data frame inside a fragmented message');
+        this.message = { binary: op === OP.binary, parts: [f.payload] };
+        if (f.fin) this.finishMessage();
+        return;
+      case OP.cont:
+        if (!this.message) return this.violation('continuation frame without a message');
+        this.message.parts.push(f.payload);
+        if (f.fin) this.finishMessage();
+        return;
+      case OP.ping:
+        this.events.push({ type: 'ping', data: f.payload });
+        if (!this.sentClose) void this.send({ opcode: OP.pong, payload: f.payload });
+        return;
+      case OP.pong:
+        this.events.push({ type: 'pong', data: f.payload });
+        return;
+      case OP.close:
+        return this.onClose(f.payload);
+      default:
+        this.violation(`reserved opcode ${op}`);
+    }
+  }
+
+  private finishMessage(): void {
+    const m = this.message!;
+    this.message = null;
+    const data = m.parts.length === 1 ? m.parts[0] : Buffer.concat(m.parts);
+    if (!m.binary && !isUtf8(data)) this.violation('text message with invalid UTF-8');
+    this.events.push({ type: 'message', binary: m.binary, data });
+  }
+
+  private onClose(payload: Buffer): void {
+    if (payload.length === 1) this.violation('close payload of 1 byte');
+    const code = payload.length >= 2 ? payload.readUInt16BE(0) : null;
+    const reason = payload.subarray(2);
+    if (code !== null && !isWireCloseCode(code)) this.violation(`close code ${code} is not valid on the wire`);
+    if (!isUtf8(reason)) this.violation('close reason is not valid UTF-8');
+    this.closeFrame = { code, reason };
+  }
+}
+
+export function describeClose(c: CloseFrameInfo | null): string {
+  if (!c) return 'none';
+  return c.code === null ? 'empty' : `${c.code}${c.reason.length ? ` "${c.reason.toString()}"` : ''}`;
+}
