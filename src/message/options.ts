@@ -92,3 +92,18 @@ function positive(name: string, v: number): void {
 function nonNegative(name: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${v}`);
 }
+
+/** Only the ConnLimits fields, so handshake options do not leak into the Conn. */
+export function pickLimits(o: ConnLimits): ConnLimits {
+  return {
+    maxFrameSize: o.maxFrameSize,
+    maxMessageSize: o.maxMessageSize,
+    maxFragments: o.maxFragments,
+    maxQueuedBytes: o.maxQueuedBytes,
+    readHighWaterMark: o.readHighWaterMark,
+    autoPong: o.autoPong,
+    heartbeatMs: o.heartbeatMs,
+    closeTimeoutMs: o.closeTimeoutMs,
+    fragmentSize: o.fragmentSize,
+  };
+}

@@ -6,6 +6,7 @@ import type { DeflateOptions } from '../deflate/index.js';
 import { upgrade, upgradeHTTP } from '../upgrade/index.js';
 import type { ExtensionOffer, UpgradeHTTPOptions, UpgradeOptions, UpgradeResult } from '../upgrade/index.js';
 import { Conn } from './conn.js';
+import { pickLimits } from './options.js';
 import type { ConnLimits } from './options.js';
 
 /** permessage-deflate on the server: false/absent = off, true = defaults, or its options. */
@@ -166,19 +167,4 @@ function connFor(socket: Duplex, result: UpgradeResult, limits: ConnLimits, nego
   const accepted = negotiation?.accepted ?? null;
   const deflate = accepted === null ? null : new PerMessageDeflate(accepted.params, 'server', negotiation?.options);
   return new Conn(socket, { ...pickLimits(limits), role: 'server', protocol: result.protocol, head: result.head, deflate });
-}
-
-/** Only the ConnLimits fields, so handshake options do not leak into the Conn. */
-export function pickLimits(o: ConnLimits): ConnLimits {
-  return {
-    maxFrameSize: o.maxFrameSize,
-    maxMessageSize: o.maxMessageSize,
-    maxFragments: o.maxFragments,
-    maxQueuedBytes: o.maxQueuedBytes,
-    readHighWaterMark: o.readHighWaterMark,
-    autoPong: o.autoPong,
-    heartbeatMs: o.heartbeatMs,
-    closeTimeoutMs: o.closeTimeoutMs,
-    fragmentSize: o.fragmentSize,
-  };
 }

@@ -1,0 +1,41 @@
+import { acceptResponse, createOffer, PerMessageDeflate } from '../deflate/index.js';
+import type { DeflateOptions } from '../deflate/index.js';
+import { Conn } from '../message/conn.js';
+import { pickLimits } from '../message/options.js';
+import type { ConnLimits } from '../message/options.js';
+import { dial } from '../upgrade/index.js';
+import type { DialOptions } from '../upgrade/index.js';
+
+/** Options of `connect`: the handshake (dial), the connection's limits, and permessage-deflate. */
+export interface ConnectOptions extends Omit<DialOptions, 'extensions'>, ConnLimits {
+  /** Offer permessage-deflate: true for defaults, or its options. Default off. */
+  deflate?: boolean | DeflateOptions;
+}
+
+/**
+ * Open a WebSocket connection to a ws:// or wss:// URL (any RFC 6455 server)
+ * and return it as a client-role Conn. Rejects with the upgrade layer's
+ * HandshakeError when the server refuses or answers badly, and with a
+ * NegotiationError when it answers permessage-deflate in a way that was not offered.
+ */
+export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<Conn> {
+  const { deflate: setting, ...rest } = options;
+  const deflateOptions: DeflateOptions | null =
+    setting === undefined || setting === false ? null : setting === true ? {} : { ...setting };
+  if (deflateOptions !== null && deflateOptions.maxMessageSize === undefined && options.maxMessageSize !== undefined) {
+    deflateOptions.maxMessageSize = options.maxMessageSize;
+  }
+  const result = await dial(url, { ...rest, extensions: deflateOptions === null ? [] : [createOffer(deflateOptions)] });
+  let deflate: PerMessageDeflate | null = null;
+  if (deflateOptions !== null) {
+    try {
+      const params = acceptResponse(result.extensions, deflateOptions);
+      if (params !== null) deflate = new PerMessageDeflate(params, 'client', deflateOptions);
+    } catch (err) {
+      result.socket.destroy();
+      throw err;
+    }
+  }
+  result.socket.setNoDelay(true);
+  return new Conn(result.socket, { ...pickLimits(options), role: 'client', protocol: result.protocol, head: result.head, deflate });
+}
