@@ -1,1 +1,29 @@
-export {};
+/**
+ * zwire/rpc: define a service once with zod schemas, serve it with
+ * validation both ways, streams with credit flow control, cancellation,
+ * middleware and limits; call it from the typed client in zwire/client.
+ */
+export { RpcError, RpcErrorCode, isRpcErrorCode, type ErrorExposure } from './errors.js';
+export {
+  defineService,
+  withEventId,
+  EventItem,
+  type ClientStreamDef,
+  type MethodDef,
+  type MethodInfo,
+  type MethodKind,
+  type NotifyDef,
+  type Schema,
+  type ServerStreamDef,
+  type Service,
+  type ServiceDef,
+  type UnaryDef,
+} from './service.js';
+export type { CallContext, Handler, HandlerInput, Handlers, Middleware } from './handlers.js';
+export { Kind, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
+export type { EnvelopeCodec, WireData } from './codec.js';
+export { jsonEnvelope } from './codec-json.js';
+export { msgpackEnvelope } from './codec-msgpack.js';
+export type { RpcSocket } from './socket.js';
+export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
+export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';

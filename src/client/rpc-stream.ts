@@ -1,0 +1,156 @@
+import type { EnvelopeCodec } from '../rpc/codec.js';
+import { Kind } from '../rpc/envelope.js';
+import { RpcError } from '../rpc/errors.js';
+import type { MethodInfo } from '../rpc/service.js';
+import { BaseCall, checkResponse, errorFromEnvelope, type CallHost } from './rpc-pending.js';
+import type { CallOptions } from './rpc-types.js';
+
+/** What the client core gives a stream when it is first iterated. */
+export interface StreamStarter {
+  submit(stream: RpcStream<unknown>): void;
+}
+
+/**
+ * A server stream as an async iterable. The call starts on the first `next()`;
+ * the server sends at most `window` items ahead of the consumer (credit flow
+ * control); leaving a for-await early (or `cancel()`) cancels it at the server.
+ * Resumable streams survive reconnects, resuming after `lastEventId`.
+ */
+export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIterator<T> {
+  /** Id of the last event received (for streams whose server tags items). */
+  lastEventId: string | undefined;
+  private readonly buffer: unknown[] = [];
+  private head = 0;
+  private ended = false;
+  private error: RpcError | null = null;
+  private consumed = 0;
+  private waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
+  private submitted = false;
+
+  constructor(
+    host: CallHost,
+    private readonly starter: StreamStarter,
+    private readonly codec: EnvelopeCodec,
+    id: number,
+    info: MethodInfo,
+    private readonly input: unknown,
+    private readonly window: number,
+    private readonly resumeOnReconnect: boolean,
+    options: CallOptions | undefined,
+  ) {
+    super(host, id, info, options, options?.timeoutMs ?? 0);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
+
+  start(): boolean {
+    this.consumed = 0;
+    const credit = Math.max(0, this.window - (this.buffer.length - this.head));
+    return this.host.send(this, this.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.input));
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (!this.submitted) {
+      this.submitted = true;
+      this.starter.submit(this as RpcStream<unknown>);
+    }
+    if (this.head < this.buffer.length) {
+      const value = this.buffer[this.head] as T;
+      this.buffer[this.head++] = undefined;
+      if (this.head === this.buffer.length) {
+        this.buffer.length = 0;
+        this.head = 0;
+      }
+      this.grant();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.error !== null) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** Called by for-await when the loop exits early: cancels the stream at the server. */
+  return(): Promise<IteratorResult<T>> {
+    this.cancel();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Stops the stream; the server's handler sees `ctx.signal` abort. */
+  cancel(): void {
+    if (!this.submitted) {
+      this.submitted = true;
+      this.settled = true;
+    }
+    this.fail(new RpcError('CANCELLED', 'stream cancelled by the consumer'));
+    this.error = null;
+    this.ended = true;
+    this.buffer.length = 0;
+    this.head = 0;
+  }
+
+  private grant(): void {
+    if (++this.consumed >= this.window >> 1 && !this.settled) {
+      this.host.send(this, this.codec.credit(this.id, this.consumed));
+      this.consumed = 0;
+    }
+  }
+
+  private deliver(value: unknown): void {
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      this.grant();
+      w.resolve({ value: value as T, done: false });
+    } else this.buffer.push(value);
+  }
+
+  private finishWith(err: RpcError | null): void {
+    if (err !== null) this.error = err;
+    else this.ended = true;
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    if (err !== null) w.reject(err);
+    else w.resolve({ value: undefined, done: true });
+  }
+
+  onMessage(env: unknown[]): void {
+    if (this.settled) return;
+    switch (env[0]) {
+      case Kind.Item:
+      case Kind.Event: {
+        const isEvent = env[0] === Kind.Event;
+        let value: unknown;
+        try {
+          value = checkResponse(this.host, this.info, isEvent ? env[3] : env[2], 'stream item');
+        } catch (err) {
+          this.fail(err as RpcError);
+          return;
+        }
+        if (isEvent && typeof env[2] === 'string') this.lastEventId = env[2];
+        this.deliver(value);
+        return;
+      }
+      case Kind.Done:
+        if (this.settle(false)) this.finishWith(null);
+        return;
+      case Kind.Error:
+        if (this.settle(false)) this.finishWith(errorFromEnvelope(env));
+    }
+  }
+
+  fail(err: RpcError): void {
+    const atServer = err.code !== 'UNAVAILABLE' && err.code !== 'PAYLOAD_TOO_LARGE';
+    if (this.settle(atServer)) this.finishWith(err);
+  }
+
+  lost(): boolean {
+    if (this.resumeOnReconnect && !this.settled) return true;
+    this.fail(new RpcError('UNAVAILABLE', 'connection lost during the stream'));
+    return false;
+  }
+}

@@ -1,0 +1,143 @@
+import { envelopeCodec } from '../rpc/codecs.js';
+import { Subprotocol, type CodecName } from '../rpc/envelope.js';
+import { RpcError } from '../rpc/errors.js';
+import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
+import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
+import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
+import { RpcClientCore } from './rpc-core.js';
+import type { ClientEvents, ClientState } from './rpc-events.js';
+import { RpcStream } from './rpc-stream.js';
+import type { CallOptions, ClientMethods } from './rpc-types.js';
+import type { TransportFactory } from './transport.js';
+import { webSocketTransport, type WebSocketConstructor } from './transport-websocket.js';
+
+/** Options of createClient. */
+export interface ClientOptions {
+  /** Envelope codec, negotiated as a subprotocol (default 'json'). */
+  codec?: CodecName;
+  /** Default per-call timeout in ms for unary calls and client streams (default 30 000; 0 = none). */
+  timeoutMs?: number;
+  /** Validate results and stream items against the service's schemas (default true). */
+  validate?: boolean;
+  /** Reconnect with jittered exponential backoff (default on), or false. */
+  reconnect?: ReconnectOptions | false;
+  /** Calls made while disconnected wait in a queue of this size (default 1024); 0 = they fail fast with UNAVAILABLE. */
+  maxQueue?: number;
+  /** Heartbeat interval in ms; a connection silent for two intervals is dropped (default 15 000; 0 = off). */
+  heartbeatMs?: number;
+  /** Server-stream items the server may send ahead of the consumer (default 64). */
+  streamWindow?: number;
+  /** Largest message the client sends, in bytes; larger calls fail with PAYLOAD_TOO_LARGE (default 1 MiB). */
+  maxMessageSize?: number;
+  /** Connection parameters, sent as URL query parameters (readable by the server's `context` hook). */
+  params?: Record<string, string>;
+  /** Extra handshake headers (zwire's Node client only; browsers cannot set them). */
+  headers?: Record<string, string>;
+  /** Use this WHATWG WebSocket class instead of zwire's Node client (browsers, `ws`). */
+  WebSocket?: WebSocketConstructor;
+  /** A custom transport; overrides `WebSocket` and the URL. */
+  transport?: TransportFactory;
+}
+
+/** The client's own members next to the service's methods. */
+export interface ClientControl {
+  /** Current connection state. */
+  readonly state: ClientState;
+  /** Subscribes to 'state' or 'error'; returns the unsubscribe function. */
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
+  /** Resolves once connected. */
+  ready(): Promise<void>;
+  /** Closes the connection; pending calls fail with UNAVAILABLE. */
+  close(): Promise<void>;
+}
+
+/** A typed RPC client for service S. */
+export type RpcClient<S extends ServiceDef> = ClientMethods<S> & ClientControl;
+
+function withParams(url: string | URL, params: Record<string, string> | undefined): string {
+  if (params === undefined) return String(url);
+  const u = new URL(String(url));
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+}
+
+function defaultTransport(url: string, options: ClientOptions): TransportFactory {
+  if (options.WebSocket !== undefined) return webSocketTransport(url, options.WebSocket);
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!isNode() && global !== undefined) return webSocketTransport(url, global);
+  let loaded: Promise<TransportFactory> | null = null;
+  return async (protocols, events, signal) => {
+    loaded ??= import('./transport-zwire.js').then((m) => m.zwireTransport(url, { headers: options.headers }));
+    return (await loaded)(protocols, events, signal);
+  };
+}
+
+/**
+ * Creates a typed client for `service` at `url`. Methods, inputs, results and
+ * stream items are inferred from the service definition.
+ */
+export function createClient<S extends ServiceDef>(service: Service<S>, url: string | URL, options: ClientOptions = {}): RpcClient<S> {
+  const codecName = options.codec ?? 'json';
+  const codec = envelopeCodec(codecName);
+  const core = new RpcClientCore({
+    codec,
+    protocols: [Subprotocol[codecName]],
+    factory: options.transport ?? defaultTransport(withParams(url, options.params), options),
+    reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
+    maxQueue: options.maxQueue ?? 1024,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxMessageSize: options.maxMessageSize ?? 1 << 20,
+    validateResponses: options.validate ?? true,
+  });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const window = Math.max(1, options.streamWindow ?? 64);
+
+  const client: Record<string, unknown> = {
+    on: core.on.bind(core),
+    ready: () => core.ready(),
+    close: () => core.close(),
+  };
+  Object.defineProperty(client, 'state', { get: () => core.state, enumerable: true });
+
+  const aborted = (o: CallOptions | undefined): RpcError | null =>
+    o?.signal?.aborted === true ? new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: o.signal.reason }) : null;
+
+  const method = (info: MethodInfo): unknown => {
+    switch (info.kind) {
+      case 'unary':
+        return (input: unknown, o?: CallOptions) => {
+          const err = aborted(o);
+          if (err !== null) return Promise.reject(err);
+          const call = new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs);
+          core.submit(call);
+          return call.promise;
+        };
+      case 'stream':
+        return (input: unknown, o?: CallOptions) => {
+          const s = new RpcStream<unknown>(core, core, codec, core.nextId(), info, input, window, info.resumable, o);
+          if (aborted(o) !== null) s.cancel();
+          return s;
+        };
+      case 'clientStream':
+        return (items: AsyncIterable<unknown> | Iterable<unknown>, o?: CallOptions) => {
+          const err = aborted(o);
+          if (err !== null) return Promise.reject(err);
+          const call = new ClientStreamCall(core, codec, core.nextId(), info, items, o, timeoutMs);
+          core.submit(call);
+          return call.promise;
+        };
+      case 'notify':
+        return (input: unknown) => {
+          const call = new NotifyCall(core, codec, info, input, timeoutMs);
+          core.submit(call);
+          return call.promise;
+        };
+    }
+  };
+  for (const info of service.table.values()) client[info.name] = method(info);
+  return client as unknown as RpcClient<S>;
+}

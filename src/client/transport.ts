@@ -1,0 +1,23 @@
+import type { WireData } from '../rpc/codec.js';
+
+/** What a transport reports to the RPC client after it opened. */
+export interface TransportEvents {
+  message(data: WireData): void;
+  close(code: number, reason: string): void;
+}
+
+/** One open connection as the RPC client sees it. */
+export interface ClientTransport {
+  /** The negotiated subprotocol. */
+  readonly protocol: string;
+  /** Sends one message; a returned promise settles when the transport can take more. */
+  send(data: WireData): Promise<void> | void;
+  /** Closes the connection; `close` is reported through TransportEvents (at most once). */
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * Opens one connection offering `protocols`; rejects if it cannot. Called again
+ * for every reconnect. `signal` aborts a pending attempt (client closed).
+ */
+export type TransportFactory = (protocols: string[], events: TransportEvents, signal: AbortSignal) => Promise<ClientTransport>;

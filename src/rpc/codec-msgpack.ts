@@ -1,0 +1,59 @@
+import { Packr, Unpackr } from 'msgpackr';
+import type { EnvelopeCodec, WireData } from './codec.js';
+import { Kind } from './envelope.js';
+
+// Plain maps, no record extension: any msgpack implementation can read the envelopes.
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false });
+const textEncoder = new TextEncoder();
+
+function pack(value: unknown[]): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Reads a msgpack unsigned integer at `at`; returns [value, next offset] or null. */
+function readUint(b: Uint8Array, at: number): [number, number] | null {
+  if (at >= b.length) return null;
+  const t = b[at];
+  if (t < 0x80) return [t, at + 1];
+  if (t === 0xcc && at + 1 < b.length) return [b[at + 1], at + 2];
+  if (t === 0xcd && at + 2 < b.length) return [(b[at + 1] << 8) | b[at + 2], at + 3];
+  if (t === 0xce && at + 4 < b.length) return [((b[at + 1] << 24) >>> 0) + ((b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]), at + 5];
+  return null;
+}
+
+/** Envelopes as msgpack arrays in binary messages; Uint8Array values survive. */
+export const msgpackEnvelope: EnvelopeCodec = {
+  name: 'msgpack',
+  binary: true,
+  call: (id, method, input) => pack(input === undefined ? [Kind.Call, id, method] : [Kind.Call, id, method, input]),
+  notify: (method, input) => pack(input === undefined ? [Kind.Notify, method] : [Kind.Notify, method, input]),
+  stream: (id, method, credit, lastEventId, input) => {
+    const env: unknown[] = [Kind.Stream, id, method, credit, lastEventId ?? null];
+    if (input !== undefined) env.push(input);
+    return pack(env);
+  },
+  clientStream: (id, method) => pack([Kind.ClientStream, id, method]),
+  push: (id, item) => pack(item === undefined ? [Kind.Push, id] : [Kind.Push, id, item]),
+  credit: (id, n) => pack([Kind.Credit, id, n]),
+  end: (id) => pack([Kind.End, id]),
+  cancel: (id) => pack([Kind.Cancel, id]),
+  ping: (n) => pack([Kind.Ping, n]),
+  pong: (n) => pack([Kind.Pong, n]),
+  result: (id, output) => pack(output === undefined ? [Kind.Result, id] : [Kind.Result, id, output]),
+  error: (id, code, message, data) => pack(data === undefined ? [Kind.Error, id, code, message] : [Kind.Error, id, code, message, data]),
+  item: (id, item) => pack(item === undefined ? [Kind.Item, id] : [Kind.Item, id, item]),
+  event: (id, eventId, item) => pack(item === undefined ? [Kind.Event, id, eventId] : [Kind.Event, id, eventId, item]),
+  done: (id) => pack([Kind.Done, id]),
+  decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
+  exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
+  peek(data) {
+    if (typeof data === 'string' || data.length < 3) return null;
+    const t = data[0];
+    if (t < 0x92 || t > 0x9f) return null;
+    const kind = readUint(data, 1);
+    if (kind === null) return null;
+    const id = readUint(data, kind[1]);
+    return id === null ? null : { kind: kind[0], id: id[0] };
+  },
+};

@@ -1,0 +1,61 @@
+import type { CodecName } from './envelope.js';
+
+/** What travels in one WebSocket message: text for JSON, binary for msgpack. */
+export type WireData = string | Uint8Array;
+
+/**
+ * Encodes and decodes RPC envelopes (see envelope.ts for the layouts). One
+ * encoder per envelope kind so the JSON codec can build the message text
+ * around the serialized payload without intermediate arrays.
+ */
+export interface EnvelopeCodec {
+  readonly name: CodecName;
+  readonly binary: boolean;
+  call(id: number, method: string, input: unknown): WireData;
+  notify(method: string, input: unknown): WireData;
+  stream(id: number, method: string, credit: number, lastEventId: string | undefined, input: unknown): WireData;
+  clientStream(id: number, method: string): WireData;
+  push(id: number, item: unknown): WireData;
+  credit(id: number, n: number): WireData;
+  end(id: number): WireData;
+  cancel(id: number): WireData;
+  ping(n: number): WireData;
+  pong(n: number): WireData;
+  result(id: number, output: unknown): WireData;
+  error(id: number, code: string, message: string, data: unknown): WireData;
+  item(id: number, item: unknown): WireData;
+  event(id: number, eventId: string, item: unknown): WireData;
+  done(id: number): WireData;
+  /** Decodes one message; throws on malformed data. The caller checks the array's shape. */
+  decode(data: WireData): unknown;
+  /** Whether a message is longer than `limit` bytes (text counted as UTF-8). */
+  exceeds(data: WireData, limit: number): boolean;
+  /**
+   * Reads the kind and call id at the start of a message without decoding the
+   * rest (used to answer an oversized message); -1 when they cannot be read.
+   */
+  peek(data: WireData): { kind: number; id: number } | null;
+}
+
+/** UTF-8 length of a string, without allocating. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Whether encoded data is longer than limit bytes; counts UTF-8 only when the length alone cannot decide. */
+export function exceedsLimit(data: WireData, limit: number): boolean {
+  if (typeof data !== 'string') return data.byteLength > limit;
+  if (data.length > limit) return true;
+  if (data.length * 3 <= limit) return false;
+  return utf8Length(data) > limit;
+}

@@ -1,0 +1,172 @@
+import { RpcError } from './errors.js';
+import type { CallContext } from './handlers.js';
+import type { MethodKind } from './service.js';
+
+/**
+ * One call at the server; it is also the handler's `ctx`. The AbortController
+ * is created only when a handler reads `ctx.signal`, so calls that never look
+ * at it do not pay for one.
+ */
+export class ServerCall<C = unknown> implements CallContext<C> {
+  /** Set once nothing more may be sent for this id (cancelled, failed or finished). */
+  done = false;
+  private controller: AbortController | null = null;
+  private abortReason: RpcError | null = null;
+
+  constructor(
+    readonly conn: C,
+    readonly method: string,
+    readonly kind: MethodKind,
+    readonly id: number,
+    readonly input: unknown,
+    readonly lastEventId: string | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.abortReason !== null) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Stops the call: the handler's signal aborts with `reason`. */
+  abort(reason: RpcError): void {
+    if (this.abortReason !== null) return;
+    this.done = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/** A server-to-client stream: sends only while the client has granted credit. */
+export class ServerStreamCall<C = unknown> extends ServerCall<C> {
+  credit = 0;
+  private wake: (() => void) | null = null;
+
+  /** Resolves when credit arrives or the call stops. */
+  waitCredit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  grant(n: number): void {
+    this.credit += n;
+    this.notify();
+  }
+
+  override abort(reason: RpcError): void {
+    super.abort(reason);
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+}
+
+/** Sends credit for a client stream back to the client. */
+export type CreditSender = (id: number, n: number) => void;
+
+/**
+ * A client-to-server stream: buffers at most `window` items (the credit it
+ * granted) and hands them to the handler as an async iterable.
+ */
+export class ClientStreamCall<C = unknown> extends ServerCall<C> implements AsyncIterable<unknown>, AsyncIterator<unknown> {
+  private readonly items: unknown[] = [];
+  private head = 0;
+  private ended = false;
+  private failure: RpcError | null = null;
+  private consumed = 0;
+  private waiter: { resolve(r: IteratorResult<unknown>): void; reject(e: unknown): void } | null = null;
+
+  constructor(
+    conn: C,
+    method: string,
+    id: number,
+    readonly window: number,
+    private readonly sendCredit: CreditSender,
+  ) {
+    super(conn, method, 'clientStream', id, undefined, undefined);
+  }
+
+  /** Number of items received and not yet consumed. */
+  get buffered(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: unknown): void {
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      this.consumed1();
+      w.resolve({ value: item, done: false });
+      return;
+    }
+    this.items.push(item);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.settleWaiter();
+  }
+
+  fail(err: RpcError): void {
+    this.failure ??= err;
+    this.settleWaiter();
+  }
+
+  override abort(reason: RpcError): void {
+    super.abort(reason);
+    this.fail(reason);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.head < this.items.length) {
+      const value = this.items[this.head];
+      this.items[this.head++] = undefined;
+      if (this.head === this.items.length) {
+        this.items.length = 0;
+        this.head = 0;
+      }
+      this.consumed1();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    this.ended = true;
+    this.items.length = 0;
+    this.head = 0;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private consumed1(): void {
+    if (++this.consumed >= this.window >> 1 && !this.done && !this.ended) {
+      this.sendCredit(this.id, this.consumed);
+      this.consumed = 0;
+    }
+  }
+
+  private settleWaiter(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    if (this.failure !== null) w.reject(this.failure);
+    else w.resolve({ value: undefined, done: true });
+  }
+}

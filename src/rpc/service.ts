@@ -1,0 +1,122 @@
+import type { z } from 'zod';
+import { RpcError } from './errors.js';
+
+/** Any zod schema. */
+export type Schema = z.ZodType;
+
+/** Request/response: `client.m(input) -> Promise<output>`. */
+export interface UnaryDef {
+  input?: Schema;
+  output: Schema;
+}
+
+/** Server-to-client stream: the handler is an (async) generator, the client iterates with for-await. */
+export interface ServerStreamDef {
+  input?: Schema;
+  stream: Schema;
+  /**
+   * The client reopens this stream after a reconnect, passing the last event id
+   * it received (see `withEventId`) as `ctx.lastEventId`.
+   */
+  resumable?: boolean;
+}
+
+/** Client-to-server stream: the client passes an (async) iterable of items, the server answers once. */
+export interface ClientStreamDef {
+  clientStream: Schema;
+  output: Schema;
+}
+
+/** One-way notification: no response, no id. */
+export interface NotifyDef {
+  input?: Schema;
+  notify: true;
+}
+
+export type MethodDef = UnaryDef | ServerStreamDef | ClientStreamDef | NotifyDef;
+
+/** The shape given to defineService: method name -> definition. */
+export type ServiceDef = Record<string, MethodDef>;
+
+export type MethodKind = 'unary' | 'stream' | 'clientStream' | 'notify';
+
+/** What both sides precompute once per method. */
+export interface MethodInfo {
+  readonly name: string;
+  readonly kind: MethodKind;
+  /** Input schema (client stream: item schema), or null when there is none. */
+  readonly input: Schema | null;
+  /** Output schema (server stream: item schema), or null when there is none. */
+  readonly output: Schema | null;
+  readonly resumable: boolean;
+}
+
+/** A service definition, shared by the server and the client. */
+export interface Service<S extends ServiceDef = ServiceDef> {
+  readonly methods: S;
+  /** Precompiled method table (name -> info). */
+  readonly table: ReadonlyMap<string, MethodInfo>;
+}
+
+/** Names the typed client uses for itself; a method cannot take them. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['close', 'on', 'state', 'ready', 'then', 'constructor']);
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+}
+
+function optionalSchema(name: string, field: string, value: unknown): Schema | null {
+  if (value === undefined) return null;
+  if (!isSchema(value)) throw new TypeError(`method ${name}: ${field} must be a zod schema`);
+  return value;
+}
+
+function compileMethod(name: string, def: MethodDef): MethodInfo {
+  const d = def as Partial<UnaryDef & ServerStreamDef & ClientStreamDef & NotifyDef>;
+  if (d.stream !== undefined) {
+    return { name, kind: 'stream', input: optionalSchema(name, 'input', d.input), output: optionalSchema(name, 'stream', d.stream), resumable: d.resumable === true };
+  }
+  if (d.clientStream !== undefined) {
+    return { name, kind: 'clientStream', input: optionalSchema(name, 'clientStream', d.clientStream), output: optionalSchema(name, 'output', d.output), resumable: false };
+  }
+  if (d.notify === true) {
+    return { name, kind: 'notify', input: optionalSchema(name, 'input', d.input), output: null, resumable: false };
+  }
+  if (d.output === undefined) throw new TypeError(`method ${name}: needs output, stream, clientStream or notify`);
+  return { name, kind: 'unary', input: optionalSchema(name, 'input', d.input), output: optionalSchema(name, 'output', d.output), resumable: false };
+}
+
+/**
+ * Defines a service once; the server and the typed client both take it.
+ * Each method is unary (`input`/`output`), a server stream (`stream`),
+ * a client stream (`clientStream`/`output`) or a notification (`notify: true`).
+ */
+export function defineService<const S extends ServiceDef>(methods: S): Service<S> {
+  const table = new Map<string, MethodInfo>();
+  for (const name of Object.keys(methods)) {
+    if (RESERVED_NAMES.has(name)) throw new TypeError(`method name "${name}" is reserved by the client`);
+    table.set(name, compileMethod(name, methods[name]));
+  }
+  return { methods, table };
+}
+
+/** A value a stream handler yields to tag an item with an id for resumption. */
+export class EventItem<T> {
+  constructor(readonly id: string, readonly item: T) {}
+}
+
+/** Tags a streamed item with an event id; a resumed stream gets the last one as `ctx.lastEventId`. */
+export function withEventId<T>(id: string | number, item: T): EventItem<T> {
+  return new EventItem(String(id), item);
+}
+
+/**
+ * Validates a value with a schema, throwing an RpcError with the zod issues on failure.
+ * `code` distinguishes bad input (BAD_REQUEST) from bad output (INVALID_OUTPUT).
+ */
+export function validate(schema: Schema | null, value: unknown, code: 'BAD_REQUEST' | 'INVALID_OUTPUT', what: string): unknown {
+  if (schema === null) return value;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new RpcError(code, `${what} failed validation`, { issues: r.error.issues });
+}

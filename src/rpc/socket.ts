@@ -1,0 +1,11 @@
+import type { WireData } from './codec.js';
+
+/**
+ * The message transport the RPC layer runs over: whole messages out, with a
+ * promise that settles when the transport can take more (backpressure).
+ * Incoming messages are pushed by the adapter into the session.
+ */
+export interface RpcSocket {
+  send(data: WireData): Promise<void> | void;
+  close(code?: number, reason?: string): void;
+}
