@@ -1,6 +1,7 @@
 /** Registers one vitest test per Autobahn case, grouped by section, against a peer factory. */
 import { describe, it } from 'vitest';
 import type { RawPeer } from '../helpers/raw-peer.js';
+import type { ConformanceCase } from './case-types.js';
 import type { Section } from './cases/index.js';
 import { runCase } from './run-case.js';
 
@@ -10,6 +11,8 @@ export interface SuiteOptions {
    * `it.fails`, so they turn red the day they start passing.
    */
   knownFailures?: Record<string, string>;
+  /** Extra checks once the case is over and our end is closed (e.g. what the application saw). */
+  afterCase?(c: ConformanceCase): Promise<void>;
 }
 
 /** `connect` opens a fresh connection to the implementation under test and returns our end of it. */
@@ -19,7 +22,10 @@ export function defineConformance(sections: Section[], connect: () => Promise<Ra
       for (const c of section.cases) {
         const reason = opts.knownFailures?.[c.id];
         const timeout = (c.timeoutMs ?? 5000) + 10_000;
-        const body = async () => runCase(c, await connect());
+        const body = async () => {
+          await runCase(c, await connect());
+          await opts.afterCase?.(c);
+        };
         if (reason) it.fails(`${c.id} (known failure: ${reason})`, body, timeout);
         else it(c.id, body, timeout);
       }

@@ -1,0 +1,38 @@
+/**
+ * zwire endpoints built with the public API for conformance and interop tests: an echo server
+ * (every message sent back with its type) and an echo client, each recording how its
+ * connections ended so tests can check what the application was told.
+ */
+import { Conn, listen, type CloseInfo, type ConnLimits, type WebSocketServer } from '../../src/index.js';
+import { dial } from '../../src/upgrade/index.js';
+
+/** Sends every message back with the same type until the connection ends. */
+export async function echo(conn: Conn): Promise<void> {
+  for await (const m of conn) await conn.send(m.data, { binary: m.binary });
+}
+
+export interface EchoServer {
+  server: WebSocketServer;
+  port: number;
+  /** How each accepted connection ended, in accept order. */
+  closes: Promise<CloseInfo>[];
+  /** Errors reported by the server (failed handshakes, handler errors). */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+export async function startEchoServer(limits: ConnLimits = {}): Promise<EchoServer> {
+  const closes: Promise<CloseInfo>[] = [];
+  const errors: Error[] = [];
+  const server = await listen({ port: 0, host: '127.0.0.1', ...limits, onError: (e) => errors.push(e) }, (conn) => {
+    closes.push(conn.closed);
+    return echo(conn);
+  });
+  return { server, port: server.port, closes, errors, close: () => server.close() };
+}
+
+/** Opens a zwire client connection to url (handshake by zwire/upgrade's dial, then a client Conn). */
+export async function openClient(url: string, limits: ConnLimits = {}): Promise<Conn> {
+  const r = await dial(url);
+  return new Conn(r.socket, { ...limits, role: 'client', protocol: r.protocol, head: r.head });
+}
