@@ -15,7 +15,13 @@ function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data) : data;
 }
 
+/** The largest control frame payload (RFC 6455 §5.5). */
+const MAX_CONTROL_PAYLOAD = 125;
+
 function makeFrame(opcode: number, payload: Uint8Array): Frame {
+  if (opcode >= Opcode.Close && payload.length > MAX_CONTROL_PAYLOAD) {
+    throw new RangeError(`control frame payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD}`);
+  }
   return { header: createHeader({ opcode, length: payload.length }), payload };
 }
 
@@ -29,12 +35,12 @@ export function binaryFrame(data: Uint8Array): Frame {
   return makeFrame(Opcode.Binary, data);
 }
 
-/** A ping frame (payload at most 125 bytes). */
+/** A ping frame. Throws RangeError for a payload over 125 bytes. */
 export function pingFrame(payload: Uint8Array = new Uint8Array(0)): Frame {
   return makeFrame(Opcode.Ping, payload);
 }
 
-/** A pong frame (payload at most 125 bytes). */
+/** A pong frame. Throws RangeError for a payload over 125 bytes. */
 export function pongFrame(payload: Uint8Array = new Uint8Array(0)): Frame {
   return makeFrame(Opcode.Pong, payload);
 }
@@ -109,12 +115,15 @@ const scratchHeader = createHeader();
  * Serialize one frame for a corked or vectored write: one buffer for small
  * payloads, otherwise [header, payload] with the payload not copied (unless it
  * must be masked and is not owned). Strings are encoded as UTF-8 straight into
- * the output.
+ * the output. Throws RangeError for a control frame over 125 bytes or not final.
  */
 export function encodeFrame(opcode: number, payload: Uint8Array | string, opts: EncodeOptions = {}): Uint8Array[] {
   const masked = opts.mask === true;
   const isString = typeof payload === 'string';
   const len = isString ? Buffer.byteLength(payload) : payload.length;
+  if (opcode >= Opcode.Close && (len > MAX_CONTROL_PAYLOAD || opts.fin === false)) {
+    throw new RangeError('control frames carry at most 125 bytes and cannot be fragmented');
+  }
   const h = scratchHeader;
   h.fin = opts.fin !== false;
   h.rsv1 = opts.rsv1 === true;

@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mask } from '../../src/wire/index.js';
+import { maskReference } from './oracles.js';
+
+const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
+
+/** `length` bytes at byte offset `align` of a fresh backing buffer, filled with a pattern. */
+function placed(length: number, align: number): Uint8Array {
+  const backing = new Uint8Array(length + align + 8);
+  for (let i = 0; i < backing.length; i++) backing[i] = (i * 151 + 7) & 0xff;
+  return backing.subarray(align, align + length);
+}
+
+describe('mask (RFC 6455 §5.3)', () => {
+  it('matches the byte-by-byte reference for every length 0-300, alignment 0-7 and key offset 0-3', () => {
+    const wrong: string[] = [];
+    for (let length = 0; length <= 300; length++) {
+      for (let align = 0; align < 8; align++) {
+        for (let offset = 0; offset < 4; offset++) {
+          const bytes = placed(length, align);
+          const expected = maskReference(bytes, key, offset);
+          mask(bytes, key, offset);
+          if (Buffer.compare(bytes, expected) !== 0) wrong.push(`length ${length} align ${align} offset ${offset}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('touches no byte outside the view', () => {
+    const backing = new Uint8Array(4096).fill(0xaa);
+    mask(backing.subarray(3, 4093), key, 1);
+    expect([...backing.subarray(0, 3), ...backing.subarray(4093)]).toEqual(new Array(6).fill(0xaa));
+  });
+
+  it('treats offset as a position in the key stream, however large', () => {
+    const bytes = placed(100, 1);
+    const expected = maskReference(bytes, key, 3);
+    mask(bytes, key, 2 ** 40 + 3);
+    expect(bytes).toEqual(expected);
+  });
+
+  it('unmasks a large payload (word-wide and SIMD paths) like the reference', () => {
+    for (const length of [1024, 4099, 65536, 65537, 1 << 20]) {
+      const bytes = placed(length, length & 7);
+      const expected = maskReference(bytes, key, 1);
+      mask(bytes, key, 1);
+      expect(Buffer.compare(bytes, expected)).toBe(0);
+    }
+  });
+
+  it('works on a Buffer from Node\'s shared pool', () => {
+    const buf = Buffer.from('hello websocket world, masked in place');
+    const expected = maskReference(buf, key, 0);
+    mask(buf, key);
+    expect(Buffer.compare(buf, expected)).toBe(0);
+  });
+});
+
+describe('mask properties', () => {
+  const args = fc.record({
+    data: fc.uint8Array({ maxLength: 2100 }),
+    align: fc.nat({ max: 15 }),
+    key: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+    offset: fc.oneof(fc.nat({ max: 7 }), fc.nat()),
+  });
+
+  it('equals the byte-by-byte reference at every offset and alignment', () => {
+    fc.assert(
+      fc.property(args, ({ data, align, key: k, offset }) => {
+        const bytes = new Uint8Array(data.length + align).subarray(align);
+        bytes.set(data);
+        mask(bytes, k, offset);
+        expect(bytes).toEqual(maskReference(data, k, offset));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is its own inverse', () => {
+    fc.assert(
+      fc.property(args, ({ data, align, key: k, offset }) => {
+        const bytes = new Uint8Array(data.length + align).subarray(align);
+        bytes.set(data);
+        mask(bytes, k, offset);
+        mask(bytes, k, offset);
+        expect(bytes).toEqual(data);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the same result chunk by chunk as in one go', () => {
+    fc.assert(
+      fc.property(args, fc.array(fc.nat({ max: 2100 }), { maxLength: 6 }), ({ data, key: k, offset }, cuts) => {
+        const whole = data.slice();
+        mask(whole, k, offset);
+        const chunked = data.slice();
+        const points = [...new Set(cuts.filter((c) => c < data.length))].sort((a, b) => a - b);
+        let from = 0;
+        for (const to of [...points, data.length]) {
+          mask(chunked.subarray(from, to), k, offset + from);
+          from = to;
+        }
+        expect(chunked).toEqual(whole);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
