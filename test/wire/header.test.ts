@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createHeader,
@@ -161,5 +162,55 @@ describe('headerSize / writeHeader', () => {
     for (const length of [-1, 1.5, Number.NaN, 2 ** 53, Infinity]) {
       expect(() => writeHeader(createHeader({ length }), out)).toThrow(RangeError);
     }
+  });
+});
+
+/** Lengths at and around every encoding boundary, plus anything in between. */
+const length = fc.oneof(
+  fc.constantFrom(0, 1, 124, 125, 126, 127, 65534, 65535, 65536, 65537, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 2, 2 ** 53 - 1),
+  fc.nat({ max: 200 }),
+  fc.integer({ min: 65000, max: 66000 }),
+  fc.maxSafeNat(),
+);
+
+const anyHeader = fc.record({
+  fin: fc.boolean(),
+  rsv1: fc.boolean(),
+  rsv2: fc.boolean(),
+  rsv3: fc.boolean(),
+  opcode: fc.integer({ min: 0, max: 15 }),
+  masked: fc.boolean(),
+  mask: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+  length,
+});
+
+describe('header properties', () => {
+  it('round-trips encode/decode across the length boundaries, at any offset', () => {
+    fc.assert(
+      fc.property(anyHeader, fc.nat({ max: 7 }), (h, offset) => {
+        const out = new Uint8Array(offset + MAX_HEADER_SIZE + 3);
+        const size = writeHeader(h, out, offset);
+        expect(size).toBe(headerSize(h));
+        const back = createHeader();
+        expect(readHeader(out.subarray(0, offset + size), offset, back)).toBe(size);
+        expect(back.masked ? back : { ...back, mask: h.mask }).toEqual(h);
+        const early: number[] = [];
+        for (let cut = offset; cut < offset + size; cut++) early.push(readHeader(out.subarray(0, cut), offset));
+        expect(early.every((n) => n === 0)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('uses the smallest length field that holds the length', () => {
+    fc.assert(
+      fc.property(length, (len) => {
+        const out = new Uint8Array(MAX_HEADER_SIZE);
+        writeHeader(createHeader({ length: len }), out);
+        const field = out[1] & 0x7f;
+        expect(field).toBe(len <= 125 ? len : len <= 0xffff ? 126 : 127);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
