@@ -3,8 +3,8 @@
  * (every message sent back with its type) and an echo client, each recording how its
  * connections ended so tests can check what the application was told.
  */
-import { Conn, listen, type CloseInfo, type ConnLimits, type WebSocketServer } from '../../src/index.js';
-import { dial } from '../../src/upgrade/index.js';
+import { connect, type ConnectOptions } from '../../src/client/index.js';
+import { listen, type CloseInfo, type Conn, type ConnLimits, type WebSocketServer } from '../../src/index.js';
 
 /** Sends every message back with the same type until the connection ends. */
 export async function echo(conn: Conn): Promise<void> {
@@ -31,8 +31,7 @@ export async function startEchoServer(limits: ConnLimits = {}): Promise<EchoServ
   return { server, port: server.port, closes, errors, close: () => server.close() };
 }
 
-/** Opens a zwire client connection to url (handshake by zwire/upgrade's dial, then a client Conn). */
-export async function openClient(url: string, limits: ConnLimits = {}): Promise<Conn> {
-  const r = await dial(url);
-  return new Conn(r.socket, { ...limits, role: 'client', protocol: r.protocol, head: r.head });
+/** Opens a zwire client connection with the public `connect` of zwire/client. */
+export function openClient(url: string, opts: ConnectOptions = {}): Promise<Conn> {
+  return connect(url, opts);
 }
