@@ -1,2 +1,3 @@
 export { connect } from './connect.js';
 export type { ConnectOptions } from './connect.js';
+export * from './rpc-exports.js';

@@ -1,3 +1,4 @@
+import type { DeflateOptions } from '../deflate/index.js';
 import { envelopeCodec } from '../rpc/codecs.js';
 import { Subprotocol, type CodecName } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
@@ -33,6 +34,8 @@ export interface ClientOptions {
   params?: Record<string, string>;
   /** Extra handshake headers (zwire's Node client only; browsers cannot set them). */
   headers?: Record<string, string>;
+  /** Offer permessage-deflate (zwire's Node client only; browsers negotiate it themselves). */
+  deflate?: boolean | DeflateOptions;
   /** Use this WHATWG WebSocket class instead of zwire's Node client (browsers, `ws`). */
   WebSocket?: WebSocketConstructor;
   /** A custom transport; overrides `WebSocket` and the URL. */
@@ -71,7 +74,7 @@ function defaultTransport(url: string, options: ClientOptions): TransportFactory
   if (!isNode() && global !== undefined) return webSocketTransport(url, global);
   let loaded: Promise<TransportFactory> | null = null;
   return async (protocols, events, signal) => {
-    loaded ??= import('./transport-zwire.js').then((m) => m.zwireTransport(url, { headers: options.headers }));
+    loaded ??= import('./transport-zwire.js').then((m) => m.zwireTransport(url, { headers: options.headers, deflate: options.deflate }));
     return (await loaded)(protocols, events, signal);
   };
 }

@@ -1,2 +1,49 @@
-import type { TransportFactory } from './transport.js';
-export function zwireTransport(url: string, o: { headers?: Record<string, string> }): TransportFactory { void url; void o; throw new Error('TODO phase 2'); }
+import type { DeflateOptions } from '../deflate/index.js';
+import { connect } from './connect.js';
+import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+
+/** Options of the RPC client's transport over zwire's own Node client. */
+export interface ZwireTransportOptions {
+  headers?: Record<string, string>;
+  /** Offer permessage-deflate. */
+  deflate?: boolean | DeflateOptions;
+  /** Handshake time limit in ms (default 10 000). */
+  timeoutMs?: number;
+}
+
+/** Runs the RPC client over zwire's `connect` (Node): real backpressure, deflate, custom headers. */
+export function zwireTransport(url: string, options: ZwireTransportOptions = {}): TransportFactory {
+  return async (protocols: string[], events: TransportEvents, signal: AbortSignal): Promise<ClientTransport> => {
+    const conn = await connect(url, {
+      protocols,
+      headers: options.headers,
+      deflate: options.deflate,
+      signal,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+    if (conn.protocol === null || !protocols.includes(conn.protocol)) {
+      conn.terminate();
+      throw new Error(`server did not accept any of ${protocols.join(', ')}`);
+    }
+    const binary = !conn.protocol.endsWith('.json');
+    conn.on('error', () => {
+      // how the connection ended is reported through `closed`
+    });
+    void (async () => {
+      try {
+        for await (const m of conn) events.message(binary || m.binary ? m.data : m.text());
+      } catch {
+        // reported through `closed`
+      }
+    })();
+    void conn.closed.then((info) => events.close(info.code, info.reason));
+    return {
+      protocol: conn.protocol,
+      send: (data) => conn.send(data),
+      close: (code, reason) => {
+        if (conn.isOpen) conn.close(code, reason).catch(() => conn.terminate());
+        else conn.terminate();
+      },
+    };
+  };
+}

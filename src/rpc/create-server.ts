@@ -1,0 +1,209 @@
+import type { IncomingMessage } from 'node:http';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { DeflateOptions } from '../deflate/index.js';
+import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
+import { RejectError } from '../upgrade/index.js';
+import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
+import { codecForProtocol, Subprotocol } from './envelope.js';
+import type { Handlers } from './handlers.js';
+import { RpcRouter, type RouterOptions } from './server.js';
+import type { Service, ServiceDef } from './service.js';
+
+/** Options of createServer. */
+export interface ServerOptions<C> extends RouterOptions<C> {
+  /**
+   * Runs at the handshake, before the 101: builds the `ctx.conn` of every call
+   * on the connection, or rejects the handshake by throwing (see ContextHook).
+   */
+  context?: ContextHook<C>;
+  /** permessage-deflate: true for defaults, or its options (default off). */
+  deflate?: boolean | DeflateOptions;
+  /** Ping clients this often and drop those that do not answer (default 30 000; 0 = off). */
+  heartbeatMs?: number;
+  /** Handshake time limit in ms (default 10 000). */
+  handshakeTimeoutMs?: number;
+  /** Failed handshakes and transport errors, for logging. */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** Where and how to listen. */
+export interface ListenAddress {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** A per-handshake state: the protocol picked and the context built, read once the Conn exists. */
+interface Handshake<C> {
+  protocol: string | null;
+  conn: C;
+}
+
+/**
+ * An RPC server: the router plus zwire's handshake and message layers.
+ * `listen()` runs its own listener; `handleUpgrade()` serves node:http's 'upgrade' event.
+ */
+export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
+  private readonly options: ServerOptions<C>;
+  private readonly offered: string;
+  private listener: net.Server | null = null;
+  private readonly conns = new Set<Conn>();
+  private closing = false;
+
+  constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
+    super(service, handlers, options);
+    this.options = options;
+    this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
+  }
+
+  /** The bound port after listen(). */
+  get port(): number {
+    const a = this.listener?.address();
+    return a !== null && typeof a === 'object' ? a.port : 0;
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  /** Listens on a TCP port; resolves with the bound port. */
+  listen(address: ListenAddress = {}): Promise<{ port: number; host: string }> {
+    if (this.listener !== null) return Promise.reject(new Error('already listening'));
+    const host = address.host ?? '127.0.0.1';
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true);
+      this.acceptSocket(socket);
+    });
+    this.listener = server;
+    this.closing = false;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port ?? 0, host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.options.onConnectionError?.(err));
+        resolve({ port: this.port, host });
+      });
+    });
+  }
+
+  /** Serves one node:http 'upgrade' event: `httpServer.on('upgrade', (req, socket, head) => rpc.handleUpgrade(req, socket, head))`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const remote = (socket as net.Socket).remoteAddress;
+    return fromUpgradeHTTP(req, socket, head, {
+      ...this.connOptions(),
+      selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
+      onBeforeUpgrade: () => this.buildContext(hs, headerRecord(req), req.url ?? '/', remote),
+    }).then(
+      (conn) => this.serve(conn, hs),
+      (err: Error) => this.options.onConnectionError?.(err),
+    );
+  }
+
+  /** Stops listening, closes every connection (1001) and waits for them. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const listener = this.listener;
+    this.listener = null;
+    const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
+    await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
+    await stopped;
+  }
+
+  private connOptions() {
+    const max = this.limits.maxMessageSize;
+    return {
+      // The message layer's limit is the hard one (close 1009); the RPC limit below it answers PAYLOAD_TOO_LARGE.
+      maxMessageSize: max * 4 + 1024,
+      heartbeatMs: this.options.heartbeatMs ?? 30_000,
+      deflate: this.options.deflate,
+      timeoutMs: this.options.handshakeTimeoutMs,
+    };
+  }
+
+  private acceptSocket(socket: net.Socket): void {
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const wantsInfo = this.options.context !== undefined;
+    const headers: Record<string, string> = Object.create(null);
+    let path = '/';
+    accept(socket, {
+      ...this.connOptions(),
+      onRequest: wantsInfo ? (uri) => (path = uri.toString('latin1')) : undefined,
+      onHeader: wantsInfo
+        ? (name, value) => {
+            const k = name.toString('latin1').toLowerCase();
+            const v = value.toString('latin1');
+            headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
+          }
+        : undefined,
+      selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
+      onBeforeUpgrade: () => this.buildContext(hs, headers, path, socket.remoteAddress),
+    }).then(
+      (conn) => this.serve(conn, hs),
+      (err: Error) => this.options.onConnectionError?.(err),
+    );
+  }
+
+  private async buildContext(hs: Handshake<C>, headers: Record<string, string>, path: string, remote: string | undefined): Promise<void> {
+    if (hs.protocol === null) throw new RejectError(400, `offer one of the subprotocols ${this.offered}`);
+    if (this.closing) throw new RejectError(503, 'server closing');
+    const hook = this.options.context;
+    if (hook === undefined) return;
+    try {
+      hs.conn = await hook(connectionInfo(headers, path, hs.protocol, remote));
+    } catch (err) {
+      throw toRejection(err);
+    }
+  }
+
+  private serve(conn: Conn, hs: Handshake<C>): void {
+    if (hs.protocol === null || this.closing) {
+      void conn.close(1001).catch(() => undefined);
+      return;
+    }
+    this.conns.add(conn);
+    const binary = codecForProtocol(hs.protocol) === 'msgpack';
+    const session = this.attach(
+      {
+        send: (data) => conn.send(data),
+        close: (code, reason) => {
+          conn.close(code, reason).catch(() => undefined);
+        },
+      },
+      hs.protocol,
+      hs.conn,
+    );
+    conn.on('error', (err) => this.options.onConnectionError?.(err));
+    void conn.closed.then(() => {
+      this.conns.delete(conn);
+      session.close();
+    });
+    void (async () => {
+      try {
+        for await (const m of conn) session.receive(binary || m.binary ? m.data : m.text());
+      } catch {
+        // the Conn reports how it ended through `closed`
+      }
+      session.close();
+    })();
+  }
+}
+
+/**
+ * Creates an RPC server for a service: one handler per method, typed from
+ * the definition. Serve it with `listen({ port })` or `handleUpgrade(req, socket, head)`.
+ */
+export function createServer<S extends ServiceDef, C = undefined>(service: Service<S>, handlers: Handlers<S, C>, options?: ServerOptions<C>): RpcServer<S, C> {
+  return new RpcServer(service, handlers, options);
+}

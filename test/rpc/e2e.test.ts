@@ -1,0 +1,216 @@
+import * as http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type ClientOptions, type RpcClient } from '../../src/client/rpc.js';
+import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
+import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
+import { RpcError } from '../../src/rpc/errors.js';
+import { Probe, testHandlers, testService } from './fixture.js';
+
+type Ctx = { user: string };
+type Methods = (typeof testService)['methods'];
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function serve(options: ServerOptions<Ctx> = {}, port = 0): Promise<{ server: RpcServer<Methods, Ctx>; probe: Probe; url: string }> {
+  const probe = new Probe();
+  const server = createServer(testService, testHandlers(probe), { context: () => ({ user: 'ada' }), ...options });
+  const { port: bound } = await server.listen({ port });
+  cleanup.push(() => server.close());
+  return { server, probe, url: `ws://127.0.0.1:${bound}/rpc` };
+}
+
+function client(url: string, options: ClientOptions = {}): RpcClient<Methods> {
+  const c = createClient(testService, url, { heartbeatMs: 0, ...options });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+async function rejection(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RpcError);
+    return err as RpcError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+const transports: [string, ClientOptions][] = [
+  ['zwire json', { codec: 'json' }],
+  ['zwire msgpack', { codec: 'msgpack' }],
+  ['ws WebSocket json', { codec: 'json', WebSocket: WebSocket as unknown as WebSocketConstructor }],
+  ['ws WebSocket msgpack', { codec: 'msgpack', WebSocket: WebSocket as unknown as WebSocketConstructor }],
+  ['zwire msgpack + deflate', { codec: 'msgpack', deflate: true }],
+];
+
+describe.each(transports)('RPC end to end over 127.0.0.1 (%s)', (_name, options) => {
+  it('serves unary calls, streams, client streams and notifications', async () => {
+    const { url, probe } = await serve({ deflate: true });
+    const c = client(url, options);
+    const many = await Promise.all(Array.from({ length: 100 }, (_, i) => c.greet({ name: `n${i}` })));
+    expect(many[99]).toEqual({ message: 'hello n99' });
+    expect(await c.whoami()).toEqual({ user: 'ada' });
+    const got: number[] = [];
+    for await (const { n } of c.count({ to: 500 })) got.push(n);
+    expect(got.length).toBe(500);
+    expect(got[499]).toBe(500);
+    expect(await c.sum(Array.from({ length: 300 }, (_, i) => ({ n: i })))).toEqual({ total: 44850, count: 300 });
+    await c.log({ line: 'hi' });
+    await until(() => probe.logs.length === 1);
+    const err = await rejection(c.greet({ name: 1 as unknown as string }));
+    expect(err.code).toBe('BAD_REQUEST');
+  });
+
+  it('carries cancellation to the handler (abort signal and early loop exit)', async () => {
+    const { url, probe } = await serve();
+    const c = client(url, options);
+    const ac = new AbortController();
+    const p = c.slow({ ms: 10_000 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 30);
+    expect((await rejection(p)).code).toBe('CANCELLED');
+    await until(() => probe.aborted.includes('slow:CANCELLED'));
+    let n = 0;
+    for await (const _ of c.ticks({})) if (++n === 100) break;
+    await until(() => probe.aborted.includes('ticks:CANCELLED'));
+  });
+});
+
+describe('RPC end to end: codecs', () => {
+  it('keeps Uint8Array through msgpack over a real socket', async () => {
+    const { url } = await serve();
+    const c = client(url, { codec: 'msgpack' });
+    const data = new Uint8Array(70_000).map((_, i) => i & 255);
+    const r = await c.echoBytes({ data });
+    expect(r.data).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(Buffer.from(r.data), Buffer.from(data))).toBe(0);
+  });
+
+  it('refuses a handshake without an RPC subprotocol, and serves a JSON-only server to JSON clients only', async () => {
+    const { url } = await serve({ codecs: ['json'] });
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, ['something.else']);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(400);
+    const c = client(url, { codec: 'msgpack', reconnect: false });
+    expect((await rejection(c.greet({ name: 'x' }))).code).toBe('UNAVAILABLE');
+    const j = client(url, { codec: 'json' });
+    expect(await j.greet({ name: 'x' })).toEqual({ message: 'hello x' });
+  });
+});
+
+describe('RPC end to end: connection context', () => {
+  const auth: ServerOptions<Ctx> = {
+    context: ({ query, headers }) => {
+      const token = query.get('token') ?? headers['x-token'];
+      if (token !== 'secret') throw new RpcError('UNAUTHORIZED', 'bad token');
+      return { user: 'token-holder' };
+    },
+  };
+
+  it('builds ctx from connection params or headers', async () => {
+    const { url } = await serve(auth);
+    expect(await client(url, { params: { token: 'secret' } }).whoami()).toEqual({ user: 'token-holder' });
+    expect(await client(url, { headers: { 'x-token': 'secret' } }).whoami()).toEqual({ user: 'token-holder' });
+  });
+
+  it('rejects the handshake with 401 and the client fails with UNAUTHORIZED', async () => {
+    const { url } = await serve(auth);
+    const c = client(url, { params: { token: 'wrong' } });
+    expect((await rejection(c.whoami())).code).toBe('UNAUTHORIZED');
+    expect(c.state).toBe('closed');
+  });
+
+  it('works through handleUpgrade on a node:http server', async () => {
+    const probe = new Probe();
+    const rpc = createServer(testService, testHandlers(probe), { context: () => ({ user: 'http' }) });
+    const httpServer = http.createServer((_req, res) => res.end('plain'));
+    httpServer.on('upgrade', (req, socket, head) => void rpc.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => httpServer.close(r)), () => rpc.close());
+    const port = (httpServer.address() as { port: number }).port;
+    const c = client(`ws://127.0.0.1:${port}/`, { codec: 'msgpack' });
+    expect(await c.whoami()).toEqual({ user: 'http' });
+  });
+});
+
+describe('RPC end to end: resilience', () => {
+  it('reconnects after the server dies and restarts on the same port; in-flight calls fail with UNAVAILABLE', async () => {
+    const first = await serve();
+    const port = Number(new URL(first.url).port);
+    const c = client(first.url, { codec: 'msgpack', reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    expect(await c.greet({ name: 'before' })).toEqual({ message: 'hello before' });
+    const inflight = rejection(c.slow({ ms: 10_000 }));
+    await new Promise((r) => setTimeout(r, 20));
+    await first.server.close();
+    expect((await inflight).code).toBe('UNAVAILABLE');
+    const queued = c.greet({ name: 'during' });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(c.state).toBe('reconnecting');
+    await serve({}, port);
+    expect(await queued).toEqual({ message: 'hello during' });
+    expect(await c.greet({ name: 'after' })).toEqual({ message: 'hello after' });
+  });
+
+  it('resumes a resumable stream across a server restart', async () => {
+    const first = await serve();
+    const port = Number(new URL(first.url).port);
+    const c = client(first.url, { codec: 'json', reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const seqs: number[] = [];
+    let second: Awaited<ReturnType<typeof serve>> | null = null;
+    for await (const { seq } of c.feed({})) {
+      seqs.push(seq);
+      if (seq === 10) {
+        await first.server.close();
+        second = await serve({}, port);
+      }
+      if (seqs.length === 40) break;
+    }
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(Number(second!.probe.lastEventIds[0])).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('RPC end to end: flow control and limits', () => {
+  it('keeps a fast producer within the credit window of a slow consumer', async () => {
+    const { url, probe } = await serve();
+    const c = client(url, { codec: 'msgpack', streamWindow: 16 });
+    let consumed = 0;
+    let maxAhead = 0;
+    for await (const _ of c.ticks({})) {
+      consumed++;
+      maxAhead = Math.max(maxAhead, probe.produced - consumed);
+      await new Promise((r) => setTimeout(r, 1));
+      if (consumed === 100) break;
+    }
+    expect(maxAhead).toBeLessThanOrEqual(16 + 1);
+  });
+
+  it('answers limit violations with typed errors and keeps the connection', async () => {
+    const { url, server } = await serve({ limits: { maxInFlight: 4, maxStreams: 1, maxMessageSize: 4096 } });
+    const c = client(url, { codec: 'json' });
+    const slow = Array.from({ length: 4 }, () => c.slow({ ms: 100 }));
+    expect((await rejection(c.greet({ name: 'x' }))).code).toBe('TOO_MANY_REQUESTS');
+    await Promise.all(slow);
+    const s = c.ticks({});
+    await s.next();
+    expect((await rejection(c.count({ to: 1 }).next())).code).toBe('TOO_MANY_REQUESTS');
+    await s.return();
+    expect((await rejection(c.greet({ name: 'y'.repeat(10_000) }))).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await rejection(c.big({ size: 10_000 }))).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await c.greet({ name: 'still here' })).toEqual({ message: 'hello still here' });
+    expect(server.connections).toBe(1);
+  });
+});
