@@ -8,6 +8,7 @@ import { describeClose, type PeerEvent, type RawPeer } from '../helpers/raw-peer
 import type { ConformanceCase, ExpectedEvent } from './case-types.js';
 
 const CLOSE_WAIT_MS = 3000;
+const FAIL_DROP_MS = 1000;
 
 export async function runCase(c: ConformanceCase, peer: RawPeer): Promise<void> {
   try {
@@ -31,7 +32,10 @@ async function runCaseInner(c: ConformanceCase, peer: RawPeer): Promise<void> {
     const closed = await peer.waitCloseOrDrop(timeoutMs);
     expect(closed, `${c.id}: the peer must fail the connection`).toBe(true);
     expect(peer.sentClose, `${c.id}: the peer must close first`).toBe(false);
-    if (peer.closeFrame) await peer.sendClose(peer.closeFrame.code ?? undefined);
+    // Failing the connection (RFC 6455 7.1.7) is a close frame and then the TCP close, without
+    // waiting for our close frame.
+    const droppedAlone = await peer.waitTcpClose(FAIL_DROP_MS);
+    expect(droppedAlone, `${c.id}: after failing with ${describeClose(peer.closeFrame)} the peer must drop TCP by itself`).toBe(true);
   }
 
   // The server drops TCP after the close handshake (RFC 6455 7.1.1); a client waits for that,
