@@ -6,7 +6,7 @@
 //          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server, small scenario)
 //          --zwire=<script> (run another script as our server, e.g. a variant under test)
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, describeEnvironment, parseFlags, renderSelfTime, topSelfTime } from './lib/index.js';
 import { runIdle } from './echo/idle.js';
@@ -25,6 +25,7 @@ const timing: RunTiming = {
 const only = flags.list('only');
 const wanted = flags.list('servers');
 const resultsDir = join(ROOT, 'bench/results');
+const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
 const zwireScript = flags.string('zwire');
 if (zwireScript) SERVERS.zwire = { ...SERVERS.zwire, script: zwireScript };
 
@@ -39,26 +40,17 @@ function serversFor(ids: string[]): ServerDef[] {
     });
 }
 
-/** The main thread's profile (`--import tsx` runs its loader in a worker thread, which writes its own). */
-async function newestMainThreadProfile(dir: string): Promise<string | null> {
-  const files = (await readdir(dir)).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-  const dated = await Promise.all(files.map(async (f) => ({ f, t: (await stat(join(dir, f))).mtimeMs })));
-  dated.sort((a, b) => b.t - a.t);
-  return dated[0] ? join(dir, dated[0].f) : null;
-}
-
 async function profile(serverId: string): Promise<void> {
   const sc = THROUGHPUT[0];
-  const dir = join(resultsDir, 'profiles');
-  await mkdir(dir, { recursive: true });
   const defs = serversFor([serverId]);
   if (defs.length === 0) throw new Error(`unknown or unavailable server ${serverId}`);
-  console.log(`## CPU profile of ${defs[0].label}: ${sc.title}\n`);
-  const runs = await runThroughput(sc, defs, { ...timing, nodeArgs: { [serverId]: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } });
+  await mkdir(resultsDir, { recursive: true });
+  const path = join(resultsDir, `echo-${serverId}-${stamp()}.cpuprofile`);
+  console.log(`## CPU profile of ${defs[0].label} over the measured rounds: ${sc.title}\n`);
+  const runs = await runThroughput(sc, defs, { ...timing, profile: { serverId, path } });
   console.log(throughputTable(sc, runs));
-  const path = await newestMainThreadProfile(dir);
-  if (!path) throw new Error('no .cpuprofile written (the server must exit normally on SIGTERM)');
-  console.log(`\nprofile: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
+  for (const run of runs) if (run.error) console.log(`- ${run.def.label} failed: ${run.error}`);
+  console.log(`\nprofile (open in Chrome DevTools): ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
 }
 
 async function main(): Promise<void> {
@@ -86,7 +78,7 @@ async function main(): Promise<void> {
   }
   console.log(`finished in ${Math.round((Date.now() - started) / 1000)} s; ${describeEnvironment()}`);
   await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `echo-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(resultsDir, `echo-${stamp()}.json`);
   await writeFile(file, JSON.stringify(record, null, 2));
   console.log(`raw figures: ${file}`);
 }

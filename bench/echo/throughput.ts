@@ -32,8 +32,8 @@ export interface RunTiming {
   rounds: number;
   roundMs: number;
   warmupMs: number;
-  /** Extra node flags for one server id (e.g. --cpu-prof for profiling). */
-  nodeArgs?: Record<string, string[]>;
+  /** Profile this server's measured rounds (not the warm-up) into `path` (.cpuprofile). */
+  profile?: { serverId: string; path: string };
 }
 
 const FAILED: RoundFigures = { msgsPerSec: NaN, serverCpuUsPerMsg: NaN, gcPer100k: NaN, clientBusy: NaN };
@@ -47,7 +47,7 @@ interface Contestant {
 async function start(def: ServerDef, sc: ThroughputScenario, timing: RunTiming): Promise<Contestant> {
   const c: Contestant = { run: { def, rounds: [] } };
   try {
-    c.server = await spawnServer({ name: def.id, script: def.script, env: def.env, nodeArgs: timing.nodeArgs?.[def.id], cpu: SERVER_CPU });
+    c.server = await spawnServer({ name: def.id, script: def.script, env: def.env, cpu: SERVER_CPU });
     c.load = spawnWorker<LoadProtocol>({ name: `load-${def.id}`, script: 'bench/echo/load.ts', cpu: CLIENT_CPU });
     const shape = { connections: sc.connections, size: sc.size, text: sc.text, inflight: sc.inflight };
     await c.load.ipc.call('connect', { host: '127.0.0.1', port: c.server.port, ...shape });
@@ -92,7 +92,10 @@ export async function runThroughput(sc: ThroughputScenario, defs: ServerDef[], t
   try {
     for (const def of defs) contestants.push(await start(def, sc, timing));
     for (const c of contestants) await measure(c, timing.warmupMs);
+    const profiled = contestants.find((c) => c.run.def.id === timing.profile?.serverId && c.server && !c.run.error);
+    await profiled?.server?.startProfile();
     const results = await alternateRounds(contestants, timing.rounds, (c) => measure(c, timing.roundMs));
+    if (profiled?.server && timing.profile) await profiled.server.stopProfile(timing.profile.path);
     for (const c of contestants) c.run.rounds = results.get(c) ?? [];
   } finally {
     await Promise.all(contestants.map(stop));

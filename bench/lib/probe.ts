@@ -3,6 +3,7 @@
 // same code without any benchmark hooks in the server sources.
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { serveIpc } from './ipc.js';
+import { startProfile, stopProfile } from './profiler.js';
 
 /** Counters a server process reports over IPC. Times in microseconds, sizes in bytes. */
 export interface ProbeStats {
@@ -17,10 +18,17 @@ export interface ProbeStats {
   gcMs: number;
 }
 
-/** Requests a probed server answers. `gc` needs --expose-gc and reports whether it ran. */
+/**
+ * Requests a probed server answers. `gc` needs --expose-gc and reports whether
+ * it ran. `profileStart` samples the main thread (argument: interval in µs);
+ * `profileStop` writes the .cpuprofile, positions mapped to the TypeScript
+ * sources, to the given path and returns it.
+ */
 export type ProbeProtocol = {
   stats: { arg: null; result: ProbeStats };
   gc: { arg: null; result: boolean };
+  profileStart: { arg: number; result: null };
+  profileStop: { arg: string; result: string };
 };
 
 let gcCount = 0;
@@ -63,4 +71,4 @@ async function collect(): Promise<boolean> {
   return true;
 }
 
-if (process.send) serveIpc<ProbeProtocol>({ stats, gc: collect }, { unref: true });
+if (process.send) serveIpc<ProbeProtocol>({ stats, gc: collect, profileStart: startProfile, profileStop: stopProfile }, { unref: true });

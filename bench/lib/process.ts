@@ -95,6 +95,16 @@ export class ServerProcess {
     return this.#probe.call('gc', null, 30_000);
   }
 
+  /** Start sampling the server's main thread (every `intervalUs` µs). */
+  startProfile(intervalUs = 250): Promise<null> {
+    return this.#probe.call('profileStart', intervalUs);
+  }
+
+  /** Stop sampling and write the profile, positions mapped to the TypeScript sources, to `path`. */
+  stopProfile(path: string): Promise<string> {
+    return this.#probe.call('profileStop', path, 60_000);
+  }
+
   /** Stop the server (SIGTERM, then SIGKILL); resolves with its exit code. */
   stop(): Promise<number | null> {
     return stopChild(this.child);
