@@ -12,6 +12,9 @@
  *   (PerformanceObserver 'gc'): `await server.stats()`, and for a full GC:
  *   `await server.gc()` (start it with nodeArgs ['--expose-gc']). Diff two
  *   stats() readings around a round to get the server's CPU for that round.
+ *   `await server.startProfile()` / `await server.stopProfile(path)` take a
+ *   CPU profile from inside the server (just the span you choose, positions
+ *   mapped back to the .ts sources) and write it as a .cpuprofile file.
  *   `await server.stop()` sends SIGTERM (then SIGKILL) and returns the exit code.
  * - spawnWorker<P>({ name, script, cpu }) runs a helper process (a load
  *   generator or client) that answers typed requests: the child calls
@@ -30,7 +33,8 @@
  *   formatSpread, formatBytes format cells.
  * - describeEnvironment() gives the node version, CPUs, load average and pinning.
  * - parseFlags() reads `--quick`, `--rounds=5`, `--only=a,b` style flags.
- * - topSelfTime(path) / renderSelfTime(rows) summarize a `node --cpu-prof` profile.
+ * - topSelfTime(path) / renderSelfTime(rows) list the top functions by self time
+ *   of a .cpuprofile (from stopProfile or `node --cpu-prof`).
  */
 export { parseFlags, type Flags } from './args.js';
 export { describeEnvironment } from './env.js';

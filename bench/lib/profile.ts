@@ -37,7 +37,7 @@ function location(frame: CallFrame): string {
 }
 
 /**
- * Top functions by self time in a `.cpuprofile` written by `node --cpu-prof`,
+ * Top functions by self time in a `.cpuprofile` (ServerProcess.stopProfile or `node --cpu-prof`),
  * grouped by function name and location; "(idle)" is left out of the shares.
  */
 export async function topSelfTime(profilePath: string, limit = 25): Promise<SelfTime[]> {
