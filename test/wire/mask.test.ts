@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mask } from '../../src/wire/index.js';
+import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
 import { maskReference } from './oracles.js';
 
 const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
@@ -16,6 +17,26 @@ describe('mask (RFC 6455 §5.3)', () => {
   it('matches the byte-by-byte reference for every length 0-300, alignment 0-7 and key offset 0-3', () => {
     const wrong: string[] = [];
     for (let length = 0; length <= 300; length++) {
+      for (let align = 0; align < 8; align++) {
+        for (let offset = 0; offset < 4; offset++) {
+          const bytes = placed(length, align);
+          const expected = maskReference(bytes, key, offset);
+          mask(bytes, key, offset);
+          if (Buffer.compare(bytes, expected) !== 0) wrong.push(`length ${length} align ${align} offset ${offset}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('compiles the WebAssembly SIMD kernel on this runtime', () => {
+    expect(simd).not.toBeNull();
+  });
+
+  it('matches the reference around the SIMD threshold and window edges, at every alignment and key offset', () => {
+    const wrong: string[] = [];
+    const lengths = [1000, 1023, 1024, 1025, 1087, 1088, 1089, SIMD_WINDOW - 1, SIMD_WINDOW, SIMD_WINDOW + 1, SIMD_WINDOW + 64, 2 * SIMD_WINDOW + 63];
+    for (const length of lengths) {
       for (let align = 0; align < 8; align++) {
         for (let offset = 0; offset < 4; offset++) {
           const bytes = placed(length, align);
@@ -88,6 +109,29 @@ describe('mask properties', () => {
         expect(bytes).toEqual(data);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('equals the reference on long inputs (SIMD path, several windows)', () => {
+    const long = fc.record({
+      length: fc.integer({ min: 1024, max: 3 * SIMD_WINDOW + 200 }),
+      align: fc.nat({ max: 15 }),
+      key: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      offset: fc.nat(),
+      seed: fc.integer({ min: 1, max: 255 }),
+    });
+    fc.assert(
+      fc.property(long, ({ length, align, key: k, offset, seed }) => {
+        const backing = new Uint8Array(length + align + 4).map((_, i) => (i * seed) & 0xff);
+        const bytes = backing.subarray(align, align + length);
+        const before = backing.slice();
+        const expected = maskReference(bytes, k, offset);
+        mask(bytes, k, offset);
+        expect(Buffer.compare(bytes, expected)).toBe(0);
+        expect(Buffer.compare(backing.subarray(0, align), before.subarray(0, align))).toBe(0);
+        expect(Buffer.compare(backing.subarray(align + length), before.subarray(align + length))).toBe(0);
+      }),
+      { numRuns: 1000 },
     );
   });
 
