@@ -48,6 +48,7 @@ export interface DialResult {
 const OWN = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
 const V_WEBSOCKET = ascii('websocket');
 const V_UPGRADE = ascii('upgrade');
+const V_CHUNKED = ascii('chunked');
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -127,7 +128,7 @@ class ClientHandshake {
   private buffered = 0;
   private timer: NodeJS.Timeout | undefined;
   private settled = false;
-  private errorResponse: { head: ResponseHead; wanted: number } | null = null;
+  private errorResponse: { head: ResponseHead; wanted: number; chunked: boolean } | null = null;
 
   constructor(
     private readonly req: { host: string; port: number; secure: boolean; text: string; key: string },
@@ -203,7 +204,7 @@ class ClientHandshake {
     if (this.settled) return;
     if (this.errorResponse !== null) {
       this.push(chunk);
-      if (this.buffered >= this.errorResponse.wanted) this.failWithStatus();
+      if (this.errorBodyComplete()) this.failWithStatus();
       return;
     }
     const end = this.scanner.scan(chunk);
@@ -232,11 +233,12 @@ class ClientHandshake {
     const rest = end < buf.length ? buf.subarray(end) : EMPTY;
     if (head.status !== 101) {
       const limit = this.o.maxErrorBodyBytes ?? 4_096;
-      const length = Number(head.headers['content-length']);
+      const chunked = listHas(head.headers['transfer-encoding'], V_CHUNKED);
+      const length = chunked ? NaN : Number(head.headers['content-length']);
       const wanted = Number.isInteger(length) && length >= 0 ? Math.min(length, limit) : limit;
-      this.errorResponse = { head, wanted };
+      this.errorResponse = { head, wanted, chunked };
       if (rest.length > 0) this.push(rest);
-      if (this.buffered >= wanted) this.failWithStatus();
+      if (this.errorBodyComplete()) this.failWithStatus();
       return;
     }
     let result: { protocol: string | null; extensions: ExtensionOffer[] };
@@ -284,17 +286,52 @@ class ClientHandshake {
     return { protocol, extensions };
   }
 
+  private errorBody(): { body: Buffer; complete: boolean } {
+    const r = this.errorResponse;
+    const all = Buffer.concat(this.chunks);
+    if (r === null) return { body: all, complete: true };
+    const decoded = r.chunked ? dechunk(all, r.wanted) : { body: all, complete: all.length >= r.wanted };
+    const body = decoded.body.length > r.wanted ? decoded.body.subarray(0, r.wanted) : decoded.body;
+    return { body, complete: decoded.complete || body.length >= r.wanted };
+  }
+
+  private errorBodyComplete(): boolean {
+    return this.errorBody().complete;
+  }
+
   private failWithStatus(): void {
     const r = this.errorResponse;
     if (r === null) return;
-    const all = Buffer.concat(this.chunks);
-    const body = all.length > r.wanted ? all.subarray(0, r.wanted) : all;
+    const { body } = this.errorBody();
     this.fail(new HandshakeError('ERR_UNEXPECTED_STATUS', `Server answered ${r.head.status} instead of 101`, {
       status: r.head.status,
       headers: r.head.headers,
       body,
     }));
   }
+}
+
+/**
+ * Decodes as much of a chunked body as `raw` holds, up to `limit` bytes;
+ * `complete` once the last chunk is seen. The trailer is not needed and not read.
+ */
+function dechunk(raw: Buffer, limit: number): { body: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let pos = 0;
+  for (;;) {
+    const lf = raw.indexOf(0x0a, pos);
+    if (lf < 0) break;
+    const n = parseInt(raw.toString('latin1', pos, lf), 16);
+    if (!Number.isInteger(n) || n < 0) return { body: Buffer.concat(parts), complete: true };
+    if (n === 0) return { body: Buffer.concat(parts), complete: true };
+    const data = raw.subarray(lf + 1, Math.min(lf + 1 + n, raw.length));
+    parts.push(data);
+    size += data.length;
+    if (data.length < n || size >= limit) break;
+    pos = lf + 1 + n + 2;
+  }
+  return { body: Buffer.concat(parts), complete: size >= limit };
 }
 
 function listHas(value: string | undefined, lower: Uint8Array): boolean {
