@@ -518,7 +518,14 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** A close frame or an error from the reader: take effect now, or after the messages queued before it. */
   private signal(sig: Signal): void {
     this.readStopped = true;
-    if (this.state !== OPEN || !this.iterating || this.qHead === this.items.length) this.runSignal(sig);
+    let waiting = this.items.length - this.qHead;
+    const s = this.msgStream;
+    if (sig.error !== null && s !== null) {
+      // The message being streamed fails now; its consumer must not wait for the signal behind it.
+      s.fail(sig.error);
+      if (waiting === 1 && this.items[this.qHead] === s) waiting = 0;
+    }
+    if (this.state !== OPEN || !this.iterating || waiting === 0) this.runSignal(sig);
     else this.items.push(sig);
   }
 

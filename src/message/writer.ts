@@ -110,9 +110,10 @@ export class MessageWriter extends Writable {
   private take(n: number): Buffer {
     const p = this.pending;
     if (p.length === 1 && p[0].length === n) {
+      const only = p[0];
       p.length = 0;
       this.pendingLen = 0;
-      return p[0] as Buffer;
+      return only;
     }
     const all = p.length === 1 ? p[0] : Buffer.concat(p, this.pendingLen);
     const out = all.subarray(0, n);
