@@ -1,0 +1,118 @@
+// Opening-handshake benchmark of issue #3: handshakes per second and server
+// CPU time per handshake for zwire's raw-socket path (createUpgradeServer ->
+// upgrade) and node:http path (upgradeHTTP), against ws's WebSocketServer and
+// a bare net server answering by hand, side by side in one run.
+//   npx tsx bench/handshake.ts   (or: npm run bench -- handshake)
+//   flags: --rounds=N (default 5)  --seconds=S per round (default 2)  --concurrency=N (default 32)
+//          --servers=zwire-raw,zwire-http,ws,bare  --quick
+// Each server is its own process (CPU read by bench/lib/probe.ts over IPC);
+// the load generator is another process (bench/handshake/load.ts), each loop
+// doing open, handshake (checking the accept), close, 32 loops at a time.
+import {
+  alternateRounds,
+  CLIENT_CPU,
+  describeEnvironment,
+  formatNumber,
+  formatRatio,
+  formatSpread,
+  pairedRatio,
+  parseFlags,
+  renderTable,
+  SERVER_CPU,
+  spawnServer,
+  spawnWorker,
+  summarize,
+  type ServerProcess,
+} from './lib/index.js';
+import type { LoadProtocol } from './handshake/protocol.js';
+
+const SERVERS = {
+  'zwire-raw': { label: 'zwire upgrade() (raw socket)', script: 'bench/handshake/zwire-raw-server.ts' },
+  'zwire-http': { label: 'zwire upgradeHTTP() (node:http)', script: 'bench/handshake/zwire-http-server.ts' },
+  ws: { label: 'ws WebSocketServer', script: 'bench/handshake/ws-server.ts' },
+  bare: { label: 'bare net, by hand (reference)', script: 'bench/handshake/bare-server.ts' },
+} as const;
+type ServerId = keyof typeof SERVERS;
+
+const flags = parseFlags();
+const quick = flags.has('quick');
+const rounds = flags.number('rounds', quick ? 2 : 5);
+const roundMs = flags.number('seconds', quick ? 0.5 : 2) * 1000;
+const concurrency = flags.number('concurrency', 32);
+const ids = (flags.list('servers') ?? Object.keys(SERVERS)).filter((id): id is ServerId => id in SERVERS);
+
+interface Round {
+  perSecond: number;
+  cpuUsPerHandshake: number;
+  failures: number;
+  busy: number;
+  firstError: string | null;
+}
+
+async function measure(server: ServerProcess, load: ReturnType<typeof spawnWorker<LoadProtocol>>, ms: number): Promise<Round> {
+  const before = await server.stats();
+  const r = await load.ipc.call('run', { port: server.port, concurrency, durationMs: ms }, ms + 30_000);
+  const after = await server.stats();
+  const cpuUs = after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
+  return {
+    perSecond: (r.handshakes / r.windowMs) * 1000,
+    cpuUsPerHandshake: r.handshakes > 0 ? cpuUs / r.handshakes : Number.NaN,
+    failures: r.failures,
+    busy: r.busy,
+    firstError: r.firstError,
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`# handshake benchmark${quick ? ' (--quick)' : ''}\n\n${describeEnvironment()}`);
+  console.log(`${rounds} alternated rounds of ${roundMs / 1000} s per server after a 1 s warm-up; ${concurrency} concurrent open/handshake/close loops; medians.\n`);
+  const servers = new Map<ServerId, ServerProcess>();
+  const load = spawnWorker<LoadProtocol>({ name: 'load', script: 'bench/handshake/load.ts', cpu: CLIENT_CPU });
+  try {
+    for (const id of ids) servers.set(id, await spawnServer({ name: id, script: SERVERS[id].script, cpu: SERVER_CPU }));
+    for (const id of ids) await measure(servers.get(id)!, load, quick ? 300 : 1000);
+    const results = await alternateRounds(ids, rounds, (id) => measure(servers.get(id)!, load, roundMs));
+    const ws = results.get('ws');
+    const rows = ids.map((id) => {
+      const rs = results.get(id)!;
+      const hs = summarize(rs.map((r) => r.perSecond));
+      const cpu = summarize(rs.map((r) => r.cpuUsPerHandshake));
+      return [
+        SERVERS[id].label,
+        formatNumber(hs.median),
+        formatSpread(hs.spread),
+        formatNumber(cpu.median),
+        ws ? formatRatio(pairedRatio(rs.map((r) => r.cpuUsPerHandshake), ws.map((r) => r.cpuUsPerHandshake))) : 'n/a',
+        ws ? formatRatio(pairedRatio(rs.map((r) => r.perSecond), ws.map((r) => r.perSecond))) : 'n/a',
+        `${Math.round(summarize(rs.map((r) => r.busy)).median * 100)} %`,
+        String(rs.reduce((n, r) => n + r.failures, 0)),
+      ];
+    });
+    console.log(renderTable(
+      [
+        { header: 'server', align: 'left' },
+        { header: 'handshakes/s' },
+        { header: 'spread' },
+        { header: 'server CPU µs/handshake' },
+        { header: 'CPU vs ws' },
+        { header: 'hs/s vs ws' },
+        { header: 'load gen busy' },
+        { header: 'failures' },
+      ],
+      rows,
+    ));
+    for (const id of ids) {
+      const err = results.get(id)!.find((r) => r.firstError !== null)?.firstError;
+      if (err) console.log(`- ${SERVERS[id].label}: first failure: ${err}`);
+    }
+    console.log('\nTarget (issue #3): zwire raw path ≤ 0.70× ws server CPU per handshake.');
+  } finally {
+    await load.stop();
+    for (const s of servers.values()) await s.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
