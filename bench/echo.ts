@@ -3,7 +3,7 @@
 //   npm run bench -- echo            full run (~3 minutes)
 //   npm run bench -- echo --quick    smoke run (~40 s)
 //   flags: --only=small,text,large,huge,idle  --servers=zwire,ws,ws-js,raw
-//          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server, small scenario)
+//          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server in the first scenario --only names, default small)
 //          --zwire=<script> (run another script as our server, e.g. a variant under test)
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -41,7 +41,8 @@ function serversFor(ids: string[]): ServerDef[] {
 }
 
 async function profile(serverId: string): Promise<void> {
-  const sc = THROUGHPUT[0];
+  const sc = THROUGHPUT.find((t) => !only || only.includes(t.id));
+  if (!sc) throw new Error(`--profile needs a throughput scenario: ${THROUGHPUT.map((t) => t.id).join(', ')}`);
   const defs = serversFor([serverId]);
   if (defs.length === 0) throw new Error(`unknown or unavailable server ${serverId}`);
   await mkdir(resultsDir, { recursive: true });
