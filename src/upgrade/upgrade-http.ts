@@ -78,12 +78,20 @@ class HttpHandshake extends PendingHandshake {
     if (o.onRequest !== undefined) o.onRequest(Buffer.from(req.url ?? '', 'latin1'));
     if (h.host === undefined) return malformed('Missing Host header');
     if (o.onHost !== undefined) o.onHost(Buffer.from(h.host, 'latin1'));
-    if (o.onHeader !== undefined) {
-      const raw = req.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        if (!OWN_HEADERS.has(raw[i].toLowerCase())) o.onHeader(Buffer.from(raw[i], 'latin1'), Buffer.from(raw[i + 1], 'latin1'));
-      }
+    const raw = req.rawHeaders;
+    let hosts = 0;
+    let keys = 0;
+    let versions = 0;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i];
+      // node:http keeps the first Host and joins repeated others; count them to answer as `upgrade` does
+      const n = name.length;
+      if (n === 4 && name.toLowerCase() === 'host') hosts++;
+      else if (n === 17 && name.toLowerCase() === 'sec-websocket-key') keys++;
+      else if (n === 21 && name.toLowerCase() === 'sec-websocket-version') versions++;
+      else if (o.onHeader !== undefined && !OWN_HEADERS.has(name.toLowerCase())) o.onHeader(Buffer.from(name, 'latin1'), Buffer.from(raw[i + 1], 'latin1'));
     }
+    if (hosts > 1 || keys > 1 || versions > 1) return malformed('Duplicate Host, Sec-WebSocket-Key or Sec-WebSocket-Version header');
     const upgradeValue = h.upgrade;
     if (upgradeValue === undefined) return plainHttpFailure();
     if (!listHas(upgradeValue, V_WEBSOCKET)) return malformed('Upgrade header must be websocket');

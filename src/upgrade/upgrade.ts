@@ -65,6 +65,15 @@ class RawHandshake extends PendingHandshake {
 
   private readonly onData = (chunk: Buffer | string): void => {
     if (this.settled) return;
+    try {
+      this.read(chunk);
+    } catch (err) {
+      // a bug of ours must still end in an answer, never in an exception out of an event handler
+      this.fail(new Failure('ERR_INTERNAL', 500, 'Internal Server Error', undefined, err));
+    }
+  };
+
+  private read(chunk: Buffer | string): void {
     if (typeof chunk === 'string') {
       this.drop('ERR_SOCKET_ENCODING', 'The socket has a string encoding set; upgrade needs raw bytes');
       return;
@@ -92,7 +101,7 @@ class RawHandshake extends PendingHandshake {
     const headEnd = this.buffered + end;
     this.chunks = null;
     this.complete(whole, headEnd);
-  };
+  }
 
   private complete(buf: Buffer, end: number): void {
     // stop reading: from here on, bytes stay in the socket for the next layer

@@ -38,6 +38,10 @@ describe('upgradeHTTP', () => {
     ['HTTP/1.0', request({ version: 'HTTP/1.0' }), 505],
     ['Upgrade not websocket', request({ omit: ['Upgrade'], extra: ['Upgrade: h2c'] }), 400],
     ['bad key', request({ key: 'AAAA' }), 400],
+    ['missing Host', request({ omit: ['Host'] }), 400],
+    ['two Host headers', request({ extra: ['Host: b'] }), 400],
+    ['two keys', request({ extra: ['Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='] }), 400],
+    ['two versions', request({ extra: ['Sec-WebSocket-Version: 13'] }), 400],
     ['missing version', request({ omit: ['Sec-WebSocket-Version'] }), 426],
     ['version 8', request({ omit: ['Sec-WebSocket-Version'], extra: ['Sec-WebSocket-Version: 8'] }), 426],
   ])('%s -> %s', async (_name, text, status) => {
