@@ -8,3 +8,10 @@ export type { ConnLimits, ConnOptions, MessageCompressor, Role } from './options
 export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, HeartbeatTimeoutError } from './errors.js';
 export { accept, fromUpgradeHTTP, listen, WebSocketServer } from './server.js';
 export type { AcceptOptions, ConnHandler, DeflateSetting, FromUpgradeHTTPOptions, ListenOptions } from './server.js';
+export { CodecError } from './codecs/codec.js';
+export type { Codec, StreamDecoderOptions, ValueStreamDecoder, ValueStreamEncoder } from './codecs/codec.js';
+export { createJsonCodec, jsonCodec } from './codecs/json.js';
+export { createMsgpackCodec, msgpackCodec } from './codecs/msgpack.js';
+export type { MsgpackCodecOptions } from './codecs/msgpack.js';
+export { readValueStream, receiveValues, sendValues, writeValueStream } from './codecs/values.js';
+export type { ValueStreamWriteOptions } from './codecs/values.js';

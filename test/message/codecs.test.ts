@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import fc from 'fast-check';
+import { PackrStream } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CodecError } from '../../src/message/codecs/codec.js';
+import { createJsonCodec, jsonCodec } from '../../src/message/codecs/json.js';
+import { msgpackCodec } from '../../src/message/codecs/msgpack.js';
+import { readValueStream, receiveValues, sendValues, writeValueStream } from '../../src/message/codecs/values.js';
+import type { MessageStream } from '../../src/message/message.js';
+import { connPair } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function pair() {
+  const p = await connPair();
+  cleanups.push(p.close);
+  return p;
+}
+
+const sample = [{ id: 1, name: 'zwire', tags: ['a', 'b'], nested: { ok: true, n: null } }, 'text ✓', 42, [1, 2, 3], false];
+
+async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const v of it) out.push(v);
+  return out;
+}
+
+describe.each([
+  ['json', jsonCodec],
+  ['msgpack', msgpackCodec],
+])('%s codec', (_name, codec) => {
+  it('round-trips single values', () => {
+    for (const v of sample) expect(codec.decode(codec.encode(v))).toEqual(v);
+  });
+
+  it('stream-decodes values split at every byte boundary', () => {
+    const enc = codec.streamEncoder();
+    const bytes = Buffer.concat(sample.map((v) => enc.encode(v)));
+    for (const step of [1, 2, 3, 7, bytes.length]) {
+      const dec = codec.streamDecoder();
+      const out: unknown[] = [];
+      for (let i = 0; i < bytes.length; i += step) out.push(...dec.write(bytes.subarray(i, i + step)));
+      dec.end();
+      expect(out).toEqual(sample);
+    }
+  });
+
+  it('property: any JSON-safe values survive a chunked stream', () => {
+    const value = fc.jsonValue().filter((v) => v !== null);
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 20 }), fc.integer({ min: 1, max: 16 }), (values, step) => {
+        const enc = codec.streamEncoder();
+        const bytes = Buffer.concat(values.map((v) => enc.encode(v)));
+        const dec = codec.streamDecoder();
+        const out: unknown[] = [];
+        for (let i = 0; i < bytes.length; i += step) out.push(...dec.write(bytes.subarray(i, i + step)));
+        dec.end();
+        expect(out).toEqual(JSON.parse(JSON.stringify(values)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reports a truncated stream', () => {
+    const bytes = codec.streamEncoder().encode({ long: 'x'.repeat(100) });
+    const dec = codec.streamDecoder();
+    expect(dec.write(bytes.subarray(0, bytes.length - 3))).toEqual([]);
+    expect(() => dec.end()).toThrow(CodecError);
+  });
+
+  it('sends a sequence of values as messages and reads them back', async () => {
+    const { server, client } = await pair();
+    async function* source() {
+      yield* sample;
+    }
+    const sent = await sendValues(client, source(), codec);
+    expect(sent).toBe(sample.length);
+    const got: unknown[] = [];
+    for await (const v of receiveValues(server, codec)) {
+      got.push(v);
+      if (got.length === sample.length) break;
+    }
+    expect(got).toEqual(sample);
+  });
+
+  it('streams many values inside one fragmented message', async () => {
+    const { server, client } = await pair();
+    const values = Array.from({ length: 5000 }, (_, i) => ({ i, s: `value ${i}` }));
+    const writing = writeValueStream(client, values, codec, { fragmentSize: 1000 });
+    let got: unknown[] = [];
+    for await (const msg of server.messages({ stream: true })) {
+      expect(msg.binary).toBe(codec.binary);
+      got = await drain(readValueStream(msg, codec));
+      break;
+    }
+    expect(await writing).toBe(values.length);
+    expect(got).toEqual(values);
+  });
+});
+
+describe('codec errors', () => {
+  it('JSON refuses values it cannot represent and malformed input', () => {
+    expect(() => jsonCodec.encode(undefined)).toThrow(CodecError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => jsonCodec.encode(cyclic)).toThrow(expect.objectContaining({ code: 'ERR_ENCODE' }));
+    expect(() => jsonCodec.decode('{nope')).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+    expect(() => jsonCodec.streamDecoder().write(Buffer.from('{"a":1}\n{bad}\n'))).toThrow(CodecError);
+  });
+
+  it('NDJSON skips blank lines and bounds an unfinished line', () => {
+    const dec = createJsonCodec({ maxValueBytes: 10 }).streamDecoder();
+    expect(dec.write(Buffer.from('1\n\n \r\n2\n'))).toEqual([1, 2]);
+    expect(() => dec.write(Buffer.from('"0123456789abc'))).toThrow(expect.objectContaining({ code: 'ERR_VALUE_TOO_BIG' }));
+  });
+
+  it('msgpack rejects malformed input', () => {
+    expect(() => msgpackCodec.decode(Uint8Array.of(0x92, 0x01))).toThrow(CodecError);
+    expect(() => msgpackCodec.decode(Uint8Array.of(0x01, 0x02))).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+  });
+});
+
+describe("msgpackr's stream classes", () => {
+  it('a PackrStream piped into conn.writer() is read back with readValueStream', async () => {
+    const { server, client } = await pair();
+    const values = Array.from({ length: 300 }, (_, i) => ({ n: i, list: [i, i * 2] }));
+    const writing = pipeline(Readable.from(values), new PackrStream({ useRecords: false }), client.writer({ fragmentSize: 512 }));
+    const it = server.messages({ stream: true })[Symbol.asyncIterator]();
+    const msg = (await it.next()).value as MessageStream;
+    const got = await drain(readValueStream(msg, msgpackCodec));
+    await writing;
+    expect(got).toEqual(values);
+  });
+});
