@@ -77,7 +77,12 @@ export class IpcClient<P extends Protocol> {
       }, timeoutMs);
       this.#pending.set(ipcId, { resolve: resolve as (v: unknown) => void, reject, timer });
       const request: Request = { ipcId, type, arg };
-      this.child.send(request);
+      this.child.send(request, (err) => {
+        if (!err) return;
+        this.#pending.delete(ipcId);
+        clearTimeout(timer);
+        reject(new IpcError('ERR_IPC_EXIT', `${this.label}: cannot send ${type}: ${err.message}`));
+      });
     });
   }
 }
