@@ -43,10 +43,12 @@ function fail(what: string, s: string, i: number): never {
  * Parses a Sec-WebSocket-Protocol value (`1#token`) into its tokens in order.
  * Empty list elements are skipped (RFC 7230 §7). Throws HeaderParseError:
  * `ERR_HEADER_SYNTAX` for a non-token, `ERR_DUPLICATE` for a repeated token
- * (RFC 6455 §4.1 requires them unique). Linear time, no regular expressions.
+ * (RFC 6455 §4.1 requires them unique), also against tokens already in `into`
+ * (several headers add up to one list). Linear time, no regular expressions.
  */
 export function parseProtocols(value: string, into: string[] = []): string[] {
-  const start = into.length;
+  // a linear scan for the usual handful of tokens; a Set once the list is long, so a crafted header stays linear
+  let seen: Set<string> | null = null;
   let i = 0;
   const n = value.length;
   while (i < n) {
@@ -60,9 +62,11 @@ export function parseProtocols(value: string, into: string[] = []): string[] {
     i = skipToken(value, i);
     if (i === s) fail('Invalid subprotocol', value, i);
     const token = value.slice(s, i);
-    for (let k = start; k < into.length; k++) {
-      if (into[k] === token) throw new HeaderParseError(`Duplicate subprotocol '${token}'`, s, 'ERR_DUPLICATE');
+    if (seen === null && into.length >= 16) seen = new Set(into);
+    if (seen !== null ? seen.has(token) : into.includes(token)) {
+      throw new HeaderParseError(`Duplicate subprotocol '${token}'`, s, 'ERR_DUPLICATE');
     }
+    seen?.add(token);
     into.push(token);
     i = skipOWS(value, i);
     if (i < n && value.charCodeAt(i) !== COMMA) fail('Invalid subprotocol list', value, i);

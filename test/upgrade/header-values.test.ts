@@ -18,6 +18,19 @@ describe('parseProtocols', () => {
     expect(() => parseProtocols('a, b, a')).toThrow(expect.objectContaining({ code: 'ERR_DUPLICATE' }));
   });
 
+  it('finds repeats across several headers added into one list', () => {
+    const into = parseProtocols('a, b');
+    expect(() => parseProtocols('c, a', into)).toThrow(expect.objectContaining({ code: 'ERR_DUPLICATE' }));
+  });
+
+  it('stays linear on a long list of distinct tokens', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => `p${i}`);
+    const t = performance.now();
+    expect(parseProtocols(many.join(','))).toHaveLength(20_000);
+    expect(() => parseProtocols(`${many.join(',')},p7`)).toThrow(expect.objectContaining({ code: 'ERR_DUPLICATE' }));
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
   it('treats __proto__ and constructor as ordinary tokens', () => {
     expect(parseProtocols('__proto__, constructor, toString')).toEqual(['__proto__', 'constructor', 'toString']);
   });

@@ -80,6 +80,7 @@ describe('upgrade: validation', () => {
     ['control byte in value', request({ extra: ['Origin: a\x01b'] }), 400, 'ERR_MALFORMED'],
     ['bad subprotocol list', request({ extra: ['Sec-WebSocket-Protocol: a b'] }), 400, 'ERR_MALFORMED'],
     ['repeated subprotocol', request({ extra: ['Sec-WebSocket-Protocol: a, a'] }), 400, 'ERR_MALFORMED'],
+    ['subprotocol repeated across headers', request({ extra: ['Sec-WebSocket-Protocol: a', 'Sec-WebSocket-Protocol: b, a'] }), 400, 'ERR_MALFORMED'],
     ['bad extension list', request({ extra: ['Sec-WebSocket-Extensions: x; ="y"'] }), 400, 'ERR_MALFORMED'],
   ];
 
