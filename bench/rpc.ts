@@ -1,0 +1,220 @@
+// RPC benchmark (issue #6): zwire's typed RPC (msgpack and JSON, validation
+// both ways) against rpc-websockets, a hand-written JSON-RPC on bare `ws` and
+// tRPC v11 (ws adapter + wsLink). Each system runs its own server and its own
+// client library; servers and load generators are separate processes pinned
+// to separate CPUs; rounds alternate systems; figures are medians.
+//
+//   npx tsx bench/rpc.ts [--rounds=3] [--ms=2000] [--only=unary,latency,stream] [--systems=zwire-msgpack,trpc]
+import {
+  CLIENT_CPU,
+  SERVER_CPU,
+  alternateRounds,
+  describeEnvironment,
+  formatBytes,
+  formatNumber,
+  formatRatio,
+  formatSpread,
+  pairedRatio,
+  parseFlags,
+  renderTable,
+  spawnServer,
+  spawnWorker,
+  summarize,
+  type ProbeStats,
+  type ServerProcess,
+  type Worker,
+} from './lib/index.js';
+import type { LoadProtocol, System } from './rpc/protocol.js';
+
+const flags = parseFlags();
+const rounds = flags.number('rounds', 3);
+const ms = flags.number('ms', 2000);
+const only = new Set(flags.list('only') ?? ['unary', 'latency', 'stream']);
+const ALL: System[] = ['zwire-msgpack', 'zwire-json', 'rpc-websockets', 'ws-jsonrpc', 'trpc'];
+const systems = (flags.list('systems') as System[] | undefined) ?? ALL;
+const STREAMING: System[] = ['zwire-msgpack', 'zwire-json', 'ws-jsonrpc', 'trpc'];
+
+const SERVER_SCRIPT: Record<System, string> = {
+  'zwire-msgpack': 'bench/rpc/zwire-server.ts',
+  'zwire-json': 'bench/rpc/zwire-server.ts',
+  'rpc-websockets': 'bench/rpc/rpcws-server.ts',
+  'ws-jsonrpc': 'bench/rpc/ws-server.ts',
+  trpc: 'bench/rpc/trpc-server.ts',
+};
+
+const servers = new Map<string, ServerProcess>();
+const workers = new Map<System, Worker<LoadProtocol>>();
+
+async function start(): Promise<void> {
+  for (const system of systems) {
+    const script = SERVER_SCRIPT[system];
+    if (!servers.has(script)) servers.set(script, await spawnServer({ name: script.split('/').pop()!, script, cpu: SERVER_CPU }));
+    workers.set(system, spawnWorker<LoadProtocol>({ name: `load ${system}`, script: 'bench/rpc/load.ts', cpu: CLIENT_CPU }));
+  }
+}
+
+async function stop(): Promise<void> {
+  await Promise.all([...workers.values()].map((w) => w.stop()));
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+}
+
+const serverOf = (s: System): ServerProcess => servers.get(SERVER_SCRIPT[s])!;
+const cpuOf = (st: { cpuUserUs: number; cpuSystemUs: number }): number => st.cpuUserUs + st.cpuSystemUs;
+
+interface UnaryRound {
+  rate: number;
+  serverUsPerCall: number;
+  clientUsPerCall: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+async function unaryScenario(connections: number, inflight: number, latency: boolean, list: System[]): Promise<Map<System, UnaryRound[]>> {
+  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections });
+  for (const s of list) await workers.get(s)!.ipc.call('unary', { inflight, ms: 500, latency }); // warm-up
+  const results = await alternateRounds(list, rounds, async (s) => {
+    const before = await serverOf(s).stats();
+    const r = await workers.get(s)!.ipc.call('unary', { inflight, ms, latency });
+    const after = await serverOf(s).stats();
+    return {
+      rate: r.calls / r.seconds,
+      serverUsPerCall: (cpuOf(after) - cpuOf(before)) / r.total,
+      clientUsPerCall: r.clientCpuUs / r.total,
+      p50Us: r.p50Us,
+      p99Us: r.p99Us,
+    };
+  });
+  for (const s of list) await workers.get(s)!.ipc.call('close', null);
+  return results;
+}
+
+function ratioCell(a: number[], b: number[] | undefined): string {
+  return b === undefined ? 'n/a' : formatRatio(pairedRatio(a, b));
+}
+
+function printUnary(title: string, results: Map<System, UnaryRound[]>, latency: boolean): void {
+  console.log(`\n### ${title}\n`);
+  const rate = (s: System): number[] => results.get(s)!.map((r) => r.rate);
+  const rows = [...results.keys()].map((s) => {
+    const rs = results.get(s)!;
+    const sum = summarize(rate(s));
+    const cells = [
+      s,
+      formatNumber(sum.median),
+      formatSpread(sum.spread),
+      ratioCell(rate(s), results.has('rpc-websockets') ? rate('rpc-websockets') : undefined),
+      ratioCell(rate(s), results.has('ws-jsonrpc') ? rate('ws-jsonrpc') : undefined),
+      ratioCell(rate(s), results.has('trpc') ? rate('trpc') : undefined),
+      formatNumber(summarize(rs.map((r) => r.serverUsPerCall)).median),
+      formatNumber(summarize(rs.map((r) => r.clientUsPerCall)).median),
+    ];
+    if (latency) cells.push(formatNumber(summarize(rs.map((r) => r.p50Us)).median), formatNumber(summarize(rs.map((r) => r.p99Us)).median));
+    return cells;
+  });
+  const columns = [
+    { header: 'system', align: 'left' as const },
+    { header: 'calls/s' },
+    { header: 'spread' },
+    { header: 'vs rpc-websockets' },
+    { header: 'vs bare ws' },
+    { header: 'vs tRPC' },
+    { header: 'server CPU µs/call' },
+    { header: 'client CPU µs/call' },
+  ];
+  if (latency) columns.push({ header: 'p50 µs' }, { header: 'p99 µs' });
+  console.log(renderTable(columns, rows));
+}
+
+interface StreamRound {
+  rate: number;
+  minShare: number;
+  fed: number;
+  serverUsPerItem: number;
+  clientUsPerItem: number;
+  heapUsed: number;
+}
+
+/** Server stats, or null when the server's event loop does not answer (tRPC's stream loop never yields). */
+async function statsOrNull(s: System): Promise<ProbeStats | null> {
+  return Promise.race([serverOf(s).stats(), new Promise<null>((r) => setTimeout(() => r(null), 3000).unref())]).catch(() => null);
+}
+
+async function streamRound(s: System): Promise<StreamRound> {
+  const connections = 8;
+  const before = await statsOrNull(s);
+  const r = await workers.get(s)!.ipc.call('stream', { ms });
+  const after = await statsOrNull(s);
+  const total = r.perStream.reduce((a, b) => a + b, 0);
+  return {
+    rate: total / r.seconds,
+    minShare: Math.min(...r.perStream) / (total / connections || 1),
+    fed: r.perStream.filter((n) => n > 0).length,
+    serverUsPerItem: before === null || after === null ? Number.NaN : (cpuOf(after) - cpuOf(before)) / total,
+    clientUsPerItem: r.clientCpuUs / total,
+    heapUsed: after === null ? Number.NaN : after.heapUsed,
+  };
+}
+
+async function streamScenario(list: System[]): Promise<Map<System, StreamRound[]>> {
+  const fair: System[] = list.filter((s) => s !== 'trpc');
+  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections: 8 });
+  for (const s of fair) await workers.get(s)!.ipc.call('stream', { ms: 300 }); // warm-up
+  const results = await alternateRounds<System, StreamRound>(fair, rounds, streamRound);
+  if (list.includes('trpc')) {
+    // tRPC's subscription loop never yields to the event loop: once started its
+    // server spins (and stops answering) for good, so it gets one round, last,
+    // and its server is stopped right after.
+    results.set('trpc', [await streamRound('trpc')]);
+    await serverOf('trpc').stop();
+  }
+  for (const s of fair) await workers.get(s)!.ipc.call('close', null);
+  return results;
+}
+
+function printStreams(results: Map<System, StreamRound[]>): void {
+  console.log('\n### Server streams: 8 connections, each consuming one endless stream\n');
+  const rate = (s: System): number[] => results.get(s)!.map((r) => r.rate);
+  const rows = [...results.keys()].map((s) => {
+    const rs = results.get(s)!;
+    const sum = summarize(rate(s));
+    return [
+      s,
+      formatNumber(sum.median),
+      formatSpread(sum.spread),
+      ratioCell(rate(s), results.has('ws-jsonrpc') ? rate('ws-jsonrpc') : undefined),
+      ratioCell(rate(s), results.has('trpc') ? rate('trpc') : undefined),
+      `${Math.min(...rs.map((r) => r.fed))}/8`,
+      formatNumber(Math.min(...rs.map((r) => r.minShare)), 2),
+      formatNumber(summarize(rs.map((r) => r.serverUsPerItem)).median),
+      formatNumber(summarize(rs.map((r) => r.clientUsPerItem)).median),
+      formatBytes(Math.max(...rs.map((r) => r.heapUsed))),
+    ];
+  });
+  console.log(
+    renderTable(
+      [
+        { header: 'system', align: 'left' },
+        { header: 'items/s' },
+        { header: 'spread' },
+        { header: 'vs hand-written ws' },
+        { header: 'vs tRPC' },
+        { header: 'streams fed' },
+        { header: 'slowest/mean' },
+        { header: 'server CPU µs/item' },
+        { header: 'client CPU µs/item' },
+        { header: 'server heap' },
+      ],
+      rows,
+    ),
+  );
+}
+
+console.log(`## RPC benchmark\n\n${describeEnvironment()}; ${rounds} rounds of ${ms} ms per system, medians`);
+await start();
+try {
+  if (only.has('unary')) printUnary('Unary calls: 64 connections × 16 calls in flight, greet', await unaryScenario(64, 16, false, systems), false);
+  if (only.has('latency')) printUnary('Latency: 1 connection × 1 call in flight, greet', await unaryScenario(1, 1, true, systems), true);
+  if (only.has('stream')) printStreams(await streamScenario(systems.filter((s) => STREAMING.includes(s))));
+} finally {
+  await stop();
+}
