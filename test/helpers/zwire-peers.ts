@@ -21,14 +21,19 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-export async function startEchoServer(limits: ConnLimits = {}): Promise<EchoServer> {
+/** A zwire server made with `listen` that runs `handler` on each connection. */
+export async function startServer(handler: (conn: Conn) => Promise<void>, limits: ConnLimits = {}): Promise<EchoServer> {
   const closes: Promise<CloseInfo>[] = [];
   const errors: Error[] = [];
   const server = await listen({ port: 0, host: '127.0.0.1', ...limits, onError: (e) => errors.push(e) }, (conn) => {
     closes.push(conn.closed);
-    return echo(conn);
+    return handler(conn);
   });
   return { server, port: server.port, closes, errors, close: () => server.close() };
+}
+
+export function startEchoServer(limits: ConnLimits = {}): Promise<EchoServer> {
+  return startServer(echo, limits);
 }
 
 /** Opens a zwire client connection with the public `connect` of zwire/client. */
