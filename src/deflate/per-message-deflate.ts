@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { DeflateError } from './errors.js';
+import { HeldInput } from './held.js';
 import { History } from './history.js';
 import { StreamingInflater, TAIL, dataError, tooBigError } from './inflater.js';
 import { limited } from './limiter.js';
@@ -13,6 +14,9 @@ const DEFAULT_HISTORY = 4096;
 const DEFAULT_SYNC_MAX = 64 * 1024;
 /** Synchronous inflation stops at this multiple of syncMaxBytes and the message moves to the thread pool. */
 const SYNC_OUTPUT_FACTOR = 16;
+/** Smallest compressed piece handed to a streaming inflater (except a message's last). */
+const STREAM_PIECE = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 type Role = 'server' | 'client';
 
@@ -22,9 +26,11 @@ type Role = 'server' | 'client';
  * No zlib context lives between messages. Context takeover is carried as plain bytes: the last bytes sent
  * (up to `historySize`) and received (the peer's full window, 2^bits) are kept in {@link History} buffers
  * and given to a fresh zlib context as its preset dictionary, which is what the peer's sliding window holds.
- * Inputs up to `syncMaxBytes` run synchronously (no thread-pool round trip, the common small-message case);
- * larger inputs and the fragments of a message inflated piece by piece run on the thread pool under the
- * process-wide limit of {@link setZlibConcurrency}.
+ * Inputs up to `syncMaxBytes` run synchronously (no thread-pool round trip, the common small-message case):
+ * fragments of an incoming message are gathered (copied) while their total stays within that size and
+ * inflated at once. Larger inputs run on the thread pool under the process-wide limit of
+ * {@link setZlibConcurrency}; an incoming message beyond syncMaxBytes is inflated as it arrives, in pieces of
+ * at least 16 KiB, so no more than max(syncMaxBytes, 16 KiB) of compressed input is ever held.
  *
  * Memory per connection between messages: 2^(peer window bits) * 2 bytes for the receive window under
  * context takeover (64 KiB at 15, 2 KiB at 10, 512 B at 8), 2 * min(historySize, 2^own bits) for the send
@@ -51,6 +57,7 @@ export class PerMessageDeflate {
   private readonly sendQueue = new Serial();
   private readonly receiveQueue = new Serial();
   private inflater: StreamingInflater | null = null;
+  private readonly held = new HeldInput();
   private closed = false;
 
   constructor(params: DeflateParams, role: Role, opts: DeflateOptions = {}) {
@@ -99,6 +106,7 @@ export class PerMessageDeflate {
     this.closed = true;
     this.inflater?.close(closedError());
     this.inflater = null;
+    this.held.clear();
     this.sent.clear();
     this.received.clear();
   }
@@ -132,14 +140,27 @@ export class PerMessageDeflate {
 
   private decompressNow(data: Uint8Array, fin: boolean): Buffer | Promise<Buffer> {
     if (this.closed) throw closedError();
-    if (this.inflater === null && fin && data.length <= this.syncMaxBytes) {
-      const out = this.inflateSync(data);
-      if (out !== null) {
+    if (this.inflater === null) {
+      // Fragments of a message that stays within syncMaxBytes compressed are gathered and inflated at once.
+      if (this.held.length + data.length <= this.syncMaxBytes) {
+        if (!fin) {
+          this.held.add(data);
+          return EMPTY;
+        }
+        const whole = this.held.take(data);
+        const out = this.inflateSync(whole);
+        if (out === null) return this.inflateAsync(whole, true);
         if (!this.peerNoContext) this.received.append(out);
         return out;
       }
+      return this.inflateAsync(this.held.take(data), fin);
     }
-    return this.inflateAsync(data, fin);
+    // A thread-pool round trip per tiny fragment would dominate: feed zlib in pieces of STREAM_PIECE or more.
+    if (!fin && this.held.length + data.length < STREAM_PIECE) {
+      this.held.add(data);
+      return EMPTY;
+    }
+    return this.inflateAsync(this.held.take(data), fin);
   }
 
   /** Whole-message fast path; null when the output outgrew the synchronous budget but not the limit. */

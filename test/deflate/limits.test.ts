@@ -116,15 +116,17 @@ describe('invalid compressed data', () => {
     }
   }
 
-  it('corruption in a later fragment rejects that fragment with 1007', async () => {
-    const engine = new PerMessageDeflate(params(), 'server');
-    const good = await new PerMessageDeflate(params(), 'client').compress(jsonText(5000), false);
-    const out = await engine.decompress(good, false);
-    expect(out.length).toBe(5000);
-    const err = await refused(engine.decompress(Buffer.from([0xff, 0xff, 0xff]), true));
-    expect(err.closeCode).toBe(1007);
-    engine.close();
-  });
+  for (const [syncMaxBytes, firstOut] of [[64 * 1024, 0], [0, 5000]]) {
+    it(`corruption in a later fragment rejects the message with 1007 (first fragment ${firstOut ? 'streamed' : 'held'})`, async () => {
+      const engine = new PerMessageDeflate(params(), 'server', { syncMaxBytes });
+      const good = await new PerMessageDeflate(params(), 'client').compress(jsonText(5000), false);
+      const out = await engine.decompress(good, false);
+      expect(out.length).toBe(firstOut);
+      const err = await refused(engine.decompress(Buffer.from([0xff, 0xff, 0xff]), true));
+      expect(err.closeCode).toBe(1007);
+      engine.close();
+    });
+  }
 });
 
 describe('process-wide zlib concurrency limit', () => {
