@@ -91,7 +91,8 @@ function lane(offset: number): number[] {
   ];
 }
 
-function moduleBytes(): Uint8Array {
+/** The binary module described above. */
+export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
   const body = [
     // locals: one v128, one i32
     2, 1, V128, 1, I32,
@@ -128,7 +129,7 @@ export interface SimdKernel {
 
 function compile(): SimdKernel | null {
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(simdModuleBytes()));
     const { xor, memory } = instance.exports as { xor: SimdKernel['xor']; memory: WebAssembly.Memory };
     return { xor, memory: new Uint8Array(memory.buffer, 0, SIMD_WINDOW) };
   } catch {

@@ -33,11 +33,13 @@ function rotateKey(key: Uint8Array, pos: number): void {
  * arriving in several chunks can be unmasked chunk by chunk. Masking twice restores the data.
  */
 export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
+  if (bytes.length >= SIMD_THRESHOLD && simd !== null) maskSimd(bytes, key, offset);
+  else maskJs(bytes, key, offset);
+}
+
+/** mask() in plain JavaScript, 4 bytes at a time: the path below SIMD_THRESHOLD and without SIMD. */
+export function maskJs(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   const n = bytes.length;
-  if (n >= SIMD_THRESHOLD && simd !== null) {
-    maskSimd(bytes, key, offset);
-    return;
-  }
   let i = 0;
   if (n >= WORD_THRESHOLD) {
     const head = (4 - (bytes.byteOffset & 3)) & 3;
@@ -60,9 +62,13 @@ export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   for (; i < n; i++) bytes[i] ^= key[(offset + i) & 3];
 }
 
-/** Mask through the SIMD kernel, a window at a time; the last n % 64 bytes with the byte loop. */
-function maskSimd(bytes: Uint8Array, key: Uint8Array, offset: number): void {
-  const kernel = simd as NonNullable<typeof simd>;
+/**
+ * mask() through the SIMD kernel, a window at a time; the last n % 64 bytes with
+ * the byte loop. Only when `simd` is not null.
+ */
+export function maskSimd(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
+  const kernel = simd;
+  if (kernel === null) throw new Error('WebAssembly SIMD is not available');
   const n = bytes.length;
   const whole = n - (n % SIMD_BLOCK);
   // Wasm memory is little-endian: the key's first byte must be the i32's low byte.

@@ -43,9 +43,12 @@ export class FrameParser {
   maxFrameSize: number;
 
   private readonly state: HeaderState;
-  private readonly chunks: (Uint8Array | undefined)[] = [];
-  private head = 0;
+  /** The chunk being read, from `pos`; EMPTY when everything pushed is consumed. */
+  private cur: Uint8Array = EMPTY;
   private pos = 0;
+  /** Chunks pushed while `cur` still had bytes, oldest first from `qHead`. Usually empty. */
+  private readonly queue: Uint8Array[] = [];
+  private qHead = 0;
   private total = 0;
   private inPayload = false;
   private maskPos = 0;
@@ -73,7 +76,12 @@ export class FrameParser {
   /** Queue a chunk. Its payload bytes are unmasked in place as they are returned. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (this.total === 0) {
+      this.cur = chunk;
+      this.pos = 0;
+    } else {
+      this.queue.push(chunk);
+    }
     this.total += chunk.length;
   }
 
@@ -88,8 +96,7 @@ export class FrameParser {
   }
 
   private nextHeader(): number {
-    const chunk = this.chunks[this.head];
-    if (chunk === undefined) return FrameParser.NEED_MORE;
+    const chunk = this.cur;
     const h = this.header;
     let n = readHeader(chunk, this.pos, h);
     if (n === 0) {
@@ -111,11 +118,13 @@ export class FrameParser {
   }
 
   private nextData(): number {
-    const chunk = this.chunks[this.head];
-    if (chunk === undefined) return FrameParser.NEED_MORE;
-    const avail = chunk.length - this.pos;
+    const chunk = this.cur;
+    const pos = this.pos;
+    const avail = chunk.length - pos;
+    if (avail === 0) return FrameParser.NEED_MORE;
     const n = avail < this.remaining ? avail : this.remaining;
-    const data = chunk.subarray(this.pos, this.pos + n);
+    // A chunk that is exactly the rest of the payload is returned as it is: no view to allocate.
+    const data = n === chunk.length ? chunk : chunk.subarray(pos, pos + n);
     if (this.header.masked) {
       mask(data, this.header.mask, this.maskPos);
       this.maskPos += n;
@@ -129,40 +138,46 @@ export class FrameParser {
 
   /** Copy up to MAX_HEADER_SIZE buffered bytes into scratch without consuming them. */
   private peek(): number {
-    let copied = 0;
-    let pos = this.pos;
-    for (let i = this.head; i < this.chunks.length && copied < MAX_HEADER_SIZE; i++) {
-      const c = this.chunks[i] as Uint8Array;
-      const take = Math.min(c.length - pos, MAX_HEADER_SIZE - copied);
-      this.scratch.set(c.subarray(pos, pos + take), copied);
-      copied += take;
-      pos = 0;
+    let copied = this.copyFrom(this.cur, this.pos, 0);
+    for (let i = this.qHead; i < this.queue.length && copied < MAX_HEADER_SIZE; i++) {
+      copied = this.copyFrom(this.queue[i], 0, copied);
     }
     return copied;
   }
 
-  /** Consume n buffered bytes, dropping chunks that are used up. */
+  /** Copy bytes of c from `from` into scratch at `at`, as many as fit; returns the new fill level. */
+  private copyFrom(c: Uint8Array, from: number, at: number): number {
+    const take = Math.min(c.length - from, MAX_HEADER_SIZE - at);
+    this.scratch.set(c.subarray(from, from + take), at);
+    return at + take;
+  }
+
+  /**
+   * Consume n buffered bytes. An exhausted chunk is dropped at once (so the
+   * parser keeps no reference to memory it is done with) and the next queued
+   * one becomes current.
+   */
   private skip(n: number): void {
     this.total -= n;
-    while (n > 0) {
-      const c = this.chunks[this.head] as Uint8Array;
-      const left = c.length - this.pos;
+    for (;;) {
+      const left = this.cur.length - this.pos;
       if (n < left) {
         this.pos += n;
         return;
       }
       n -= left;
-      this.chunks[this.head++] = undefined;
+      if (this.qHead === this.queue.length) {
+        this.cur = EMPTY;
+        this.pos = 0;
+        return;
+      }
+      this.cur = this.queue[this.qHead];
+      this.queue[this.qHead++] = EMPTY;
       this.pos = 0;
-    }
-    if (this.head === this.chunks.length) {
-      this.chunks.length = 0;
-      this.head = 0;
-    } else if (this.head >= 64) {
-      // Under streaming load a partial frame is almost always pending, so the
-      // queue never drains: drop consumed slots now and then.
-      this.chunks.splice(0, this.head);
-      this.head = 0;
+      if (this.qHead === this.queue.length) {
+        this.queue.length = 0;
+        this.qHead = 0;
+      }
     }
   }
 }

@@ -1,8 +1,20 @@
 import { isUtf8 } from 'node:buffer';
 
+/**
+ * Below this many bytes a JavaScript loop beats the call into buffer.isUtf8
+ * (short text frames, close reasons).
+ */
+const SMALL_INPUT = 32;
+
 /** Whole-buffer UTF-8 validation (strict: no overlongs, surrogates or code points above U+10FFFF). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  return bytes.length === 0 || isUtf8(bytes);
+  const n = bytes.length;
+  if (n < SMALL_INPUT) {
+    let i = 0;
+    while (i < n && bytes[i] < 0x80) i++;
+    if (i === n) return true;
+  }
+  return isUtf8(bytes);
 }
 
 /**
@@ -10,7 +22,7 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
  * false as soon as the bytes seen so far can no longer be the prefix of valid
  * UTF-8 (fail fast, RFC 6455 §8.1), and accepts code points split across calls.
  * Complete sequences are checked with `buffer.isUtf8` (SIMD); only the few bytes
- * around a chunk boundary go through the byte-wise state machine.
+ * around a chunk boundary, and short inputs, go through the byte-wise state machine.
  */
 export class Utf8Validator {
   /** Continuation bytes still expected for the current code point. */
@@ -24,12 +36,21 @@ export class Utf8Validator {
   write(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
     if (this.failed) return false;
     let i = start;
+    if (end - start < SMALL_INPUT) {
+      for (; i < end; i++) {
+        const b = bytes[i];
+        if ((b >= 0x80 || this.need !== 0) && !this.step(b)) return this.fail();
+      }
+      return true;
+    }
     while (this.need > 0 && i < end) {
       if (!this.step(bytes[i++])) return this.fail();
     }
     if (i >= end) return true;
     const boundary = completeUpTo(bytes, i, end);
-    if (boundary > i && !isUtf8(bytes.subarray(i, boundary))) return this.fail();
+    if (boundary > i && !isUtf8(i === 0 && boundary === bytes.length ? bytes : bytes.subarray(i, boundary))) {
+      return this.fail();
+    }
     for (i = boundary; i < end; i++) {
       if (!this.step(bytes[i])) return this.fail();
     }

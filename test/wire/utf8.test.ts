@@ -43,6 +43,15 @@ describe('isValidUtf8', () => {
     for (const s of INVALID) expect(isValidUtf8(hex(s)), s).toBe(false);
   });
 
+  it('agrees with buffer.isUtf8 on short and long inputs', () => {
+    fc.assert(
+      fc.property(utf8ish, (bytes) => {
+        expect(isValidUtf8(bytes)).toBe(isUtf8(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('accepts an empty view of any buffer', () => {
     expect(isValidUtf8(new Uint8Array(0))).toBe(true);
     expect(isValidUtf8(Buffer.from('abc').subarray(3))).toBe(true);
@@ -138,6 +147,14 @@ const utf8ish = fc.oneof(
     }),
   fc.uint8Array({ maxLength: 24 }),
   fc.array(utf8ishByte, { maxLength: 24 }).map((a) => Uint8Array.from(a)),
+  // long enough for the buffer.isUtf8 path (32 bytes and more), with one byte replaced
+  fc
+    .tuple(fc.array(fc.string({ unit: 'binary', maxLength: 30 }), { minLength: 2, maxLength: 8 }), fc.nat(), utf8ishByte, fc.boolean())
+    .map(([parts, at, b, mutate]) => {
+      const bytes = new Uint8Array(Buffer.from(parts.join('')));
+      if (mutate && bytes.length > 0) bytes[at % bytes.length] = b;
+      return bytes;
+    }),
 );
 
 describe('Utf8Validator properties', () => {
