@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { acceptKey, generateKey } from './accept-key.js';
 import { HandshakeError } from './errors.js';
 import { formatExtensions, isTokenString, parseExtensions, type ExtensionOffer } from './header-values.js';
-import { ascii, hasListToken, HeadScanner } from './http-bytes.js';
+import { hasListTokenString, HeadScanner } from './http-bytes.js';
 import { renderHeaders } from './response.js';
 import { parseResponseHead, type ResponseHead } from './response-head.js';
 
@@ -46,9 +46,6 @@ export interface DialResult {
 }
 
 const OWN = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
-const V_WEBSOCKET = ascii('websocket');
-const V_UPGRADE = ascii('upgrade');
-const V_CHUNKED = ascii('chunked');
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -233,7 +230,7 @@ class ClientHandshake {
     const rest = end < buf.length ? buf.subarray(end) : EMPTY;
     if (head.status !== 101) {
       const limit = this.o.maxErrorBodyBytes ?? 4_096;
-      const chunked = listHas(head.headers['transfer-encoding'], V_CHUNKED);
+      const chunked = hasListTokenString(head.headers['transfer-encoding'] ?? '', 'chunked');
       const length = chunked ? NaN : Number(head.headers['content-length']);
       const wanted = Number.isInteger(length) && length >= 0 ? Math.min(length, limit) : limit;
       this.errorResponse = { head, wanted, chunked };
@@ -255,8 +252,8 @@ class ClientHandshake {
 
   private check(head: ResponseHead): { protocol: string | null; extensions: ExtensionOffer[] } {
     const h = head.headers;
-    if (!listHas(h.upgrade, V_WEBSOCKET)) throw new HandshakeError('ERR_BAD_UPGRADE', 'Response Upgrade header is not websocket');
-    if (!listHas(h.connection, V_UPGRADE)) throw new HandshakeError('ERR_BAD_CONNECTION', 'Response Connection header lacks Upgrade');
+    if (!hasListTokenString(h.upgrade ?? '', 'websocket')) throw new HandshakeError('ERR_BAD_UPGRADE', 'Response Upgrade header is not websocket');
+    if (!hasListTokenString(h.connection ?? '', 'upgrade')) throw new HandshakeError('ERR_BAD_CONNECTION', 'Response Connection header lacks Upgrade');
     if (h['sec-websocket-accept'] !== acceptKey(this.req.key)) throw new HandshakeError('ERR_BAD_ACCEPT', 'Sec-WebSocket-Accept does not match the key');
     let protocol: string | null = null;
     const p = h['sec-websocket-protocol'];
@@ -334,10 +331,5 @@ function dechunk(raw: Buffer, limit: number): { body: Buffer; complete: boolean 
   return { body: Buffer.concat(parts), complete: size >= limit };
 }
 
-function listHas(value: string | undefined, lower: Uint8Array): boolean {
-  if (value === undefined) return false;
-  const b = Buffer.from(value, 'latin1');
-  return hasListToken(b, 0, b.length, lower);
-}
 
 function noop(): void {}

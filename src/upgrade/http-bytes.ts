@@ -134,6 +134,31 @@ export function hasListToken(buf: Uint8Array, start: number, end: number, lower:
   return false;
 }
 
+/** hasListToken for a header value already decoded to a string (node:http's req.headers). */
+export function hasListTokenString(value: string, lower: string): boolean {
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    let c = value.charCodeAt(i);
+    while (i < n && (c === SP || c === HTAB || c === COMMA)) c = value.charCodeAt(++i);
+    const s = i;
+    while (i < n && value.charCodeAt(i) !== COMMA) i++;
+    let e = i;
+    while (e > s && (value.charCodeAt(e - 1) === SP || value.charCodeAt(e - 1) === HTAB)) e--;
+    if (e - s === lower.length && equalsIgnoreCase(value, s, lower)) return true;
+  }
+  return false;
+}
+
+function equalsIgnoreCase(value: string, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    let c = value.charCodeAt(start + k);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
 /** ASCII bytes of a constant. */
 export function ascii(s: string): Uint8Array {
   return Buffer.from(s, 'latin1');

@@ -4,7 +4,7 @@ import { isValidKey } from './accept-key.js';
 import type { UpgradeError } from './errors.js';
 import { HeaderParseError } from './errors.js';
 import { parseExtensions, parseProtocols, type ExtensionOffer } from './header-values.js';
-import { ascii, hasListToken } from './http-bytes.js';
+import { hasListTokenString } from './http-bytes.js';
 import { Failure, fromThrown } from './negotiate.js';
 import type { UpgradeOptions, UpgradeResult } from './options.js';
 import { PendingHandshake } from './pending.js';
@@ -13,8 +13,6 @@ import { plainHttpFailure } from './request.js';
 /** Options of `upgradeHTTP`: the hooks and policy of `upgrade`; the byte limits do not apply (node:http enforced its own). */
 export type UpgradeHTTPOptions = Omit<UpgradeOptions, 'maxRequestBytes' | 'maxHeaders' | 'plainHttp'>;
 
-const V_WEBSOCKET = ascii('websocket');
-const V_UPGRADE = ascii('upgrade');
 const VERSION_13 = Buffer.from('Sec-WebSocket-Version: 13\r\n', 'latin1');
 const ALLOW_GET = Buffer.from('Allow: GET\r\n', 'latin1');
 const OWN_HEADERS = new Set([
@@ -94,8 +92,8 @@ class HttpHandshake extends PendingHandshake {
     if (hosts > 1 || keys > 1 || versions > 1) return malformed('Duplicate Host, Sec-WebSocket-Key or Sec-WebSocket-Version header');
     const upgradeValue = h.upgrade;
     if (upgradeValue === undefined) return plainHttpFailure();
-    if (!listHas(upgradeValue, V_WEBSOCKET)) return malformed('Upgrade header must be websocket');
-    if (!listHas(h.connection ?? '', V_UPGRADE)) return malformed('Connection header must include Upgrade');
+    if (!hasListTokenString(upgradeValue, 'websocket')) return malformed('Upgrade header must be websocket');
+    if (!hasListTokenString(h.connection ?? '', 'upgrade')) return malformed('Connection header must include Upgrade');
     const version = h['sec-websocket-version'];
     if (version !== '13') {
       return new Failure('ERR_VERSION', 426, version === undefined ? 'Missing Sec-WebSocket-Version' : 'Unsupported WebSocket version', VERSION_13);
@@ -131,7 +129,3 @@ function malformed(reason: string): Failure {
   return new Failure('ERR_MALFORMED', 400, reason);
 }
 
-function listHas(value: string, lower: Uint8Array): boolean {
-  const b = Buffer.from(value, 'latin1');
-  return hasListToken(b, 0, b.length, lower);
-}

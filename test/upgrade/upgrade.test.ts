@@ -315,6 +315,14 @@ describe('upgrade: endings on real sockets', () => {
     await srv.close();
   });
 
+  it('drops a client that connects and sends nothing', async () => {
+    const srv = await rawServer({ timeoutMs: 200 });
+    const res = await exchange(srv.port, [], 3000);
+    expect(res.data).toBe('');
+    await expect(srv.outcomes[0]).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT', status: 0 });
+    await srv.close();
+  });
+
   it('an oversized request gets 431 and the connection is closed', async () => {
     const srv = await rawServer();
     const res = await exchange(srv.port, [request({ extra: [`Cookie: ${'x'.repeat(30_000)}`] })]);
