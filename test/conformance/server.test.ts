@@ -1,22 +1,29 @@
 /**
  * Autobahn sections 1-7 and 10 against the zwire server: an echo server made with `listen`,
- * driven by the hand-written raw client.
+ * driven by the hand-written raw client; then the checks beyond Autobahn (masking, lengths, limits).
  */
 import { afterAll, beforeAll, describe } from 'vitest';
+import type { ConnLimits } from '../../src/index.js';
 import { rawConnect } from '../helpers/raw-client.js';
 import { startEchoServer, type EchoServer } from '../helpers/zwire-peers.js';
-import { PROTOCOL_SECTIONS } from './cases/index.js';
+import { EXTRA_SERVER, LIMITED, TEST_MAX_MESSAGE } from './cases/extra.js';
+import { PROTOCOL_SECTIONS, type Section } from './cases/index.js';
 import { defineConformance } from './define-suite.js';
 import { verifyLocalClose } from './verify-close.js';
 
-describe('zwire server (listen + Conn echo)', () => {
-  let echo: EchoServer;
-  beforeAll(async () => {
-    echo = await startEchoServer();
-  });
-  afterAll(() => echo.close());
+function serverSuite(title: string, sections: Section[], limits: ConnLimits): void {
+  describe(title, () => {
+    let echo: EchoServer;
+    beforeAll(async () => {
+      echo = await startEchoServer(limits);
+    });
+    afterAll(() => echo.close());
 
-  defineConformance(PROTOCOL_SECTIONS, async () => (await rawConnect(echo.port)).peer, {
-    afterCase: (c) => verifyLocalClose(c, echo.closes.at(-1)),
+    defineConformance(sections, async () => (await rawConnect(echo.port)).peer, {
+      afterCase: (c) => verifyLocalClose(c, echo.closes.at(-1)),
+    });
   });
-});
+}
+
+serverSuite('zwire server (listen + Conn echo)', [...PROTOCOL_SECTIONS, EXTRA_SERVER], {});
+serverSuite(`zwire server with maxMessageSize ${TEST_MAX_MESSAGE}`, [LIMITED], { maxMessageSize: TEST_MAX_MESSAGE });
