@@ -3,7 +3,7 @@
  *   PORT (default 8080)   npx tsx examples/rpc-server.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createServer } from '../src/rpc/index.js';
+import { createServer, type ConnectionInfo } from '../src/rpc/index.js';
 import { greeter } from './rpc-service.js';
 
 const server = createServer(
@@ -20,8 +20,9 @@ const server = createServer(
     },
   },
   {
-    // runs at the handshake: build the per-connection context, or throw RpcError('UNAUTHORIZED') to refuse
-    context: ({ query, remoteAddress }) => ({ client: query.get('name') ?? remoteAddress ?? 'anonymous' }),
+    // runs at the handshake: build the per-connection context (ctx.conn), or throw RpcError('UNAUTHORIZED') to refuse;
+    // annotating the parameter lets TypeScript infer ctx.conn's type in the handlers above
+    context: (info: ConnectionInfo) => ({ client: info.query.get('name') ?? info.remoteAddress ?? 'anonymous' }),
     middleware: [
       async (ctx, next) => {
         const t0 = performance.now();
