@@ -1,24 +1,47 @@
 import type { Duplex } from 'node:stream';
 import { mask, maskKey } from '../wire/index.js';
 
-/** Size of the slabs small frames are encoded into. */
-const SLAB_SIZE = 16 * 1024;
-/** Payloads above this are written as their own buffer (unmasked) instead of copied into the slab. */
+/** Size of the shared slabs small frames are encoded into. */
+const SLAB_SIZE = 64 * 1024;
+/** Payloads above this are written as their own buffer (unmasked) instead of copied into a slab. */
 const COPY_LIMIT = 8 * 1024;
 
 /**
- * Serializes frames onto a socket. Small frames are encoded straight into a
- * slab and everything encoded in one tick goes out as one write (one syscall
- * for a whole batch of echoes); the slab is carried on after the written region
- * because written bytes are never touched again. Large unmasked payloads are
- * written as they are, header and payload under one cork (writev).
+ * One slab shared by every connection, used as a bump allocator: a frame is
+ * encoded at the current position, which then moves past it. Bytes handed to
+ * a socket are never touched again, so a slab is simply replaced when full and
+ * lives on only as long as writes still reference it. An idle connection holds
+ * no output buffer at all.
+ */
+let slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
+let slabPos = 0;
+
+/** Reserve n contiguous bytes in the shared slab; returns the offset (slab may be replaced). */
+function reserve(n: number): number {
+  if (slabPos + n > slab.length) {
+    slab = Buffer.allocUnsafe(n > SLAB_SIZE ? n : SLAB_SIZE);
+    slabPos = 0;
+  }
+  const at = slabPos;
+  slabPos += n;
+  return at;
+}
+
+/**
+ * Serializes frames onto one socket. Small frames are encoded straight into
+ * the shared slab; everything a connection encodes in one tick goes out as one
+ * write (one syscall for a whole batch of echoes), since its frames usually lie
+ * back to back. Large unmasked payloads are written as they are, header and
+ * payload under one cork (writev).
  */
 export class FrameSink {
-  private slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
-  /** Start of the bytes encoded but not yet handed to the socket. */
-  private start = 0;
-  /** End of the encoded bytes. */
-  private end = 0;
+  /** The slab holding the current contiguous run of this socket's unwritten frames, or null. */
+  private runSlab: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  /** Earlier runs of this batch that were not contiguous with the current one. */
+  private parts: Buffer[] | null = null;
+  private partsBytes = 0;
   private scheduled = false;
 
   constructor(
@@ -28,25 +51,24 @@ export class FrameSink {
 
   /** Bytes encoded and not yet handed to the socket. */
   get pending(): number {
-    return this.end - this.start;
+    return this.runEnd - this.runStart + this.partsBytes;
   }
 
   /** Queue a frame with a byte payload. Copies the payload unless it is large and unmasked. */
   frame(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array): void {
     const len = payload.length;
     if (len > COPY_LIMIT && !this.masked) {
-      this.header(opcode, fin, rsv1, len);
+      this.header(opcode, fin, rsv1, len, 0);
       const s = this.socket;
       s.cork();
       this.flush();
-      s.write(payload);
+      if (!s.destroyed && s.writable) s.write(payload);
       s.uncork();
       return;
     }
-    const at = this.header(opcode, fin, rsv1, len);
-    this.slab.set(payload, at);
-    this.end = at + len;
-    if (this.masked) mask(this.slab.subarray(at, this.end), this.slab.subarray(at - 4, at), 0);
+    const at = this.header(opcode, fin, rsv1, len, len);
+    slab.set(payload, at);
+    if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
     this.schedule();
   }
 
@@ -57,37 +79,43 @@ export class FrameSink {
       this.frame(opcode, fin, false, Buffer.from(text));
       return;
     }
-    const at = this.header(opcode, fin, false, len);
-    this.slab.write(text, at, len, 'utf8');
-    this.end = at + len;
-    if (this.masked) mask(this.slab.subarray(at, this.end), this.slab.subarray(at - 4, at), 0);
+    const at = this.header(opcode, fin, false, len, len);
+    slab.write(text, at, len, 'utf8');
+    if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
     this.schedule();
   }
 
   /** Hand everything encoded so far to the socket. */
   flush(): void {
-    if (this.end === this.start) return;
+    const run = this.runSlab;
+    if (run === null) return;
     const s = this.socket;
-    const out = this.slab.subarray(this.start, this.end);
-    this.start = this.end;
-    if (!s.destroyed && s.writable) s.write(out);
+    const last = run.subarray(this.runStart, this.runEnd);
+    const parts = this.parts;
+    this.runSlab = null;
+    this.parts = null;
+    this.partsBytes = 0;
+    if (s.destroyed || !s.writable) return;
+    if (parts === null) {
+      s.write(last);
+      return;
+    }
+    s.cork();
+    for (const p of parts) s.write(p);
+    s.write(last);
+    s.uncork();
   }
 
   /**
-   * Encode a header for a payload of `len` bytes into the slab, making room
-   * for the payload if it is to be copied too. Returns where the payload goes.
+   * Encode a header for a payload of `len` bytes into the shared slab, with
+   * `copy` more bytes reserved behind it for the payload. Returns where the payload goes.
    */
-  private header(opcode: number, fin: boolean, rsv1: boolean, len: number): number {
+  private header(opcode: number, fin: boolean, rsv1: boolean, len: number, copy: number): number {
     const hs = (len < 126 ? 2 : len < 0x10000 ? 4 : 10) + (this.masked ? 4 : 0);
-    const copies = len <= COPY_LIMIT || this.masked;
-    const need = hs + (copies ? len : 0);
-    if (this.end + need > this.slab.length) {
-      this.flush();
-      this.slab = Buffer.allocUnsafe(need > SLAB_SIZE ? need : SLAB_SIZE);
-      this.start = this.end = 0;
-    }
-    const b = this.slab;
-    let p = this.end;
+    const at = reserve(hs + copy);
+    this.extendRun(at, hs + copy);
+    const b = slab;
+    let p = at;
     b[p++] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
     const maskBit = this.masked ? 0x80 : 0;
     if (len < 126) {
@@ -98,8 +126,7 @@ export class FrameSink {
       b[p++] = len & 0xff;
     } else {
       b[p++] = maskBit | 127;
-      const hi = Math.floor(len / 0x100000000);
-      b.writeUInt32BE(hi, p);
+      b.writeUInt32BE(Math.floor(len / 0x100000000), p);
       b.writeUInt32BE(len >>> 0, p + 4);
       p += 8;
     }
@@ -107,8 +134,24 @@ export class FrameSink {
       b.set(maskKey(), p);
       p += 4;
     }
-    this.end = p;
     return p;
+  }
+
+  /** Add [at, at+n) of the current slab to this socket's batch, merging with the run when adjacent. */
+  private extendRun(at: number, n: number): void {
+    const run = this.runSlab;
+    if (run === slab && this.runEnd === at) {
+      this.runEnd = at + n;
+      return;
+    }
+    if (run !== null) {
+      const part = run.subarray(this.runStart, this.runEnd);
+      (this.parts ??= []).push(part);
+      this.partsBytes += part.length;
+    }
+    this.runSlab = slab;
+    this.runStart = at;
+    this.runEnd = at + n;
   }
 
   private schedule(): void {
