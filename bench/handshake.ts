@@ -44,6 +44,7 @@ const ids = (flags.list('servers') ?? Object.keys(SERVERS)).filter((id): id is S
 interface Round {
   perSecond: number;
   cpuUsPerHandshake: number;
+  userUsPerHandshake: number;
   failures: number;
   busy: number;
   firstError: string | null;
@@ -53,10 +54,12 @@ async function measure(server: ServerProcess, load: ReturnType<typeof spawnWorke
   const before = await server.stats();
   const r = await load.ipc.call('run', { port: server.port, concurrency, durationMs: ms }, ms + 30_000);
   const after = await server.stats();
-  const cpuUs = after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
+  const userUs = after.cpuUserUs - before.cpuUserUs;
+  const cpuUs = userUs + after.cpuSystemUs - before.cpuSystemUs;
   return {
     perSecond: (r.handshakes / r.windowMs) * 1000,
     cpuUsPerHandshake: r.handshakes > 0 ? cpuUs / r.handshakes : Number.NaN,
+    userUsPerHandshake: r.handshakes > 0 ? userUs / r.handshakes : Number.NaN,
     failures: r.failures,
     busy: r.busy,
     firstError: r.firstError,
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
         formatNumber(hs.median),
         formatSpread(hs.spread),
         formatNumber(cpu.median),
+        formatNumber(summarize(rs.map((r) => r.userUsPerHandshake)).median),
         ws ? formatRatio(pairedRatio(rs.map((r) => r.cpuUsPerHandshake), ws.map((r) => r.cpuUsPerHandshake))) : 'n/a',
         ws ? formatRatio(pairedRatio(rs.map((r) => r.perSecond), ws.map((r) => r.perSecond))) : 'n/a',
         `${Math.round(summarize(rs.map((r) => r.busy)).median * 100)} %`,
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
         { header: 'handshakes/s' },
         { header: 'spread' },
         { header: 'server CPU µs/handshake' },
+        { header: 'of which user' },
         { header: 'CPU vs ws' },
         { header: 'hs/s vs ws' },
         { header: 'load gen busy' },

@@ -18,7 +18,7 @@ export interface UpgradeServerOptions extends Omit<UpgradeOptions, 'plainHttp'> 
   onHttpRequest?(req: http.IncomingMessage, res: http.ServerResponse): void;
   /** Every failed handshake (already answered or destroyed); for logging. */
   onError?(error: UpgradeError, socket: net.Socket): void;
-  /** Passed to net.createServer. */
+  /** Passed to net.createServer (noDelay defaults to true). */
   server?: net.ServerOpts;
 }
 
@@ -31,8 +31,8 @@ export function createUpgradeServer(options: UpgradeServerOptions): net.Server {
   const plain = options.onHttpRequest;
   const httpServer = plain === undefined ? undefined : http.createServer(plain);
   const upgradeOptions: UpgradeOptions = { ...options, plainHttp: httpServer === undefined ? 'reject' : 'release' };
-  return net.createServer(options.server ?? {}, (socket) => {
-    socket.setNoDelay(true);
+  // noDelay as a server option is set on the accepted handle directly (WebSocket frames should not wait for Nagle)
+  return net.createServer({ noDelay: true, ...options.server }, (socket) => {
     upgrade(socket, upgradeOptions).then(
       (result) => {
         try {
