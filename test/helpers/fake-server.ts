@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { acceptFor, type ParsedHead } from './handshake.js';
-import { readHead } from './raw-client.js';
+import { readHead, writeChopped } from './raw-client.js';
 import { RawPeer } from './raw-peer.js';
 
 export interface FakeConnection {
@@ -17,6 +17,10 @@ export interface FakeConnection {
 export interface FakeServerOptions {
   /** Extra response header lines, e.g. { 'Sec-WebSocket-Protocol': 'chat' }. */
   headers?: Record<string, string>;
+  /** Bytes written in the same TCP write as the 101 response (frames right behind the handshake). */
+  trailing?: Uint8Array;
+  /** Write the response (and trailing bytes) in TCP writes of at most this many bytes. */
+  chop?: number;
 }
 
 export class FakeServer {
@@ -83,7 +87,8 @@ export class FakeServer {
       `Sec-WebSocket-Accept: ${acceptFor(key)}`,
       ...Object.entries(this.opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
     ];
-    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    const response = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), this.opts.trailing ?? Buffer.alloc(0)]);
+    void writeChopped(socket, response, this.opts.chop);
     const conn = { peer: new RawPeer(socket, 'server', request.rest), request };
     const w = this.waiting.shift();
     if (w) w(conn);

@@ -4,6 +4,7 @@
  * socket to a RawPeer playing the client role.
  */
 import { connect, type Socket } from 'node:net';
+import { setImmediate as tick } from 'node:timers/promises';
 import { acceptFor, newKey, parseHead, type ParsedHead } from './handshake.js';
 import { RawPeer } from './raw-peer.js';
 
@@ -11,6 +12,10 @@ export interface RawConnectOptions {
   path?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Bytes written in the same TCP write as the request (frames pipelined behind the handshake). */
+  trailing?: Uint8Array;
+  /** Write the request (and trailing bytes) in TCP writes of at most this many bytes. */
+  chop?: number;
 }
 
 export interface RawHandshake {
@@ -31,8 +36,10 @@ export async function rawConnect(port: number, opts: RawConnectOptions = {}): Pr
     'Sec-WebSocket-Version: 13',
     ...Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
   ];
-  socket.write(lines.join('\r\n') + '\r\n\r\n');
-  const response = await readHead(socket, opts.timeoutMs ?? 5000);
+  const request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), opts.trailing ?? Buffer.alloc(0)]);
+  const headPromise = readHead(socket, opts.timeoutMs ?? 5000);
+  void writeChopped(socket, request, opts.chop);
+  const response = await headPromise;
   const status = response.startLine.split(' ')[1];
   const problems: string[] = [];
   if (status !== '101') problems.push(`status line "${response.startLine}"`);
@@ -44,6 +51,16 @@ export async function rawConnect(port: number, opts: RawConnectOptions = {}): Pr
     throw new Error(`bad handshake response: ${problems.join(', ')}`);
   }
   return { peer: new RawPeer(socket, 'client', response.rest), response };
+}
+
+/** Writes bytes in pieces of at most `size` (all at once without it), yielding between pieces. */
+export async function writeChopped(socket: Socket, bytes: Buffer, size?: number): Promise<void> {
+  const step = size ?? bytes.length;
+  for (let i = 0; i < bytes.length; i += step) {
+    if (socket.destroyed) return;
+    await new Promise<void>((resolve) => socket.write(bytes.subarray(i, i + step), () => resolve()));
+    if (size) await tick();
+  }
 }
 
 /** Reads an HTTP head from the socket; leaves the socket flowing with no data listener attached. */
