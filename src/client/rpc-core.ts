@@ -123,14 +123,17 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   /** Closes the client: every call fails with UNAVAILABLE; resolves when the connection has closed. */
   close(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
-    const t = this.transport;
-    this.shutdown(CLOSED);
-    if (t === null) return Promise.resolve();
-    return new Promise((resolve) => {
+    if (this.transport === null) {
+      this.shutdown(CLOSED);
+      return Promise.resolve();
+    }
+    const closed = new Promise<void>((resolve) => {
       this.closedWaiters.push(resolve);
       const timer = setTimeout(resolve, 2000);
       if (typeof timer === 'object' && 'unref' in timer) timer.unref();
     });
+    this.shutdown(CLOSED);
+    return closed;
   }
 
   /** Resolves once connected; rejects if the client closes first. */

@@ -83,6 +83,8 @@ export class ClientStreamCall<C = unknown> extends ServerCall<C> implements Asyn
   private ended = false;
   private failure: RpcError | null = null;
   private consumed = 0;
+  /** Items the client may still send: the window plus credit granted since, minus items received. */
+  private allowance: number;
   private waiter: { resolve(r: IteratorResult<unknown>): void; reject(e: unknown): void } | null = null;
 
   constructor(
@@ -93,11 +95,12 @@ export class ClientStreamCall<C = unknown> extends ServerCall<C> implements Asyn
     private readonly sendCredit: CreditSender,
   ) {
     super(conn, method, 'clientStream', id, undefined, undefined);
+    this.allowance = window;
   }
 
-  /** Number of items received and not yet consumed. */
-  get buffered(): number {
-    return this.items.length - this.head;
+  /** Takes one unit of the client's credit; false if the client sent beyond what it was granted. */
+  spend(): boolean {
+    return this.allowance-- > 0;
   }
 
   push(item: unknown): void {
@@ -158,6 +161,7 @@ export class ClientStreamCall<C = unknown> extends ServerCall<C> implements Asyn
   private consumed1(): void {
     if (++this.consumed >= this.window >> 1 && !this.done && !this.ended) {
       this.sendCredit(this.id, this.consumed);
+      this.allowance += this.consumed;
       this.consumed = 0;
     }
   }

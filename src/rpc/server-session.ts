@@ -426,7 +426,7 @@ export class ServerSession<C> {
   private onPush(env: unknown[]): void {
     const call = this.calls.get(env[1] as number);
     if (!(call instanceof ClientStreamCall) || call.done) return;
-    if (call.buffered >= call.window) {
+    if (!call.spend()) {
       this.failClientStream(call, new RpcError('BAD_REQUEST', 'client stream sent beyond its credit'));
       return;
     }

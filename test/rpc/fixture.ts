@@ -16,6 +16,7 @@ export const testService = defineService({
   ticks: { input: z.object({}), stream: z.object({ n: z.number() }) },
   feed: { input: z.object({}), stream: z.object({ seq: z.number() }), resumable: true },
   sum: { clientStream: z.object({ n: z.number() }), output: z.object({ total: z.number(), count: z.number() }) },
+  slowSum: { clientStream: z.object({ n: z.number() }), output: z.object({ count: z.number() }) },
   log: { input: z.object({ line: z.string() }), notify: true },
   big: { input: z.object({ size: z.number() }), output: z.object({ s: z.string() }) },
 });
@@ -83,6 +84,14 @@ export function testHandlers(probe: Probe): Handlers<(typeof testService)['metho
         count++;
       }
       return { total, count };
+    },
+    slowSum: async (items) => {
+      let count = 0;
+      for await (const _ of items) {
+        await new Promise((r) => setTimeout(r, 10));
+        count++;
+      }
+      return { count };
     },
     log: ({ line }) => {
       probe.logs.push(line);
