@@ -8,10 +8,10 @@ import { FakeServer } from '../helpers/fake-server.js';
 import { echo, openClient } from '../helpers/zwire-peers.js';
 import { EXTRA_CLIENT, LIMITED, TEST_MAX_MESSAGE } from './cases/extra.js';
 import { PROTOCOL_SECTIONS, type Section } from './cases/index.js';
-import { defineConformance } from './define-suite.js';
+import { defineConformance, type SuiteOptions } from './define-suite.js';
 import { verifyLocalClose } from './verify-close.js';
 
-function clientSuite(title: string, sections: Section[], limits: ConnLimits): void {
+function clientSuite(title: string, sections: Section[], limits: ConnLimits, suite: SuiteOptions = {}): void {
   describe(title, () => {
     let fake: FakeServer;
     let closed: Promise<CloseInfo> | undefined;
@@ -28,10 +28,11 @@ function clientSuite(title: string, sections: Section[], limits: ConnLimits): vo
         void echo(conn);
         return accepted.peer;
       },
-      { afterCase: (c) => verifyLocalClose(c, closed) },
+      { ...suite, afterCase: (c) => verifyLocalClose(c, closed) },
     );
   });
 }
 
 clientSuite('zwire client (connect + Conn echo)', [...PROTOCOL_SECTIONS, EXTRA_CLIENT], {});
 clientSuite(`zwire client with maxMessageSize ${TEST_MAX_MESSAGE}`, [LIMITED], { maxMessageSize: TEST_MAX_MESSAGE });
+clientSuite('zwire client, every write in random TCP chops', PROTOCOL_SECTIONS, {}, { randomChops: true });

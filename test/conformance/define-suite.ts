@@ -1,5 +1,6 @@
 /** Registers one vitest test per Autobahn case, grouped by section, against a peer factory. */
 import { describe, it } from 'vitest';
+import { randomChopper } from '../helpers/random-chops.js';
 import type { RawPeer } from '../helpers/raw-peer.js';
 import type { ConformanceCase } from './case-types.js';
 import type { Section } from './cases/index.js';
@@ -11,6 +12,8 @@ export interface SuiteOptions {
    * `it.fails`, so they turn red the day they start passing.
    */
   knownFailures?: Record<string, string>;
+  /** Write everything in reproducible random TCP chops (seeded by the case id), unless a case chops itself. */
+  randomChops?: boolean;
   /** Extra checks once the case is over and our end is closed (e.g. what the application saw). */
   afterCase?(c: ConformanceCase): Promise<void>;
 }
@@ -23,7 +26,9 @@ export function defineConformance(sections: Section[], connect: () => Promise<Ra
         const reason = opts.knownFailures?.[c.id];
         const timeout = (c.timeoutMs ?? 5000) + 10_000;
         const body = async () => {
-          await runCase(c, await connect());
+          const peer = await connect();
+          if (opts.randomChops) peer.chopper = randomChopper(c.id);
+          await runCase(c, peer);
           await opts.afterCase?.(c);
         };
         if (reason) it.fails(`${c.id} (known failure: ${reason})`, body, timeout);

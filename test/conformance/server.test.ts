@@ -8,10 +8,10 @@ import { rawConnect } from '../helpers/raw-client.js';
 import { startEchoServer, type EchoServer } from '../helpers/zwire-peers.js';
 import { EXTRA_SERVER, LIMITED, TEST_MAX_MESSAGE } from './cases/extra.js';
 import { PROTOCOL_SECTIONS, type Section } from './cases/index.js';
-import { defineConformance } from './define-suite.js';
+import { defineConformance, type SuiteOptions } from './define-suite.js';
 import { verifyLocalClose } from './verify-close.js';
 
-function serverSuite(title: string, sections: Section[], limits: ConnLimits): void {
+function serverSuite(title: string, sections: Section[], limits: ConnLimits, suite: SuiteOptions = {}): void {
   describe(title, () => {
     let echo: EchoServer;
     beforeAll(async () => {
@@ -20,6 +20,7 @@ function serverSuite(title: string, sections: Section[], limits: ConnLimits): vo
     afterAll(() => echo.close());
 
     defineConformance(sections, async () => (await rawConnect(echo.port)).peer, {
+      ...suite,
       afterCase: (c) => verifyLocalClose(c, echo.closes.at(-1)),
     });
   });
@@ -27,3 +28,4 @@ function serverSuite(title: string, sections: Section[], limits: ConnLimits): vo
 
 serverSuite('zwire server (listen + Conn echo)', [...PROTOCOL_SECTIONS, EXTRA_SERVER], {});
 serverSuite(`zwire server with maxMessageSize ${TEST_MAX_MESSAGE}`, [LIMITED], { maxMessageSize: TEST_MAX_MESSAGE });
+serverSuite('zwire server, every write in random TCP chops', PROTOCOL_SECTIONS, {}, { randomChops: true });

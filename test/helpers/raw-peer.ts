@@ -42,6 +42,11 @@ export class RawPeer {
   tcpClosed = false;
   /** We sent a close frame (so the peer's close frame is a reply, not a failure). */
   sentClose = false;
+  /**
+   * When set, writes without an explicit chop size are cut into pieces of the sizes it returns
+   * (given the bytes left to write), to check the peer does not depend on TCP boundaries.
+   */
+  chopper: ((remaining: number) => number) | null = null;
 
   private readonly reader = new FrameReader();
   private consumed = 0;
@@ -92,12 +97,12 @@ export class RawPeer {
 
   /** Writes raw bytes, optionally in chops; silently stops once the connection is gone. */
   async sendRaw(bytes: Uint8Array, chopSize?: number): Promise<void> {
-    const pieces = chopSize ? chop(bytes, chopSize) : [Buffer.from(bytes)];
+    const pieces = chopSize ? chop(bytes, chopSize) : this.chopper ? cutWith(bytes, this.chopper) : [Buffer.from(bytes)];
     for (let i = 0; i < pieces.length; i++) {
       if (this.tcpClosed || this.socket.destroyed || this.socket.writableEnded) return;
       const ok = await new Promise<boolean>((resolve) => this.socket.write(pieces[i], (err) => resolve(!err)));
       if (!ok) return;
-      if (chopSize && i < pieces.length - 1) await tick();
+      if (i < pieces.length - 1) await tick();
     }
   }
 
@@ -221,6 +226,17 @@ export class RawPeer {
     if (!isUtf8(reason)) this.violation('close reason is not valid UTF-8');
     this.closeFrame = { code, reason };
   }
+}
+
+function cutWith(bytes: Uint8Array, size: (remaining: number) => number): Buffer[] {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; ) {
+    const n = Math.max(1, size(b.length - i));
+    out.push(b.subarray(i, i + n));
+    i += n;
+  }
+  return out.length ? out : [b];
 }
 
 export function describeClose(c: CloseFrameInfo | null): string {
