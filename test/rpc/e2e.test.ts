@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/rpc.js';
 import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
 import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
@@ -212,5 +212,26 @@ describe('RPC end to end: flow control and limits', () => {
     expect((await rejection(c.big({ size: 10_000 }))).code).toBe('PAYLOAD_TOO_LARGE');
     expect(await c.greet({ name: 'still here' })).toEqual({ message: 'hello still here' });
     expect(server.connections).toBe(1);
+  });
+});
+
+describe('RPC end to end: heartbeats', () => {
+  it('drops a connection whose server stopped answering and reconnects', async () => {
+    // a server that completes the handshake and then never says anything
+    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (p) => [...p][0] ?? false });
+    let connections = 0;
+    silent.on('connection', () => connections++);
+    await new Promise((r) => silent.once('listening', r));
+    cleanup.push(() => new Promise((r) => silent.close(r)));
+    const port = (silent.address() as { port: number }).port;
+    const c = client(`ws://127.0.0.1:${port}`, { heartbeatMs: 40, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.message));
+    await c.ready();
+    const pending = rejection(c.greet({ name: 'lost' }));
+    await until(() => connections >= 2);
+    expect((await pending).code).toBe('UNAVAILABLE');
+    expect(errors.some((m) => m.includes('heartbeat'))).toBe(true);
+    for (const ws of silent.clients) ws.terminate();
   });
 });

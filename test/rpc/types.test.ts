@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createClient, type RpcClient } from '../../src/client/rpc.js';
 import type { RpcStream } from '../../src/client/rpc-stream.js';
 import { createServer } from '../../src/rpc/create-server.js';
+import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import type { CallContext } from '../../src/rpc/handlers.js';
 import { defineService, withEventId } from '../../src/rpc/service.js';
 
@@ -81,6 +82,20 @@ describe('type inference (checked by tsc)', () => {
       { context: () => ({ user: 'ada' }) },
     );
     expectTypeOf(server.listen).toBeFunction();
+    // a hook that reads the handshake: annotate its parameter and ctx.conn is inferred for handlers and middleware
+    createServer(
+      defineService({ who: { output: z.string() } }),
+      { who: (_input, ctx) => ctx.conn.token },
+      {
+        context: (info: ConnectionInfo) => ({ token: info.query.get('token') ?? '' }),
+        middleware: [
+          async (ctx, next) => {
+            expectTypeOf(ctx.conn).toEqualTypeOf<{ token: string }>();
+            return next();
+          },
+        ],
+      },
+    );
     const wrong = (): void => {
       createServer(svc, {
         // @ts-expect-error handler returns the wrong output shape
