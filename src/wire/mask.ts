@@ -3,9 +3,11 @@
  * Int32Array view of the aligned middle of the buffer, with the key rotated to
  * the alignment point: Int32 (not Uint32) keeps V8 on small-integer arithmetic.
  * Longer inputs go 64 bytes at a time through a WebAssembly SIMD kernel
- * (mask-simd.ts) when the runtime has one.
+ * (mask-simd.ts) when the runtime has one: in place for bytes that lie in a
+ * buffer from createReadBuffer, else copied into the kernel's memory and back.
  */
-import { SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
+import { kernelOf, SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
+import type { SimdKernel } from './mask-simd.js';
 
 const keyBytes = new Uint8Array(4);
 const keyWord = new Int32Array(keyBytes.buffer);
@@ -33,8 +35,33 @@ function rotateKey(key: Uint8Array, pos: number): void {
  * arriving in several chunks can be unmasked chunk by chunk. Masking twice restores the data.
  */
 export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
-  if (bytes.length >= SIMD_THRESHOLD && simd !== null) maskSimd(bytes, key, offset);
-  else maskJs(bytes, key, offset);
+  const n = bytes.length;
+  if (n >= SIMD_BLOCK) {
+    const inPlace = kernelOf(bytes);
+    if (inPlace !== null) {
+      maskInPlace(inPlace, bytes, key, offset);
+      return;
+    }
+    if (n >= SIMD_THRESHOLD && simd !== null) {
+      maskSimd(bytes, key, offset);
+      return;
+    }
+  }
+  maskJs(bytes, key, offset);
+}
+
+/** The key rotated to key stream position `pos`, as a little-endian i32 (wasm memory order). */
+function keyLE(key: Uint8Array, pos: number): number {
+  const p = pos & 3;
+  return key[p] | (key[(p + 1) & 3] << 8) | (key[(p + 2) & 3] << 16) | (key[(p + 3) & 3] << 24);
+}
+
+/** mask() on bytes inside a kernel instance's own memory: no copies. */
+function maskInPlace(xor: SimdKernel['xor'], bytes: Uint8Array, key: Uint8Array, offset: number): void {
+  const n = bytes.length;
+  const whole = n - (n % SIMD_BLOCK);
+  xor(bytes.byteOffset, whole, keyLE(key, offset));
+  for (let i = whole; i < n; i++) bytes[i] ^= key[(offset + i) & 3];
 }
 
 /** mask() in plain JavaScript, 4 bytes at a time: the path below SIMD_THRESHOLD and without SIMD. */
@@ -71,9 +98,7 @@ export function maskSimd(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   if (kernel === null) throw new Error('WebAssembly SIMD is not available');
   const n = bytes.length;
   const whole = n - (n % SIMD_BLOCK);
-  // Wasm memory is little-endian: the key's first byte must be the i32's low byte.
-  const p = offset & 3;
-  const k = key[p] | (key[(p + 1) & 3] << 8) | (key[(p + 2) & 3] << 16) | (key[(p + 3) & 3] << 24);
+  const k = keyLE(key, offset);
   const mem = kernel.memory;
   for (let at = 0; at < whole; at += SIMD_WINDOW) {
     const len = whole - at < SIMD_WINDOW ? whole - at : SIMD_WINDOW;

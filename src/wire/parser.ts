@@ -85,6 +85,27 @@ export class FrameParser {
     this.total += chunk.length;
   }
 
+  /**
+   * Copy the bytes still buffered into memory the parser owns, so the caller
+   * may reuse the chunks it pushed (a net.Socket `onread` buffer, for one).
+   * After next() has returned NEED_MORE this is at most a partial header.
+   */
+  detach(): void {
+    if (this.total === 0) return;
+    const copy = new Uint8Array(this.total);
+    let at = 0;
+    copy.set(this.cur.subarray(this.pos), at);
+    at += this.cur.length - this.pos;
+    for (let i = this.qHead; i < this.queue.length; i++) {
+      copy.set(this.queue[i], at);
+      at += this.queue[i].length;
+    }
+    this.cur = copy;
+    this.pos = 0;
+    this.queue.length = 0;
+    this.qHead = 0;
+  }
+
   /** Bytes pushed and not yet returned. */
   buffered(): number {
     return this.total;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mask } from '../../src/wire/index.js';
+import { createReadBuffer, mask } from '../../src/wire/index.js';
 import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
 import { maskReference } from './oracles.js';
 
@@ -47,6 +47,35 @@ describe('mask (RFC 6455 §5.3)', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('masks bytes in a read buffer in place, like the reference, at every length, alignment and key offset', () => {
+    const arena = createReadBuffer(64 * 1024);
+    const wrong: string[] = [];
+    const lengths = [...Array.from({ length: 300 }, (_, i) => i), 1023, 1024, 4099, 20000, 65536 - 8];
+    for (const length of lengths) {
+      for (let align = 0; align < 8; align++) {
+        for (let offset = 0; offset < 4; offset++) {
+          for (let i = 0; i < length + 16; i++) arena[i] = (i * 151 + length) & 0xff;
+          const before = Buffer.from(arena.subarray(0, length + 16));
+          const bytes = arena.subarray(align, align + length);
+          const expected = maskReference(bytes, key, offset);
+          mask(bytes, key, offset);
+          if (Buffer.compare(bytes, expected) !== 0) wrong.push(`length ${length} align ${align} offset ${offset}`);
+          const outside = [...arena.subarray(0, align), ...arena.subarray(align + length, length + 16)];
+          if (outside.join() !== [...before.subarray(0, align), ...before.subarray(align + length)].join()) {
+            wrong.push(`length ${length} align ${align}: bytes outside the view changed`);
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives read buffers of the requested size and refuses bad sizes', () => {
+    expect(createReadBuffer(100)).toHaveLength(100);
+    expect(createReadBuffer(200_000)).toHaveLength(200_000);
+    for (const size of [0, -1, 1.5, Number.NaN]) expect(() => createReadBuffer(size)).toThrow(RangeError);
   });
 
   it('touches no byte outside the view', () => {

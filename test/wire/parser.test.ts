@@ -153,6 +153,39 @@ describe('FrameParser', () => {
     expect(p.data.every((b) => b === 9)).toBe(true);
   });
 
+  it('detach() copies a pending partial header, so the caller may reuse its chunk', () => {
+    const bytes = buildFrame({ opcode: 2, payload: new Uint8Array(300).fill(4), mask: true });
+    const reused = new Uint8Array(64);
+    reused.set(bytes.subarray(0, 5));
+    const p = new FrameParser(server);
+    p.push(reused.subarray(0, 5));
+    expect(p.next()).toBe(FrameParser.NEED_MORE);
+    p.detach();
+    reused.fill(0xff);
+    expect(p.buffered()).toBe(5);
+    p.push(bytes.subarray(5));
+    expect(p.next()).toBe(FrameParser.HEADER);
+    expect(p.header).toMatchObject({ opcode: 2, length: 300, masked: true });
+    expect([...p.header.mask]).toEqual([...bytes.subarray(4, 8)]);
+    expect(p.next()).toBe(FrameParser.DATA);
+    expect(p.data.every((b) => b === 4)).toBe(true);
+    expect(p.remaining).toBe(0);
+  });
+
+  it('detach() keeps undelivered payload and queued chunks in order', () => {
+    const a = buildFrame({ opcode: 1, payload: 'abcdef', mask: true });
+    const b = buildFrame({ opcode: 2, payload: 'xyz', mask: true });
+    const chunks = [a.subarray(0, 9), a.subarray(9), b];
+    const p = new FrameParser(server);
+    for (const c of chunks) p.push(c);
+    expect(p.next()).toBe(FrameParser.HEADER);
+    p.detach();
+    for (const c of chunks) c.fill(0);
+    const got: string[] = [];
+    for (let r = p.next(); r !== FrameParser.NEED_MORE; r = p.next()) got.push(r === FrameParser.DATA ? Buffer.from(p.data).toString() : `h${p.header.opcode}`);
+    expect(got.join(',')).toBe('abcdef,h2,xyz');
+  });
+
   it('tracks fragmented messages with control frames in between (§5.4)', () => {
     const frames: FrameSpec[] = [
       { opcode: 1, payload: 'fra', fin: false },

@@ -1,0 +1,61 @@
+/*
+ * Unmask throughput: zwire's mask() and each of its paths, against the byte
+ * loop ws uses without its addon, bufferutil (native SIMD) and memcpy.
+ */
+import { createRequire } from 'node:module';
+import { mask, maskJs, maskSimd } from '../../src/wire/mask.js';
+import { createReadBuffer, simd } from '../../src/wire/mask-simd.js';
+import type { Contender } from './measure.js';
+
+const require = createRequire(import.meta.url);
+
+interface BufferUtil {
+  unmask(buffer: Buffer, key: Buffer): void;
+}
+
+function loadBufferUtil(): BufferUtil | null {
+  try {
+    return require('bufferutil') as BufferUtil;
+  } catch {
+    return null;
+  }
+}
+
+const bufferUtil = loadBufferUtil();
+
+/** ws's `_unmask` (lib/buffer-util.js), the path it takes without bufferutil. */
+function byteLoop(buffer: Uint8Array, key: Uint8Array): void {
+  for (let i = 0; i < buffer.length; i++) buffer[i] ^= key[i & 3];
+}
+
+/** Why a contender is missing from the table, if one is. */
+export const maskNotes: string[] = [];
+if (bufferUtil === null) maskNotes.push('bufferutil is not installed: its column is empty');
+if (simd === null) maskNotes.push('no WebAssembly SIMD on this runtime: mask() uses the JS word loop at every size');
+
+/** The contenders for one payload size; each run(n) unmasks n payloads. */
+export function maskContenders(size: number): Contender[] {
+  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  const data = Buffer.alloc(size, 0x5a);
+  const target = Buffer.alloc(size);
+  const loop = (fn: () => void) => (n: number) => {
+    for (let i = 0; i < n; i++) fn();
+  };
+  const list: Contender[] = [
+    { name: 'ws byte loop', run: loop(() => byteLoop(data, key)) },
+    { name: 'zwire mask()', run: loop(() => mask(data, key, 0)) },
+    { name: 'zwire JS words', run: loop(() => maskJs(data, key, 0)) },
+  ];
+  if (simd !== null) {
+    list.push({ name: 'zwire wasm SIMD (copy in/out)', run: loop(() => maskSimd(data, key, 0)) });
+    // Bytes a socket read into a createReadBuffer buffer (onread): mask() XORs them where they lie.
+    const readBuffer = createReadBuffer(size).fill(0x5a);
+    list.push({ name: 'zwire mask() in read buffer', run: loop(() => mask(readBuffer, key, 0)) });
+  }
+  if (bufferUtil !== null) {
+    const bu = bufferUtil;
+    list.push({ name: 'bufferutil (native)', run: loop(() => bu.unmask(data, key)) });
+  }
+  list.push({ name: 'memcpy (Buffer.copy)', run: loop(() => data.copy(target)) });
+  return list;
+}
