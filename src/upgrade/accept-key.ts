@@ -10,59 +10,35 @@ const ACCEPT_LENGTH = 28;
 const scratch = Buffer.alloc(KEY_LENGTH + WEBSOCKET_GUID.length);
 scratch.write(WEBSOCKET_GUID, KEY_LENGTH, 'latin1');
 
-const hashOnce: ((algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer) | undefined =
+// one-shot crypto.hash (Node >= 20.12) with a base64 result is the cheapest way to get there
+const hashOnce: ((algorithm: string, data: Buffer, outputEncoding: 'base64') => string) | undefined =
   typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (crypto as unknown as { hash: (a: string, d: Buffer, e: 'buffer') => Buffer }).hash
+    ? (crypto as unknown as { hash: (a: string, d: Buffer, e: 'base64') => string }).hash
     : undefined;
 
-function sha1(data: Buffer): Buffer {
-  return hashOnce !== undefined ? hashOnce('sha1', data, 'buffer') : crypto.createHash('sha1').update(data).digest();
+function sha1Base64(data: Buffer): string {
+  return hashOnce !== undefined ? hashOnce('sha1', data, 'base64') : crypto.createHash('sha1').update(data).digest('base64');
 }
 
-const B64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1');
 const B64_VALUE = new Int8Array(256).fill(-1);
-for (let i = 0; i < 64; i++) B64_VALUE[B64[i]] = i;
+for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
 
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(sha1(key + GUID)). */
 export function acceptKey(key: string): string {
-  const out = Buffer.allocUnsafe(ACCEPT_LENGTH);
   if (key.length === KEY_LENGTH) {
     scratch.write(key, 0, 'latin1');
-    writeAccept(scratch, out, 0);
-  } else {
-    writeBase64(crypto.createHash('sha1').update(key, 'latin1').update(WEBSOCKET_GUID).digest(), out, 0);
+    return sha1Base64(scratch);
   }
-  return out.toString('latin1', 0, ACCEPT_LENGTH);
+  return crypto.createHash('sha1').update(key, 'latin1').update(WEBSOCKET_GUID).digest('base64');
 }
 
 /**
  * Writes the 28-byte Sec-WebSocket-Accept value for the 24-byte key held in
- * `key[keyStart, keyStart+24)` into `out` at `offset`, without building strings.
+ * `key[keyStart, keyStart+24)` into `out` at `offset`.
  */
 export function writeAcceptFromBytes(key: Uint8Array, keyStart: number, out: Buffer, offset: number): void {
-  scratch.set(key.subarray(keyStart, keyStart + KEY_LENGTH), 0);
-  writeAccept(scratch, out, offset);
-}
-
-function writeAccept(keyAndGuid: Buffer, out: Buffer, offset: number): void {
-  writeBase64(sha1(keyAndGuid), out, offset);
-}
-
-// 20 digest bytes -> 28 base64 characters (6 full groups, then 2 bytes with one '=').
-function writeBase64(d: Uint8Array, out: Buffer, o: number): void {
-  let i = 0;
-  for (; i + 3 <= 18; i += 3) {
-    const n = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-    out[o++] = B64[n >>> 18];
-    out[o++] = B64[(n >>> 12) & 63];
-    out[o++] = B64[(n >>> 6) & 63];
-    out[o++] = B64[n & 63];
-  }
-  const n = (d[18] << 16) | (d[19] << 8);
-  out[o++] = B64[n >>> 18];
-  out[o++] = B64[(n >>> 12) & 63];
-  out[o++] = B64[(n >>> 6) & 63];
-  out[o] = 0x3d;
+  for (let i = 0; i < KEY_LENGTH; i++) scratch[i] = key[keyStart + i];
+  out.write(sha1Base64(scratch), offset, ACCEPT_LENGTH, 'latin1');
 }
 
 /**

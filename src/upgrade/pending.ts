@@ -9,6 +9,22 @@ const EMPTY = Buffer.alloc(0);
 /** How long a rejected client gets to read the error response and close before it is destroyed. */
 const LINGER_MS = 2_000;
 
+/** The handshake running on a socket, found by the shared listeners below (no closures per handshake). */
+export const kHandshake = Symbol('zwire.handshake');
+export type HandshakeSocket = Duplex & { [kHandshake]?: PendingHandshake };
+
+function onSocketError(this: HandshakeSocket, err: Error): void {
+  this[kHandshake]?.drop('ERR_SOCKET', `Socket error during the handshake: ${err.message}`, err);
+}
+
+function onSocketClose(this: HandshakeSocket): void {
+  this[kHandshake]?.drop('ERR_SOCKET_CLOSED', 'Socket closed during the handshake');
+}
+
+function onTimer(h: PendingHandshake): void {
+  h.drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out');
+}
+
 /**
  * One server handshake in flight on a socket: owns the timer and the listeners
  * zwire put on the socket, and guarantees exactly one ending: a written 101
@@ -33,34 +49,23 @@ export abstract class PendingHandshake {
       this.reject(new UpgradeError('ERR_SOCKET_CLOSED', 0, 'Socket closed before the handshake'));
       return false;
     }
-    this.socket.on('error', this.onError);
-    this.socket.on('close', this.onClose);
-    const ms = this.policy.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.timer = setTimeout(this.onTimeout, ms);
+    (this.socket as HandshakeSocket)[kHandshake] = this;
+    this.socket.on('error', onSocketError);
+    this.socket.on('close', onSocketClose);
+    this.timer = setTimeout(onTimer, this.policy.timeoutMs ?? DEFAULT_TIMEOUT_MS, this);
     return true;
   }
 
   /** Removes zwire's listeners; subclasses remove their own as well. */
   protected detach(): void {
     clearTimeout(this.timer);
-    this.socket.removeListener('error', this.onError);
-    this.socket.removeListener('close', this.onClose);
+    (this.socket as HandshakeSocket)[kHandshake] = undefined;
+    this.socket.removeListener('error', onSocketError);
+    this.socket.removeListener('close', onSocketClose);
   }
 
-  private readonly onError = (err: Error): void => {
-    this.drop('ERR_SOCKET', `Socket error during the handshake: ${err.message}`, err);
-  };
-
-  private readonly onClose = (): void => {
-    this.drop('ERR_SOCKET_CLOSED', 'Socket closed during the handshake');
-  };
-
-  private readonly onTimeout = (): void => {
-    this.drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out');
-  };
-
   /** Ends the handshake by destroying the socket without an answer. */
-  protected drop(code: string, message: string, cause?: unknown): void {
+  drop(code: string, message: string, cause?: unknown): void {
     if (this.settled) return;
     this.settled = true;
     this.detach();

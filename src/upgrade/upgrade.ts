@@ -3,7 +3,7 @@ import type { UpgradeError } from './errors.js';
 import { HeadScanner } from './http-bytes.js';
 import { Failure } from './negotiate.js';
 import { DEFAULT_MAX_REQUEST_BYTES, type UpgradeOptions, type UpgradeResult } from './options.js';
-import { PendingHandshake } from './pending.js';
+import { kHandshake, PendingHandshake, type HandshakeSocket } from './pending.js';
 import { parseRequest, plainHttpFailure, PLAIN_HTTP, type ParsedRequest } from './request.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -30,6 +30,15 @@ export function upgrade(socket: Duplex, options: UpgradeOptions = {}): Promise<U
   });
 }
 
+function onSocketData(this: HandshakeSocket, chunk: Buffer | string): void {
+  const h = this[kHandshake];
+  if (h instanceof RawHandshake) h.onData(chunk);
+}
+
+function onSocketEnd(this: HandshakeSocket): void {
+  this[kHandshake]?.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
+}
+
 class RawHandshake extends PendingHandshake {
   private readonly scanner = new HeadScanner();
   private readonly max: number;
@@ -49,21 +58,17 @@ class RawHandshake extends PendingHandshake {
 
   start(): void {
     if (!this.begin()) return;
-    this.socket.on('data', this.onData);
-    this.socket.on('end', this.onEnd);
+    this.socket.on('data', onSocketData);
+    this.socket.on('end', onSocketEnd);
   }
 
   protected override detach(): void {
     super.detach();
-    this.socket.removeListener('data', this.onData);
-    this.socket.removeListener('end', this.onEnd);
+    this.socket.removeListener('data', onSocketData);
+    this.socket.removeListener('end', onSocketEnd);
   }
 
-  private readonly onEnd = (): void => {
-    this.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
-  };
-
-  private readonly onData = (chunk: Buffer | string): void => {
+  onData(chunk: Buffer | string): void {
     if (this.settled) return;
     try {
       this.read(chunk);
@@ -71,7 +76,7 @@ class RawHandshake extends PendingHandshake {
       // a bug of ours must still end in an answer, never in an exception out of an event handler
       this.fail(new Failure('ERR_INTERNAL', 500, 'Internal Server Error', undefined, err));
     }
-  };
+  }
 
   private read(chunk: Buffer | string): void {
     if (typeof chunk === 'string') {
@@ -105,7 +110,7 @@ class RawHandshake extends PendingHandshake {
 
   private complete(buf: Buffer, end: number): void {
     // stop reading: from here on, bytes stay in the socket for the next layer
-    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('data', onSocketData);
     this.socket.pause();
     const head = end < buf.length ? buf.subarray(end) : EMPTY;
     const parsed: ParsedRequest = { keyStart: 0, protocols: null, offers: null };
