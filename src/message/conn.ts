@@ -5,6 +5,7 @@ import {
   encodeClosePayload,
   FrameParser,
   InvalidPayloadError,
+  isValidUtf8,
   MAX_CLOSE_REASON,
   Opcode,
   parseClosePayload,
@@ -91,7 +92,7 @@ class Pending {
 }
 
 type Item = ReceivedMessage | InboundStream | Pending | Signal;
-type Waiter = { resolve(r: IteratorResult<Message | MessageStream>): void; reject(e: Error): void };
+type Waiter = (r: IteratorResult<Message | MessageStream>) => void;
 type Deferred = { resolve(): void; reject(e: Error): void };
 type PingWait = { resolve(ms: number): void; reject(e: Error): void; t0: number };
 
@@ -109,16 +110,17 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   readonly protocol: string | null;
   /** Which side this endpoint is. */
   readonly role: Role;
-  /** Resolves once the socket is gone, with how the connection ended. Never rejects. */
-  readonly closed: Promise<CloseInfo>;
   /** The limits in effect (options with defaults filled in). */
   readonly limits: Readonly<ResolvedLimits>;
 
   private readonly socket: Duplex;
   private readonly deflate: MessageCompressor | null;
-  private readonly parser: FrameParser;
+  /** Created at the first byte: an idle connection does not carry one. */
+  private parser: FrameParser | null = null;
   private readonly sink: FrameSink;
-  private resolveClosed!: (info: CloseInfo) => void;
+  private closedPromise: Promise<CloseInfo> | null = null;
+  private resolveClosed: ((info: CloseInfo) => void) | null = null;
+  private closeInfo: CloseInfo | null = null;
 
   private state = OPEN;
   private closeSent = false;
@@ -132,11 +134,15 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   private closeTimer: NodeJS.Timeout | null = null;
 
   // Inbound queue and its consumer.
+  /** Queue slots [qHead, qTail); the array keeps its capacity so a busy connection does not reallocate it. */
   private readonly items: Item[] = [];
   private qHead = 0;
+  private qTail = 0;
   private queuedBytes = 0;
   private paused = false;
-  private readonly waiters: Waiter[] = [];
+  /** The consumer waiting for an item; `moreWaiters` only if next() is called again before it settles. */
+  private waiter: Waiter | null = null;
+  private moreWaiters: Waiter[] | null = null;
   private mode: 'message' | 'stream' | null = null;
   private iterating = false;
   private lastStream: InboundStream | null = null;
@@ -154,7 +160,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   private readonly msgParts: Buffer[] = [];
   private msgStream: InboundStream | null = null;
   private msgPending: Pending | null = null;
-  private readonly utf8 = new Utf8Validator();
+  private utf8: Utf8Validator | null = null;
   private frameFin = false;
   /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
   private ctrlOp = 0;
@@ -165,8 +171,8 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   // Outbound.
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
   private outTail: Promise<void> | null = null;
-  private readonly drainWaiters: Deferred[] = [];
-  private readonly pings = new Map<string, PingWait[]>();
+  private drainWaiters: Deferred[] | null = null;
+  private pings: Map<string, PingWait[]> | null = null;
   private pingCounter = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatPending = false;
@@ -179,28 +185,35 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.protocol = opts.protocol ?? null;
     this.limits = resolveLimits(opts);
     this.deflate = opts.deflate ?? null;
-    this.parser = new FrameParser({
-      role: opts.role,
-      maxFrameSize: this.limits.maxFrameSize,
-      rsv: this.deflate !== null ? RSV1 : 0,
-    });
     this.sink = new FrameSink(socket, opts.role === 'client');
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
 
-    if (opts.head !== undefined && opts.head.length > 0) this.onData(opts.head);
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('error', this.onSocketError);
-    socket.on('close', this.onSocketClose);
-    socket.on('drain', this.onDrain);
+    if (opts.head !== undefined && opts.head.length > 0) this.handleData(opts.head);
+    (socket as OwnedSocket)[kConn] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
+    socket.on('drain', socketOnDrain);
     if (!this.paused) socket.resume();
     if (this.limits.heartbeatMs > 0) {
       this.heartbeatTimer = setInterval(heartbeatTick, this.limits.heartbeatMs, this);
       this.heartbeatTimer.unref();
     }
-    if (socket.destroyed) this.onSocketClose();
+    if (socket.destroyed) this.handleClose();
+  }
+
+  /** Resolves once the socket is gone, with how the connection ended. Never rejects. */
+  get closed(): Promise<CloseInfo> {
+    if (this.closedPromise === null) {
+      const info = this.closeInfo;
+      this.closedPromise =
+        info !== null
+          ? Promise.resolve(info)
+          : new Promise((resolve) => {
+              this.resolveClosed = resolve;
+            });
+    }
+    return this.closedPromise;
   }
 
   /** True until a close frame was sent or the connection ended: `send` works. */
@@ -231,7 +244,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   messages(opts?: StreamReadOptions): AsyncIterableIterator<Message> | AsyncIterableIterator<MessageStream> {
     const mode = opts?.stream === true ? 'stream' : 'message';
     if (this.mode === null) {
-      if (this.msgFrames > 0 || this.qHead < this.items.length) {
+      if (this.msgFrames > 0 || this.qHead < this.qTail) {
         if (mode === 'stream') throw new Error('messages({ stream: true }) must be called before messages arrive');
       }
       this.mode = mode;
@@ -245,12 +258,13 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** @internal the iterator's next() */
   nextItem(): Promise<IteratorResult<Message | MessageStream>> {
     this.iterating = true;
-    if (this.waiters.length === 0) {
+    if (this.waiter === null) {
       const r = this.pull();
       if (r !== null) return Promise.resolve(r);
     }
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+    return new Promise((resolve) => {
+      if (this.waiter === null) this.waiter = resolve;
+      else (this.moreWaiters ??= []).push(resolve);
     });
   }
 
@@ -258,10 +272,11 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   stopIterating(): void {
     this.iterating = false;
     this.lastStream?.abandon();
-    for (let i = this.qHead; i < this.items.length; i++) {
+    for (let i = this.qHead; i < this.qTail; i++) {
       const item = this.items[i];
       if (item instanceof Signal) {
-        this.items.length = i;
+        this.items[i] = undefined as unknown as Item;
+        this.qTail = i;
         this.runSignal(item);
         return;
       }
@@ -280,7 +295,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** Next result for the consumer, or null when it has to wait. */
   private pull(): IteratorResult<Message | MessageStream> | null {
     for (;;) {
-      if (this.qHead === this.items.length) return this.readEnded ? DONE : null;
+      if (this.qHead === this.qTail) return this.readEnded ? DONE : null;
       const item = this.items[this.qHead];
       if (item instanceof ReceivedMessage) {
         this.shift();
@@ -314,34 +329,39 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
 
   private shift(): void {
     this.items[this.qHead++] = undefined as unknown as Item;
-    if (this.qHead === this.items.length) {
-      this.items.length = 0;
-      this.qHead = 0;
-    }
+    if (this.qHead === this.qTail) this.qHead = this.qTail = 0;
   }
 
   private dropQueue(): void {
     this.items.length = 0;
-    this.qHead = 0;
+    this.qHead = this.qTail = 0;
   }
 
   private wake(): void {
-    while (this.waiters.length > 0) {
+    while (this.waiter !== null) {
       const r = this.pull();
       if (r === null) return;
-      (this.waiters.shift() as Waiter).resolve(r);
+      const w = this.waiter;
+      const more = this.moreWaiters;
+      this.waiter = more !== null && more.length > 0 ? (more.shift() as Waiter) : null;
+      w(r);
     }
   }
 
   private enqueue(item: Item, bytes: number): void {
-    this.items.push(item);
+    this.items[this.qTail++] = item;
     this.queuedBytes += bytes;
   }
 
-  private readonly onData = (chunk: Uint8Array): void => {
+  /** @internal socket 'data' */
+  handleData(chunk: Uint8Array): void {
     if (this.readStopped) return;
     this.sawTraffic = true;
-    const parser = this.parser;
+    const parser = (this.parser ??= new FrameParser({
+      role: this.role,
+      maxFrameSize: this.limits.maxFrameSize,
+      rsv: this.deflate !== null ? RSV1 : 0,
+    }));
     parser.push(chunk);
     try {
       for (;;) {
@@ -354,15 +374,15 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     } catch (err) {
       this.signal(new Signal(err as Error, 0, ''));
     }
-    if (this.waiters.length > 0) this.wake();
+    if (this.waiter !== null) this.wake();
     if (!this.paused && this.queuedBytes > this.limits.readHighWaterMark && this.state === OPEN && !this.readStopped) {
       this.paused = true;
       this.socket.pause();
     }
-  };
+  }
 
   private onHeader(): void {
-    const h = this.parser.header;
+    const h = (this.parser as FrameParser).header;
     const op = h.opcode;
     if (op >= 8) {
       this.ctrlOp = op;
@@ -376,7 +396,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       this.msgCompressed = h.rsv1;
       this.msgBytes = 0;
       this.msgFrames = 0;
-      this.utf8.reset();
+      if (!this.msgBinary) (this.utf8 ??= new Utf8Validator()).reset();
       if (this.msgCompressed) this.msgPending = new Pending(this.msgBinary);
       if (this.mode === 'stream') {
         const s = new InboundStream(this, this.msgBinary);
@@ -408,13 +428,18 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       this.inflate(buf, last);
       return;
     }
-    if (!this.msgBinary && buf.length > 0 && !this.utf8.write(buf)) {
-      throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
-    }
-    if (last && !this.msgBinary && !this.utf8.end()) {
-      throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
-    }
     const s = this.msgStream;
+    if (last && s === null && this.msgParts.length === 0 && buf.length === this.msgBytes) {
+      // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
+      if (!this.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+      if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, buf), buf.length);
+      return;
+    }
+    if (!this.msgBinary) {
+      const v = this.utf8 as Utf8Validator;
+      if (buf.length > 0 && !v.write(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+      if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
+    }
     if (s !== null) {
       if (buf.length > 0 && s.push(buf)) this.queuedBytes += buf.length;
       if (last) {
@@ -503,12 +528,13 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       return;
     }
     this.heartbeatPending = false;
-    if (this.pings.size > 0) {
+    const pings = this.pings;
+    if (pings !== null && pings.size > 0) {
       const key = payload.toString('latin1');
-      const list = this.pings.get(key);
+      const list = pings.get(key);
       if (list !== undefined) {
         const w = list.shift() as PingWait;
-        if (list.length === 0) this.pings.delete(key);
+        if (list.length === 0) pings.delete(key);
         w.resolve(performance.now() - w.t0);
       }
     }
@@ -518,7 +544,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** A close frame or an error from the reader: take effect now, or after the messages queued before it. */
   private signal(sig: Signal): void {
     this.readStopped = true;
-    let waiting = this.items.length - this.qHead;
+    let waiting = this.qTail - this.qHead;
     const s = this.msgStream;
     if (sig.error !== null && s !== null) {
       // The message being streamed fails now; its consumer must not wait for the signal behind it.
@@ -526,7 +552,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       if (waiting === 1 && this.items[this.qHead] === s) waiting = 0;
     }
     if (this.state !== OPEN || !this.iterating || waiting === 0) this.runSignal(sig);
-    else this.items.push(sig);
+    else this.items[this.qTail++] = sig;
   }
 
   private runSignal(sig: Signal): void {
@@ -597,9 +623,10 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     }
     const key = data.toString('latin1');
     return new Promise((resolve, reject) => {
-      const list = this.pings.get(key);
+      const pings = (this.pings ??= new Map());
+      const list = pings.get(key);
       const w: PingWait = { resolve, reject, t0: performance.now() };
-      if (list === undefined) this.pings.set(key, [w]);
+      if (list === undefined) pings.set(key, [w]);
       else list.push(w);
       this.sink.frame(Opcode.Ping, true, false, data);
     });
@@ -661,14 +688,17 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     const s = this.socket;
     if (s.writableLength <= this.limits.maxQueuedBytes || !s.writableNeedDrain) return RESOLVED;
     return new Promise((resolve, reject) => {
-      this.drainWaiters.push({ resolve, reject });
+      (this.drainWaiters ??= []).push({ resolve, reject });
     });
   }
 
-  private readonly onDrain = (): void => {
-    const list = this.drainWaiters.splice(0);
+  /** @internal socket 'drain' */
+  handleDrain(): void {
+    const list = this.drainWaiters;
+    if (list === null) return;
+    this.drainWaiters = null;
     for (const w of list) w.resolve();
-  };
+  }
 
   // ---------------------------------------------------------------- closing
 
@@ -697,7 +727,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     if (this.finalized) return;
     this.terminated = true;
     this.socket.destroy();
-    this.onSocketClose();
+    this.handleClose();
   }
 
   private sendClose(payload: Buffer): void {
@@ -758,7 +788,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     if (this.finalized) return;
     if (!this.closeReceived) this.error ??= new CloseTimeoutError(this.limits.closeTimeoutMs);
     this.socket.destroy();
-    this.onSocketClose();
+    this.handleClose();
   }
 
   /** @internal a heartbeat interval passed */
@@ -769,7 +799,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       this.error ??= err;
       this.emitError(err);
       this.socket.destroy();
-      this.onSocketClose();
+      this.handleClose();
       return;
     }
     this.sawTraffic = false;
@@ -781,17 +811,20 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     if (this.listenerCount('error') > 0) process.nextTick(emitErrorLater, this, err);
   }
 
-  private readonly onEnd = (): void => {
+  /** @internal socket 'end' */
+  handleEnd(): void {
     if (!this.closeReceived && this.error === undefined) this.error = new AbnormalClosureError();
     if (this.closeSent || this.closeReceived) this.socket.end();
     else this.socket.destroy();
-  };
+  }
 
-  private readonly onSocketError = (err: Error): void => {
+  /** @internal socket 'error' */
+  handleError(err: Error): void {
     if (!this.closeReceived || !this.closeSent) this.error ??= err;
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  /** @internal socket 'close' (or the end of the connection decided here) */
+  handleClose(): void {
     if (this.finalized) return;
     this.finalized = true;
     this.state = CLOSED;
@@ -814,16 +847,22 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       info = { code: CloseCode.Abnormal, reason: '', wasClean: false, error };
     }
     const gone = new ConnClosedError();
-    for (const w of this.drainWaiters.splice(0)) w.reject(gone);
-    for (const list of this.pings.values()) for (const w of list) w.reject(gone);
-    this.pings.clear();
+    for (const w of this.drainWaiters ?? []) w.reject(gone);
+    this.drainWaiters = null;
+    for (const list of this.pings?.values() ?? []) for (const w of list) w.reject(gone);
+    this.pings = null;
     this.msgStream?.fail(gone);
     this.lastStream?.fail(gone);
     this.wake();
-    for (const w of this.waiters.splice(0)) w.resolve(DONE);
-    this.resolveClosed(info);
+    const w = this.waiter;
+    const more = this.moreWaiters;
+    this.waiter = this.moreWaiters = null;
+    w?.(DONE);
+    for (const m of more ?? []) m(DONE);
+    this.closeInfo = info;
+    this.resolveClosed?.(info);
     this.emit('close', info);
-  };
+  }
 }
 
 /** The object `for await` drives; all state lives in the Conn. */
@@ -859,6 +898,30 @@ function truncateReason(message: string): string {
 }
 
 function noop(): void {}
+
+/** The Conn a socket belongs to: one set of listener functions serves every connection. */
+const kConn = Symbol('zwire.conn');
+type OwnedSocket = Duplex & { [kConn]: Conn };
+
+function socketOnData(this: OwnedSocket, chunk: Uint8Array): void {
+  this[kConn].handleData(chunk);
+}
+
+function socketOnEnd(this: OwnedSocket): void {
+  this[kConn].handleEnd();
+}
+
+function socketOnError(this: OwnedSocket, err: Error): void {
+  this[kConn].handleError(err);
+}
+
+function socketOnClose(this: OwnedSocket): void {
+  this[kConn].handleClose();
+}
+
+function socketOnDrain(this: OwnedSocket): void {
+  this[kConn].handleDrain();
+}
 
 function heartbeatTick(conn: Conn): void {
   conn.onHeartbeat();

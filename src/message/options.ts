@@ -61,8 +61,11 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   fragmentSize: 64 * 1024,
 });
 
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof ConnLimits)[];
+
 /** Fill in defaults and reject nonsense early, so a typo fails at construction, not under load. */
-export function resolveLimits(o: ConnLimits): ResolvedLimits {
+export function resolveLimits(o: ConnLimits): Readonly<ResolvedLimits> {
+  if (LIMIT_KEYS.every((k) => o[k] === undefined)) return DEFAULT_LIMITS;
   const r: ResolvedLimits = {
     maxFrameSize: o.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
     maxMessageSize: o.maxMessageSize ?? DEFAULT_LIMITS.maxMessageSize,

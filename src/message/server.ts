@@ -87,7 +87,7 @@ export class WebSocketServer {
   /** @internal */
   track(conn: Conn): void {
     this.live.add(conn);
-    void conn.closed.then(() => this.live.delete(conn));
+    conn.on('close', () => this.live.delete(conn));
   }
 
   /**
