@@ -177,6 +177,9 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     const session = this.attach(
       {
         send: (data) => conn.send(data),
+        get bufferedAmount() {
+          return conn.bufferedAmount;
+        },
         close: (code, reason) => {
           conn.close(code, reason).catch(() => undefined);
         },

@@ -38,6 +38,16 @@ export interface SessionConfig<C> extends ErrorExposure {
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
 type AnyIterable = AsyncIterable<unknown> | Iterable<unknown>;
 
+/** Items a stream may send without waiting on I/O before it yields to the event loop. */
+const YIELD_EVERY = 256;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Bytes queued in the transport above which stream pumps wait for each send. */
+const CONGESTED_BYTES = 64 * 1024;
+
 const UNAVAILABLE = new RpcError('UNAVAILABLE', 'connection closed');
 const CANCELLED = new RpcError('CANCELLED', 'cancelled by the client');
 
@@ -54,6 +64,13 @@ function iteratorOf(src: AnyIterable): AsyncIterator<unknown> | Iterator<unknown
 }
 
 function noop(): void {}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** parseInput's answer for invalid input (already answered). */
+const FAILED: unique symbol = Symbol('failed');
 
 /**
  * The server side of one connection: decodes envelopes, runs handlers with
@@ -149,6 +166,12 @@ export class ServerSession<C> {
     }
   }
 
+  /** Whether the transport is holding back writes (a stream then waits for its send to settle). */
+  private congested(): boolean {
+    const queued = this.socket.bufferedAmount;
+    return queued === undefined || queued > CONGESTED_BYTES;
+  }
+
   private sendError(id: number, err: RpcError): void {
     this.send(this.codec.error(id, err.code, err.message, err.data));
   }
@@ -206,12 +229,13 @@ export class ServerSession<C> {
     return false;
   }
 
-  private parseInput(route: Route, id: number, value: unknown): { ok: true; value: unknown } | { ok: false } {
+  /** Validates the input of a call; answers the error and returns FAILED when it is invalid. */
+  private parseInput(route: Route, id: number, value: unknown): unknown {
     try {
-      return { ok: true, value: validate(route.info.input, value, 'BAD_REQUEST', 'input') };
+      return validate(route.info.input, value, 'BAD_REQUEST', 'input');
     } catch (err) {
       this.sendError(id, err as RpcError);
-      return { ok: false };
+      return FAILED;
     }
   }
 
@@ -225,40 +249,69 @@ export class ServerSession<C> {
       return;
     }
     const input = this.parseInput(route, id, env[3]);
-    if (!input.ok) return;
-    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input.value, undefined);
-    this.calls.set(id, call);
+    if (input === FAILED) return;
+    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined);
     this.inFlight++;
-    void this.runUnary(call, route);
+    const handler = route.handler as AnyHandler;
+    if (this.config.middleware.length > 0) {
+      this.calls.set(id, call);
+      void this.awaitUnary(call, route, this.withMiddleware(call, () => handler(call.input, call as CallContext<unknown>)));
+      return;
+    }
+    let out: unknown;
+    try {
+      out = handler(input, call as CallContext<unknown>);
+    } catch (err) {
+      this.failUnary(call, err);
+      return;
+    }
+    // A synchronous handler is answered at once: no promise, no entry in the call table.
+    if (!isThenable(out)) {
+      this.replyUnary(call, route, out);
+      return;
+    }
+    this.calls.set(id, call);
+    void this.awaitUnary(call, route, out);
   }
 
-  private async runUnary(call: ServerCall<C>, route: Route): Promise<void> {
+  private async awaitUnary(call: ServerCall<C>, route: Route, pending: PromiseLike<unknown>): Promise<void> {
+    let out: unknown;
+    try {
+      out = await pending;
+    } catch (err) {
+      this.finish(call);
+      this.failUnary(call, err);
+      return;
+    }
+    this.finish(call);
+    if (call.done) this.release();
+    else this.replyUnary(call, route, out);
+  }
+
+  /** Validates and sends a result; the in-flight slot is freed once the transport took it. */
+  private replyUnary(call: ServerCall<C>, route: Route, out: unknown): void {
     let reply: WireData;
     try {
-      const out =
-        this.config.middleware.length === 0
-          ? await (route.handler as AnyHandler)(call.input, call as CallContext<unknown>)
-          : await this.withMiddleware(call, () => (route.handler as AnyHandler)(call.input, call as CallContext<unknown>));
-      if (call.done) {
-        this.finish(call);
-        return this.release();
-      }
       reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
       if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
         throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
       }
     } catch (err) {
-      this.finish(call);
-      if (call.done) return this.release();
-      call.done = true;
-      this.sendError(call.id, this.toError(err, call));
-      return this.release();
+      this.failUnary(call, err);
+      return;
     }
-    this.finish(call);
     call.done = true;
     const p = this.send(reply);
     if (p === undefined) this.release();
     else p.then(this.release, this.release);
+  }
+
+  private failUnary(call: ServerCall<C>, err: unknown): void {
+    if (!call.done) {
+      call.done = true;
+      this.sendError(call.id, this.toError(err, call));
+    }
+    this.release();
   }
 
   private withMiddleware(call: ServerCall<C>, final: () => unknown): Promise<unknown> {
@@ -324,8 +377,8 @@ export class ServerSession<C> {
       return;
     }
     const input = this.parseInput(route, id, env[5]);
-    if (!input.ok) return;
-    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input.value, lastEventId ?? undefined);
+    if (input === FAILED) return;
+    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined);
     call.credit = credit;
     this.calls.set(id, call);
     this.streams++;
@@ -357,11 +410,20 @@ export class ServerSession<C> {
     const schema = route.info.output;
     const it = iteratorOf((route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable);
     let finished = false;
+    let burst = 0;
     try {
       for (;;) {
-        if (call.credit <= 0) await call.waitCredit();
+        if (call.credit <= 0) {
+          burst = 0;
+          await call.waitCredit();
+        } else if (++burst >= YIELD_EVERY) {
+          // a synchronous producer with plenty of credit must still let other connections' I/O run
+          burst = 0;
+          await yieldToEventLoop();
+        }
         if (call.done) return;
-        const r = await it.next();
+        let r = it.next();
+        if (isThenable(r)) r = await r;
         if (r.done === true) {
           finished = true;
           return;
@@ -375,7 +437,7 @@ export class ServerSession<C> {
         if (codec.exceeds(msg, max)) throw new RpcError('PAYLOAD_TOO_LARGE', `stream item exceeds ${max} bytes`);
         call.credit--;
         const p = this.send(msg);
-        if (p !== undefined) await p;
+        if (p !== undefined && this.congested()) await p;
       }
     } finally {
       if (!finished && typeof it.return === 'function') {

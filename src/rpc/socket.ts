@@ -7,5 +7,7 @@ import type { WireData } from './codec.js';
  */
 export interface RpcSocket {
   send(data: WireData): Promise<void> | void;
+  /** Bytes accepted by send and not yet written, if the transport knows; streams use it to skip waiting on uncongested sends. */
+  readonly bufferedAmount?: number;
   close(code?: number, reason?: string): void;
 }
