@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { setImmediate as tick } from 'node:timers/promises';
 import { FrameReader, type RawFrame } from './frame-reader.js';
+import { Utf8Prefix } from './utf8-check.js';
 import { OP, buildFrame, chop, closePayload, type FrameSpec } from './frame-builder.js';
 
 export type PeerEvent =
@@ -50,7 +51,7 @@ export class RawPeer {
 
   private readonly reader = new FrameReader();
   private consumed = 0;
-  private message: { binary: boolean; parts: Buffer[] } | null = null;
+  private message: { binary: boolean; parts: Buffer[]; utf8: Utf8Prefix | null } | null = null;
   private waiters = new Set<() => void>();
 
   /**
@@ -188,14 +189,11 @@ export class RawPeer {
       case OP.text:
       case OP.binary:
         if (this.message) this.violation('new data frame inside a fragmented message');
-        this.message = { binary: op === OP.binary, parts: [f.payload] };
-        if (f.fin) this.finishMessage();
-        return;
+        this.message = { binary: op === OP.binary, parts: [], utf8: op === OP.text ? new Utf8Prefix() : null };
+        return this.addFragment(f);
       case OP.cont:
         if (!this.message) return this.violation('continuation frame without a message');
-        this.message.parts.push(f.payload);
-        if (f.fin) this.finishMessage();
-        return;
+        return this.addFragment(f);
       case OP.ping:
         this.events.push({ type: 'ping', data: f.payload });
         if (!this.sentClose) void this.send({ opcode: OP.pong, payload: f.payload });
@@ -210,11 +208,18 @@ export class RawPeer {
     }
   }
 
-  private finishMessage(): void {
+  /** Text is checked fragment by fragment: invalid UTF-8 sent is a violation even if the message never ends. */
+  private addFragment(f: RawFrame): void {
     const m = this.message!;
+    m.parts.push(f.payload);
+    if (m.utf8 && !m.utf8.write(f.payload)) {
+      m.utf8 = null;
+      this.violation('text fragment with invalid UTF-8');
+    }
+    if (!f.fin) return;
     this.message = null;
     const data = m.parts.length === 1 ? m.parts[0] : Buffer.concat(m.parts);
-    if (!m.binary && !isUtf8(data)) this.violation('text message with invalid UTF-8');
+    if (!m.binary && m.utf8 && !m.utf8.complete()) this.violation('text message ends inside a code point');
     this.events.push({ type: 'message', binary: m.binary, data });
   }
 

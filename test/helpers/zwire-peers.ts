@@ -3,12 +3,32 @@
  * (every message sent back with its type) and an echo client, each recording how its
  * connections ended so tests can check what the application was told.
  */
+import { once } from 'node:events';
 import { connect, type ConnectOptions } from '../../src/client/index.js';
 import { listen, type CloseInfo, type Conn, type ConnLimits, type WebSocketServer } from '../../src/index.js';
 
 /** Sends every message back with the same type until the connection ends. */
 export async function echo(conn: Conn): Promise<void> {
   for await (const m of conn) await conn.send(m.data, { binary: m.binary });
+}
+
+/**
+ * Echo with the streaming reader and writer: each chunk goes back as a fragment as soon as it
+ * arrives, so the peer sees the message before its end was received. A message that fails
+ * mid-way (the connection is failing) aborts the writer.
+ */
+export async function streamingEcho(conn: Conn): Promise<void> {
+  for await (const stream of conn.messages({ stream: true })) {
+    const w = conn.writer({ binary: stream.binary, fragmentSize: 0 });
+    try {
+      for await (const chunk of stream) if (!w.write(chunk)) await once(w, 'drain');
+    } catch {
+      // The connection is failing and already reports why (Conn.closed); just give up the message.
+      w.destroy();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
 }
 
 export interface EchoServer {
