@@ -1,7 +1,8 @@
 /**
  * The last `size` bytes of a byte stream, kept contiguous so they can be handed to zlib as a preset
- * dictionary. Storage is 2 * size bytes, allocated on first use and dropped by clear(); appends copy only
- * the new bytes, plus a shift of at most `size` bytes once per `size` bytes appended.
+ * dictionary. Storage is size + max(size / 4, 1 KiB) bytes ({@link historyCapacity}), allocated on first
+ * use and dropped by clear(); appends copy the new bytes, plus a shift of at most `size` bytes each time the
+ * slack fills up (at most 4 bytes moved per byte appended, for large windows).
  */
 export class History {
   private buf: Buffer | null = null;
@@ -19,7 +20,7 @@ export class History {
     const size = this.size;
     const n = data.length;
     if (size === 0 || n === 0) return;
-    if (this.buf === null) this.buf = Buffer.allocUnsafeSlow(2 * size);
+    if (this.buf === null) this.buf = Buffer.allocUnsafeSlow(historyCapacity(size));
     if (n >= size) {
       this.buf.set(data.subarray(n - size), 0);
       this.end = size;
@@ -45,4 +46,9 @@ export class History {
     this.buf = null;
     this.end = 0;
   }
+}
+
+/** Bytes of storage a History of `size` bytes allocates once used. */
+export function historyCapacity(size: number): number {
+  return size + Math.max(size >> 2, 1024);
 }

@@ -36,7 +36,7 @@ export interface DeflateOptions {
   maxMessageSize?: number;
   /**
    * Bytes of previously sent data the compressor uses as context under context takeover
-   * (default 8192, capped at the negotiated window). Larger compresses better and costs more time.
+   * (default 4096, capped at the negotiated window). Larger compresses better and costs more time.
    */
   historySize?: number;
   /**

@@ -32,11 +32,12 @@ type Role = 'server' | 'client';
  * {@link setZlibConcurrency}; an incoming message beyond syncMaxBytes is inflated as it arrives, in pieces of
  * at least 16 KiB, so no more than max(syncMaxBytes, 16 KiB) of compressed input is ever held.
  *
- * Memory per connection between messages: 2^(peer window bits) * 2 bytes for the receive window under
- * context takeover (64 KiB at 15, 2 KiB at 10, 512 B at 8), 2 * min(historySize, 2^own bits) for the send
- * side (8 KiB by default), nothing for a direction without context takeover. A transient zlib context
- * (inflate ~7 KiB + 2^15 window; deflate 2^(bits+2) + 2^(memLevel+9)) exists only while a call runs or a
- * fragmented message is being inflated.
+ * Memory per connection between messages, under context takeover: the receive window keeps 2^(peer
+ * window bits) bytes in a buffer a quarter larger (at least 1 KiB of slack): 40 KiB at 15 bits, 5 KiB at
+ * 12, 1.5 KiB at 9; the send side keeps min(historySize, 2^own bits) the same way (5 KiB by default). A
+ * direction without context takeover keeps nothing (table: docs/deflate.md). A transient zlib context
+ * (inflate ~7 KiB + 32 KiB window; deflate 2^(bits+2) + 2^(memLevel+9) bytes) exists only while a call
+ * runs or while a message larger than syncMaxBytes is being inflated.
  *
  * Calls on each direction are processed in call order. `compress` reads `data` until its promise settles.
  */
