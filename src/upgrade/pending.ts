@@ -9,6 +9,9 @@ const EMPTY = Buffer.alloc(0);
 /** How long a rejected client gets to read the error response and close before it is destroyed. */
 const LINGER_MS = 2_000;
 
+/** Receives a handshake's outcome (a promise's resolve/reject, or the upgrade server's handlers). */
+export type Settle<T> = (outcome: T, socket: Duplex) => void;
+
 /** The handshake running on a socket, found by the shared listeners below (no closures per handshake). */
 export const kHandshake = Symbol('zwire.handshake');
 export type HandshakeSocket = Duplex & { [kHandshake]?: PendingHandshake };
@@ -38,15 +41,15 @@ export abstract class PendingHandshake {
   constructor(
     protected readonly socket: Duplex,
     protected readonly policy: HandshakePolicy,
-    private readonly resolve: (r: UpgradeResult) => void,
-    private readonly reject: (e: UpgradeError) => void,
+    private readonly resolve: Settle<UpgradeResult>,
+    private readonly reject: Settle<UpgradeError>,
   ) {}
 
   protected begin(): boolean {
     if (this.socket.destroyed || !this.socket.readable) {
       this.settled = true;
       this.socket.destroy();
-      this.reject(new UpgradeError('ERR_SOCKET_CLOSED', 0, 'Socket closed before the handshake'));
+      this.reject(new UpgradeError('ERR_SOCKET_CLOSED', 0, 'Socket closed before the handshake'), this.socket);
       return false;
     }
     (this.socket as HandshakeSocket)[kHandshake] = this;
@@ -70,7 +73,7 @@ export abstract class PendingHandshake {
     this.settled = true;
     this.detach();
     this.socket.destroy();
-    this.reject(new UpgradeError(code, 0, message, { cause }));
+    this.reject(new UpgradeError(code, 0, message, { cause }), this.socket);
   }
 
   /** Ends the handshake with an HTTP error response, then closes the connection. */
@@ -88,7 +91,7 @@ export abstract class PendingHandshake {
     }
     const reason = status === f.status ? f.reason : 'Internal Server Error';
     closeAfter(this.socket, errorResponse(status, reason, extra));
-    this.reject(new UpgradeError(f.code, status, reason || `Handshake refused with ${status}`, { responded: true, cause: f.cause }));
+    this.reject(new UpgradeError(f.code, status, reason || `Handshake refused with ${status}`, { responded: true, cause: f.cause }), this.socket);
   }
 
   /** Ends the handshake leaving the socket untouched (plain HTTP handed back). */
@@ -97,7 +100,7 @@ export abstract class PendingHandshake {
     this.settled = true;
     this.detach();
     this.socket.pause();
-    this.reject(new UpgradeError(code, status, message, { head }));
+    this.reject(new UpgradeError(code, status, message, { head }), this.socket);
   }
 
   /**
@@ -139,7 +142,7 @@ export abstract class PendingHandshake {
     this.detach();
     this.socket.pause();
     this.socket.write(response);
-    this.resolve({ protocol, extensions, head });
+    this.resolve({ protocol, extensions, head }, this.socket);
   }
 }
 

@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { UpgradeError } from './errors.js';
 import type { UpgradeOptions, UpgradeResult } from './options.js';
-import { upgrade } from './upgrade.js';
+import { upgradeWith } from './upgrade.js';
 
 /** Options of `createUpgradeServer`. */
 export interface UpgradeServerOptions extends Omit<UpgradeOptions, 'plainHttp'> {
@@ -31,26 +32,23 @@ export function createUpgradeServer(options: UpgradeServerOptions): net.Server {
   const plain = options.onHttpRequest;
   const httpServer = plain === undefined ? undefined : http.createServer(plain);
   const upgradeOptions: UpgradeOptions = { ...options, plainHttp: httpServer === undefined ? 'reject' : 'release' };
+  const done = (result: UpgradeResult, socket: Duplex): void => {
+    try {
+      options.onUpgrade(socket as net.Socket, result);
+    } catch (err) {
+      socket.destroy();
+      options.onError?.(new UpgradeError('ERR_HANDLER', 0, 'onUpgrade threw', { cause: err }), socket as net.Socket);
+    }
+  };
+  const failed = (err: UpgradeError, socket: Duplex): void => {
+    if (err.code === 'ERR_PLAIN_HTTP' && httpServer !== undefined) {
+      socket.unshift(err.head);
+      httpServer.emit('connection', socket);
+      socket.resume();
+      return;
+    }
+    options.onError?.(err, socket as net.Socket);
+  };
   // noDelay as a server option is set on the accepted handle directly (WebSocket frames should not wait for Nagle)
-  return net.createServer({ noDelay: true, ...options.server }, (socket) => {
-    upgrade(socket, upgradeOptions).then(
-      (result) => {
-        try {
-          options.onUpgrade(socket, result);
-        } catch (err) {
-          socket.destroy();
-          options.onError?.(new UpgradeError('ERR_HANDLER', 0, 'onUpgrade threw', { cause: err }), socket);
-        }
-      },
-      (err: UpgradeError) => {
-        if (err.code === 'ERR_PLAIN_HTTP' && httpServer !== undefined) {
-          socket.unshift(err.head);
-          httpServer.emit('connection', socket);
-          socket.resume();
-          return;
-        }
-        options.onError?.(err, socket);
-      },
-    );
-  });
+  return net.createServer({ noDelay: true, ...options.server }, (socket) => upgradeWith(socket, upgradeOptions, done, failed));
 }

@@ -7,7 +7,7 @@ import { parseExtensions, parseProtocols, type ExtensionOffer } from './header-v
 import { hasListTokenString } from './http-bytes.js';
 import { Failure, fromThrown } from './negotiate.js';
 import type { UpgradeOptions, UpgradeResult } from './options.js';
-import { PendingHandshake } from './pending.js';
+import { PendingHandshake, type Settle } from './pending.js';
 import { plainHttpFailure } from './request.js';
 
 /** Options of `upgradeHTTP`: the hooks and policy of `upgrade`; the byte limits do not apply (node:http enforced its own). */
@@ -41,8 +41,8 @@ class HttpHandshake extends PendingHandshake {
   constructor(
     socket: Duplex,
     private readonly options: UpgradeHTTPOptions,
-    resolve: (r: UpgradeResult) => void,
-    reject: (e: UpgradeError) => void,
+    resolve: Settle<UpgradeResult>,
+    reject: Settle<UpgradeError>,
   ) {
     super(socket, options, resolve, reject);
   }

@@ -3,7 +3,7 @@ import type { UpgradeError } from './errors.js';
 import { HeadScanner } from './http-bytes.js';
 import { Failure } from './negotiate.js';
 import { DEFAULT_MAX_REQUEST_BYTES, type UpgradeOptions, type UpgradeResult } from './options.js';
-import { kHandshake, PendingHandshake, type HandshakeSocket } from './pending.js';
+import { kHandshake, PendingHandshake, type HandshakeSocket, type Settle } from './pending.js';
 import { parseRequest, plainHttpFailure, PLAIN_HTTP, type ParsedRequest } from './request.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -30,6 +30,11 @@ export function upgrade(socket: Duplex, options: UpgradeOptions = {}): Promise<U
   });
 }
 
+/** `upgrade` reporting through callbacks instead of a promise (for the upgrade server's hot path). */
+export function upgradeWith(socket: Duplex, options: UpgradeOptions, done: Settle<UpgradeResult>, failed: Settle<UpgradeError>): void {
+  new RawHandshake(socket, options, done, failed).start();
+}
+
 function onSocketData(this: HandshakeSocket, chunk: Buffer | string): void {
   const h = this[kHandshake];
   if (h instanceof RawHandshake) h.onData(chunk);
@@ -49,8 +54,8 @@ class RawHandshake extends PendingHandshake {
   constructor(
     socket: Duplex,
     private readonly options: UpgradeOptions,
-    resolve: (r: UpgradeResult) => void,
-    reject: (e: UpgradeError) => void,
+    resolve: Settle<UpgradeResult>,
+    reject: Settle<UpgradeError>,
   ) {
     super(socket, options, resolve, reject);
     this.max = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;

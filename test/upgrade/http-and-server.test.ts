@@ -110,6 +110,22 @@ describe('createUpgradeServer', () => {
     expect(errors.map((e) => e.code)).toEqual(['ERR_PLAIN_HTTP']);
   });
 
+  it('a throwing onUpgrade destroys that socket and is reported', async () => {
+    const boom = new Error('boom');
+    const errors: UpgradeError[] = [];
+    const server = createUpgradeServer({
+      onUpgrade: () => {
+        throw boom;
+      },
+      onError: (e) => errors.push(e),
+    });
+    const port = await listen(server);
+    const res = await exchange(port, [request()]);
+    expect(res.data).toMatch(/^HTTP\/1\.1 101 /);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR_HANDLER', cause: boom });
+  });
+
   it('hands plain HTTP requests to onHttpRequest with the connection intact', async () => {
     const server = createUpgradeServer({
       onUpgrade: (socket) => socket.destroy(),
