@@ -1,4 +1,4 @@
-import { RpcError } from '../rpc/errors.js';
+import { isRpcErrorCode, RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
 
@@ -32,7 +32,9 @@ export interface CallHost {
 export function errorFromEnvelope(env: unknown[]): RpcError {
   const code = env[2];
   const message = typeof env[3] === 'string' ? env[3] : 'error';
-  return new RpcError(typeof code === 'string' ? (code as RpcError['code']) : 'INTERNAL', message, env[4]);
+  if (isRpcErrorCode(code)) return new RpcError(code, message, env[4]);
+  // a code from a newer protocol revision: keep it visible without breaking the fixed set
+  return new RpcError('INTERNAL', `${String(code)}: ${message}`, env[4]);
 }
 
 /** Validates a value from the server against the method's schema (when the client validates). */

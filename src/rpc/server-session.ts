@@ -96,11 +96,6 @@ export class ServerSession<C> {
     readonly conn: C,
   ) {}
 
-  /** Calls and streams currently open. */
-  get openCalls(): number {
-    return this.calls.size;
-  }
-
   /** Feeds one incoming message. Never throws: bad input is answered with an error envelope. */
   receive(data: WireData): void {
     if (this.isClosed) return;
