@@ -1,11 +1,11 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { acceptKey, generateKey } from './accept-key.js';
+import { acceptKey } from './accept-key.js';
 import { HandshakeError } from './errors.js';
-import { formatExtensions, isTokenString, parseExtensions, type ExtensionOffer } from './header-values.js';
+import { buildRequest, type DialTarget } from './client-request.js';
+import { parseExtensions, type ExtensionOffer } from './header-values.js';
 import { hasListTokenString, HeadScanner } from './http-bytes.js';
-import { renderHeaders } from './response.js';
-import { parseResponseHead, type ResponseHead } from './response-head.js';
+import { dechunk, parseResponseHead, type ResponseHead } from './response-head.js';
 
 /** Options of `dial`. */
 export interface DialOptions {
@@ -45,7 +45,6 @@ export interface DialResult {
   head: Buffer;
 }
 
-const OWN = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -57,7 +56,7 @@ const EMPTY = Buffer.alloc(0);
  */
 export function dial(url: string | URL, options: DialOptions = {}): Promise<DialResult> {
   return new Promise<DialResult>((resolve, reject) => {
-    let request: { host: string; port: number; secure: boolean; text: string; key: string };
+    let request: DialTarget;
     try {
       request = buildRequest(url, options);
     } catch (err) {
@@ -72,52 +71,6 @@ export function dial(url: string | URL, options: DialOptions = {}): Promise<Dial
   });
 }
 
-function buildRequest(input: string | URL, o: DialOptions): { host: string; port: number; secure: boolean; text: string; key: string } {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch (err) {
-    throw new HandshakeError('ERR_INVALID_URL', `Invalid URL: ${String(input)}`, { cause: err });
-  }
-  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-  if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') {
-    throw new HandshakeError('ERR_INVALID_URL', `Unsupported URL scheme ${url.protocol} (use ws: or wss:)`);
-  }
-  if (url.hash !== '') throw new HandshakeError('ERR_INVALID_URL', 'A WebSocket URL must not have a fragment');
-  const key = generateKey();
-  const extra: Record<string, string> = {};
-  let host = url.host;
-  if (o.headers !== undefined) {
-    for (const name of Object.keys(o.headers)) {
-      const lower = name.toLowerCase();
-      if (OWN.has(lower)) throw new HandshakeError('ERR_INVALID_OPTION', `Header ${name} is set by the handshake itself`);
-      if (lower === 'host') host = o.headers[name];
-      else extra[name] = o.headers[name];
-    }
-  }
-  if (o.origin !== undefined) extra.Origin = o.origin;
-  if (url.username !== '' || url.password !== '') {
-    const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    extra.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-  }
-  if (o.protocols !== undefined && o.protocols.length > 0) {
-    const seen = new Set<string>();
-    for (const p of o.protocols) {
-      if (!isTokenString(p) || seen.has(p)) throw new HandshakeError('ERR_INVALID_OPTION', `Invalid or repeated subprotocol ${JSON.stringify(p)}`);
-      seen.add(p);
-    }
-    extra['Sec-WebSocket-Protocol'] = o.protocols.join(', ');
-  }
-  if (o.extensions !== undefined && o.extensions.length > 0) extra['Sec-WebSocket-Extensions'] = formatExtensions(o.extensions);
-  const headers = renderHeaders({ Host: host, ...extra }).toString('latin1');
-  const text =
-    `GET ${url.pathname || '/'}${url.search} HTTP/1.1\r\n${headers}` +
-    `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port !== '' ? Number(url.port) : secure ? 443 : 80;
-  return { host: hostname, port, secure, text, key };
-}
-
 class ClientHandshake {
   private socket!: net.Socket | tls.TLSSocket;
   private readonly scanner = new HeadScanner();
@@ -128,7 +81,7 @@ class ClientHandshake {
   private errorResponse: { head: ResponseHead; wanted: number; chunked: boolean } | null = null;
 
   constructor(
-    private readonly req: { host: string; port: number; secure: boolean; text: string; key: string },
+    private readonly req: DialTarget,
     private readonly o: DialOptions,
     private readonly resolve: (r: DialResult) => void,
     private readonly reject: (e: HandshakeError) => void,
@@ -307,29 +260,5 @@ class ClientHandshake {
     }));
   }
 }
-
-/**
- * Decodes as much of a chunked body as `raw` holds, up to `limit` bytes;
- * `complete` once the last chunk is seen. The trailer is not needed and not read.
- */
-function dechunk(raw: Buffer, limit: number): { body: Buffer; complete: boolean } {
-  const parts: Buffer[] = [];
-  let size = 0;
-  let pos = 0;
-  for (;;) {
-    const lf = raw.indexOf(0x0a, pos);
-    if (lf < 0) break;
-    const n = parseInt(raw.toString('latin1', pos, lf), 16);
-    if (!Number.isInteger(n) || n < 0) return { body: Buffer.concat(parts), complete: true };
-    if (n === 0) return { body: Buffer.concat(parts), complete: true };
-    const data = raw.subarray(lf + 1, Math.min(lf + 1 + n, raw.length));
-    parts.push(data);
-    size += data.length;
-    if (data.length < n || size >= limit) break;
-    pos = lf + 1 + n + 2;
-  }
-  return { body: Buffer.concat(parts), complete: size >= limit };
-}
-
 
 function noop(): void {}

@@ -36,3 +36,26 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead | null
 function isDigit(b: number): boolean {
   return b >= 0x30 && b <= 0x39;
 }
+
+/**
+ * Decodes as much of a chunked body as `raw` holds, up to `limit` bytes;
+ * `complete` once the last chunk is seen. The trailer is not needed and not read.
+ */
+export function dechunk(raw: Buffer, limit: number): { body: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let pos = 0;
+  for (;;) {
+    const lf = raw.indexOf(0x0a, pos);
+    if (lf < 0) break;
+    const n = parseInt(raw.toString('latin1', pos, lf), 16);
+    if (!Number.isInteger(n) || n < 0) return { body: Buffer.concat(parts), complete: true };
+    if (n === 0) return { body: Buffer.concat(parts), complete: true };
+    const data = raw.subarray(lf + 1, Math.min(lf + 1 + n, raw.length));
+    parts.push(data);
+    size += data.length;
+    if (data.length < n || size >= limit) break;
+    pos = lf + 1 + n + 2;
+  }
+  return { body: Buffer.concat(parts), complete: size >= limit };
+}

@@ -78,6 +78,8 @@ class RawHandshake extends PendingHandshake {
     try {
       this.read(chunk);
     } catch (err) {
+      // once settled, the exception came from the caller's own callback: theirs to see
+      if (this.settled) throw err;
       // a bug of ours must still end in an answer, never in an exception out of an event handler
       this.fail(new Failure('ERR_INTERNAL', 500, 'Internal Server Error', undefined, err));
     }
