@@ -73,7 +73,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     if (p.settled) return;
     if (p.deadline > 0) this.armDeadline(p.deadline);
     if (this.state === 'open') {
-      if (p.start()) this.pending.set(p.id, p);
+      this.start(p);
       return;
     }
     if (this.state === 'closed') {
@@ -85,6 +85,21 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       return;
     }
     this.queue.push(p);
+  }
+
+  /** Sends a call's opening envelope and files it as awaiting answers if it expects any. */
+  private start(p: Pending): void {
+    if (this.tryStart(p)) this.pending.set(p.id, p);
+  }
+
+  /** Starts a call; input that cannot be encoded (a BigInt, a cycle) fails it instead of throwing at the caller. */
+  private tryStart(p: Pending): boolean {
+    try {
+      return p.start();
+    } catch (err) {
+      p.fail(new RpcError('BAD_REQUEST', 'the input could not be encoded', undefined, { cause: err }));
+      return false;
+    }
   }
 
   send(p: Pending, data: WireData): boolean {
@@ -237,7 +252,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.startHeartbeat();
     // Streams kept across the reconnect resume first, then queued calls in order.
     for (const p of [...this.pending.values()]) {
-      if (!p.settled && !p.start()) this.pending.delete(p.id);
+      if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
     }
     const queued = this.queue;
     this.queue = [];
@@ -247,7 +262,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
         this.queue.push(p);
         continue;
       }
-      if (p.start()) this.pending.set(p.id, p);
+      this.start(p);
     }
   }
 

@@ -344,3 +344,15 @@ describe('RPC core: connection resilience', () => {
     expect((await rejection(client.greet({ name: 'x' }))).code).toBe('UNAVAILABLE');
   });
 });
+
+describe('RPC core: local input errors', () => {
+  it('rejects input the codec cannot encode instead of throwing', async () => {
+    const { client } = setup('json');
+    await client.ready();
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    const p = client.greet(cyclic as { name: string });
+    expect((await rejection(p)).code).toBe('BAD_REQUEST');
+    expect(await client.greet({ name: 'fine' })).toEqual({ message: 'hello fine' });
+  });
+});
