@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, describeEnvironment, parseFlags, renderSelfTime, topSelfTime } from './lib/index.js';
+import { ROOT, busyWarning, describeEnvironment, parseFlags, renderSelfTime, topSelfTime } from './lib/index.js';
 import { runIdle } from './echo/idle.js';
 import { idleReport, throughputNotes, throughputTable } from './echo/report.js';
 import { IDLE, THROUGHPUT } from './echo/scenarios.js';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     scenarios[IDLE.id] = runs;
   }
   console.log(`finished in ${Math.round((Date.now() - started) / 1000)} s; ${describeEnvironment()}`);
+  const warning = busyWarning();
+  if (warning) console.log(warning);
   await mkdir(resultsDir, { recursive: true });
   const file = join(resultsDir, `echo-${stamp()}.json`);
   await writeFile(file, JSON.stringify(record, null, 2));

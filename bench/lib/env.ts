@@ -7,3 +7,12 @@ export function describeEnvironment(): string {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   return `node ${process.version}, ${availableParallelism()} × ${model}, load average ${load}; ${pinningNote()}`;
 }
+
+/** A warning when the machine was busier than its CPU count during the last minute, or null. */
+export function busyWarning(): string | null {
+  const [oneMinute] = loadavg();
+  const cpus = availableParallelism();
+  return oneMinute > cpus
+    ? `WARNING: load average ${oneMinute.toFixed(1)} on ${cpus} CPUs: other processes competed with this run; msgs/s are unreliable, compare the CPU columns.`
+    : null;
+}

@@ -31,13 +31,14 @@
  *   ratios, robust to drift on a shared machine).
  * - renderTable(columns, rows) prints Markdown; formatNumber, formatRatio,
  *   formatSpread, formatBytes format cells.
- * - describeEnvironment() gives the node version, CPUs, load average and pinning.
+ * - describeEnvironment() gives the node version, CPUs, load average and pinning;
+ *   busyWarning() a line to print when the load average exceeds the CPU count.
  * - parseFlags() reads `--quick`, `--rounds=5`, `--only=a,b` style flags.
  * - topSelfTime(path) / renderSelfTime(rows) list the top functions by self time
  *   of a .cpuprofile (from stopProfile or `node --cpu-prof`).
  */
 export { parseFlags, type Flags } from './args.js';
-export { describeEnvironment } from './env.js';
+export { busyWarning, describeEnvironment } from './env.js';
 export { IpcClient, IpcError, serveIpc, type Handlers, type Protocol } from './ipc.js';
 export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
 export type { ProbeProtocol, ProbeStats } from './probe.js';
