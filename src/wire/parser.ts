@@ -1,6 +1,7 @@
 import type { HeaderState, Role } from './check.js';
 import { checkHeader } from './check.js';
 import { TooBigError } from './errors.js';
+import type { ProtocolError } from './errors.js';
 import { createHeader, MAX_HEADER_SIZE, readHeader } from './header.js';
 import type { FrameHeader } from './header.js';
 import { mask } from './mask.js';
@@ -29,8 +30,8 @@ const EMPTY = new Uint8Array(0);
  * A frame with an empty payload yields HEADER only. Payload bytes are never
  * copied; only a header split across chunks is assembled in a scratch buffer.
  * Every header is checked (RFC 6455 §5 for the role, fragmentation state and
- * extension bits) and size-limited; a violation throws ProtocolError, after
- * which the parser must not be used again.
+ * extension bits) and size-limited; a violation throws ProtocolError, and
+ * every later next() throws the same error: the stream cannot be resynchronized.
  */
 export class FrameParser {
   static readonly NEED_MORE = 0;
@@ -51,6 +52,8 @@ export class FrameParser {
   private qHead = 0;
   private total = 0;
   private inPayload = false;
+  /** The violation that stopped the stream, thrown again by every later next(). */
+  private failure: ProtocolError | null = null;
   private maskPos = 0;
   private readonly scratch = new Uint8Array(MAX_HEADER_SIZE);
 
@@ -113,7 +116,14 @@ export class FrameParser {
 
   /** Advance: NEED_MORE (0), HEADER (1) or DATA (2). Throws ProtocolError on a bad header. */
   next(): number {
-    return this.inPayload ? this.nextData() : this.nextHeader();
+    if (this.inPayload) return this.nextData();
+    if (this.failure !== null) throw this.failure;
+    try {
+      return this.nextHeader();
+    } catch (err) {
+      this.failure = err as ProtocolError;
+      throw err;
+    }
   }
 
   private nextHeader(): number {

@@ -249,6 +249,27 @@ describe('FrameParser', () => {
       expect(p.header.rsv1).toBe(true);
     });
 
+    it('keeps failing with the same error once the stream is broken', () => {
+      const p = new FrameParser(server);
+      p.push(buildFrame({ opcode: 1, payload: 'x' }));
+      let first: unknown;
+      try {
+        p.next();
+      } catch (err) {
+        first = err;
+      }
+      expect(first).toMatchObject({ code: 'ERR_UNMASKED' });
+      p.push(buildFrame({ opcode: 1, payload: 'fine', mask: true }));
+      expect(() => p.next()).toThrow(first as Error);
+      let again: unknown;
+      try {
+        p.next();
+      } catch (err) {
+        again = err;
+      }
+      expect(again).toBe(first);
+    });
+
     it('delivers what came before the violation (Autobahn 3.x)', () => {
       const bytes = Buffer.concat([
         buildFrame({ opcode: 1, payload: 'ok', mask: true }),
