@@ -82,3 +82,26 @@ describe('zwire client: frames and the 101 response', () => {
     });
   }
 });
+
+describe('zwire client: broken 101 responses are refused', () => {
+  const cases: [string, (lines: string[]) => string[]][] = [
+    ['a wrong Sec-WebSocket-Accept', (l) => l.map((x) => (x.startsWith('Sec-WebSocket-Accept') ? 'Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==' : x))],
+    ['no Upgrade header', (l) => l.filter((x) => !x.startsWith('Upgrade'))],
+    ['status 200 instead of 101', (l) => ['HTTP/1.1 200 OK', ...l.slice(1), 'Content-Length: 0']],
+    ['an extension that was not offered', (l) => [...l, 'Sec-WebSocket-Extensions: permessage-deflate']],
+    ['a subprotocol that was not offered', (l) => [...l, 'Sec-WebSocket-Protocol: chat']],
+  ];
+  for (const [what, mutate] of cases) {
+    it(`rejects ${what} and closes the socket`, async () => {
+      const fake = await FakeServer.start({ mutate });
+      try {
+        const accepted = fake.accept();
+        await expect(openClient(fake.url)).rejects.toBeInstanceOf(Error);
+        const { peer } = await accepted;
+        expect(await peer.waitTcpClose(2000), 'client closed the TCP connection').toBe(true);
+      } finally {
+        await fake.close();
+      }
+    });
+  }
+});

@@ -21,6 +21,8 @@ export interface FakeServerOptions {
   trailing?: Uint8Array;
   /** Write the response (and trailing bytes) in TCP writes of at most this many bytes. */
   chop?: number;
+  /** Rewrites the response head lines, to send a broken handshake on purpose. */
+  mutate?(lines: string[]): string[];
 }
 
 export class FakeServer {
@@ -76,17 +78,18 @@ export class FakeServer {
       return;
     }
     const key = request.headers.get('sec-websocket-key');
-    if (!request.startLine.startsWith('GET ') || !key || request.headers.get('sec-websocket-version') !== '13') {
+    if (!isValidOpeningRequest(request)) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const lines = [
+    const proper = [
       'HTTP/1.1 101 Switching Protocols',
       'Upgrade: websocket',
       'Connection: Upgrade',
-      `Sec-WebSocket-Accept: ${acceptFor(key)}`,
+      `Sec-WebSocket-Accept: ${acceptFor(key!)}`,
       ...Object.entries(this.opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
     ];
+    const lines = this.opts.mutate ? this.opts.mutate(proper) : proper;
     const response = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), this.opts.trailing ?? Buffer.alloc(0)]);
     void writeChopped(socket, response, this.opts.chop);
     const conn = { peer: new RawPeer(socket, 'server', request.rest), request };
@@ -94,4 +97,19 @@ export class FakeServer {
     if (w) w(conn);
     else this.queue.push(conn);
   }
+}
+
+/** RFC 6455 4.1 requirements on a client's opening handshake, checked by hand. */
+export function isValidOpeningRequest(request: ParsedHead): boolean {
+  const h = request.headers;
+  const key = h.get('sec-websocket-key') ?? '';
+  return (
+    /^GET \S+ HTTP\/1\.1$/.test(request.startLine) &&
+    h.has('host') &&
+    h.get('upgrade')?.toLowerCase() === 'websocket' &&
+    /(^|,)\s*upgrade\s*(,|$)/i.test(h.get('connection') ?? '') &&
+    h.get('sec-websocket-version') === '13' &&
+    /^[A-Za-z0-9+/]{22}==$/.test(key) &&
+    Buffer.from(key, 'base64').length === 16
+  );
 }

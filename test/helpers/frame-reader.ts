@@ -8,6 +8,8 @@ export interface RawFrame {
   rsv: number;
   opcode: number;
   masked: boolean;
+  /** The masking key as a 32-bit number, null when unmasked. */
+  maskKey: number | null;
   /** Unmasked payload. */
   payload: Buffer;
 }
@@ -46,11 +48,13 @@ export class FrameReader {
     if (this.available < pos + keyLen + len) return null;
     const header = this.take(pos + keyLen);
     const payload = this.take(len);
+    let maskKey: number | null = null;
     if (masked) {
       const key = header.subarray(pos, pos + 4);
+      maskKey = key.readUInt32BE(0);
       for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
     }
-    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, payload };
+    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, maskKey, payload };
   }
 
   private peek(n: number): Buffer {

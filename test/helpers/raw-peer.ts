@@ -53,6 +53,7 @@ export class RawPeer {
   private consumed = 0;
   private message: { binary: boolean; parts: Buffer[]; utf8: Utf8Prefix | null } | null = null;
   private waiters = new Set<() => void>();
+  private lastMaskKey: number | null = null;
 
   /**
    * @param socket connected socket, handshake done
@@ -179,6 +180,11 @@ export class RawPeer {
     if (this.closeFrame) return this.violation(`frame (opcode ${op}) after the close frame`);
     if (f.masked !== (this.role === 'server')) {
       this.violation(this.role === 'server' ? 'client frame not masked' : 'server frame masked');
+    }
+    if (f.maskKey !== null) {
+      // RFC 6455 5.3: a fresh, unpredictable key per frame; two equal keys in a row (1 in 2^32 by chance) mean it is not.
+      if (f.maskKey === this.lastMaskKey) this.violation(`masking key ${f.maskKey.toString(16)} reused`);
+      this.lastMaskKey = f.maskKey;
     }
     if (f.rsv !== 0) this.violation(`RSV bits ${f.rsv} set without an extension`);
     if (op >= 8) {
