@@ -17,6 +17,9 @@ const SYNC_OUTPUT_FACTOR = 16;
 /** Smallest compressed piece handed to a streaming inflater (except a message's last). */
 const STREAM_PIECE = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** zlib's smallest chunk and the default, the bounds of the output buffers used synchronously. */
+const MIN_CHUNK = zlib.constants.Z_MIN_CHUNK;
+const MAX_CHUNK = zlib.constants.Z_DEFAULT_CHUNK;
 
 type Role = 'server' | 'client';
 
@@ -59,6 +62,7 @@ export class PerMessageDeflate {
   private readonly receiveQueue = new Serial();
   private inflater: StreamingInflater | null = null;
   private readonly held = new HeldInput();
+  private inflateChunk = 1024;
   private closed = false;
 
   constructor(params: DeflateParams, role: Role, opts: DeflateOptions = {}) {
@@ -115,12 +119,15 @@ export class PerMessageDeflate {
   private compressNow(data: Uint8Array, fin: boolean): Buffer | Promise<Buffer> {
     if (this.closed) throw closedError();
     const dictionary = this.sent.view();
+    // A context no larger than this message and its dictionary need: less memory to set up and clear.
+    const windowBits = windowBitsFor((dictionary?.length ?? 0) + data.length, this.ownBits);
     const opts: zlib.ZlibOptions = {
       level: this.level,
-      memLevel: this.memLevel,
-      // zlib refuses 8 for raw deflate; at 9 its longest distance is 512 - 262 = 250, within an 8-bit window.
-      windowBits: Math.max(this.ownBits, 9),
+      memLevel: Math.min(this.memLevel, Math.max(1, windowBits - 7)),
+      windowBits,
       finishFlush: Z_SYNC_FLUSH,
+      // Output buffers small enough to come from Buffer's shared pool for small messages.
+      chunkSize: Math.min(MAX_CHUNK, (data.length >> 1) + 64),
       ...(dictionary !== null ? { dictionary } : {}),
     };
     if (data.length <= this.syncMaxBytes) return this.compressed(data, zlib.deflateRawSync(data, opts), fin);
@@ -175,6 +182,7 @@ export class PerMessageDeflate {
         windowBits: 15,
         finishFlush: Z_SYNC_FLUSH,
         maxOutputLength: Math.max(1, budget),
+        chunkSize: this.inflateChunk,
         ...(dictionary !== null ? { dictionary } : {}),
       });
     } catch (err) {
@@ -183,6 +191,8 @@ export class PerMessageDeflate {
       return null;
     }
     if (out.length > limit) throw tooBigError(limit);
+    // Messages of a connection tend to be alike: size the next output buffer after this one.
+    this.inflateChunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, out.length + 64));
     return out;
   }
 
@@ -207,6 +217,18 @@ export class PerMessageDeflate {
     }
     return out;
   }
+}
+
+/**
+ * The smallest raw-deflate window (9..max) holding `bytes` of dictionary and input plus zlib's 262 bytes
+ * of lookahead; a sender may always use less window than negotiated. zlib refuses 8 for raw deflate; at 9
+ * its longest distance is 512 - 262 = 250 bytes, within an 8-bit window.
+ */
+function windowBitsFor(bytes: number, max: number): number {
+  const cap = Math.max(max, 9);
+  let bits = 9;
+  while (bits < cap && 1 << bits < bytes + 262) bits++;
+  return bits;
 }
 
 function closedError(): DeflateError {
