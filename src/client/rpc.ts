@@ -64,19 +64,22 @@ function withParams(url: string | URL, params: Record<string, string> | undefine
   return u.toString();
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+/** Builds the transport for a URL when the caller named none; zwire's Node client registers itself here. */
+export type DefaultTransport = (url: string, options: ClientOptions) => TransportFactory;
+
+let nodeDefault: DefaultTransport | null = null;
+
+/** Makes `createClient` use this transport when no `transport` or `WebSocket` option is given (zwire/client registers its Node client). */
+export function setDefaultTransport(make: DefaultTransport): void {
+  nodeDefault = make;
 }
 
 function defaultTransport(url: string, options: ClientOptions): TransportFactory {
   if (options.WebSocket !== undefined) return webSocketTransport(url, options.WebSocket);
+  if (nodeDefault !== null) return nodeDefault(url, options);
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (!isNode() && global !== undefined) return webSocketTransport(url, global);
-  let loaded: Promise<TransportFactory> | null = null;
-  return async (protocols, events, signal) => {
-    loaded ??= import('./transport-zwire.js').then((m) => m.zwireTransport(url, { headers: options.headers, deflate: options.deflate }));
-    return (await loaded)(protocols, events, signal);
-  };
+  if (global !== undefined) return webSocketTransport(url, global);
+  throw new TypeError('no WebSocket available: pass the WebSocket option (or import zwire/client in Node)');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DeflateOptions } from '../deflate/index.js';
 import { connect } from './connect.js';
+import { setDefaultTransport } from './rpc.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 
 /** Options of the RPC client's transport over zwire's own Node client. */
@@ -46,4 +47,9 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       },
     };
   };
+}
+
+/** The RPC client's default in Node: zwire's own client with the ClientOptions it understands. */
+export function registerZwireTransport(): void {
+  setDefaultTransport((url, options) => zwireTransport(url, { headers: options.headers, deflate: options.deflate }));
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Packr } from 'msgpackr';
-import { createClient } from '../../src/client/rpc.js';
+import { createClient } from '../../src/client/index.js';
 import type { TransportFactory } from '../../src/client/transport.js';
 import { createServer } from '../../src/rpc/create-server.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createClient, type ClientOptions, type RpcClient } from '../../src/client/rpc.js';
+import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
 import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
 import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
 import { RpcError } from '../../src/rpc/errors.js';

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createClient, type RpcClient } from '../../src/client/rpc.js';
+import { createClient, type RpcClient } from '../../src/client/index.js';
 import type { RpcStream } from '../../src/client/rpc-stream.js';
 import { createServer } from '../../src/rpc/create-server.js';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
