@@ -16,7 +16,13 @@ describe('zwire server (listen + Conn echo), default limits', () => {
   });
   afterAll(() => echo.close());
 
-  defineConformance(LIMIT_SECTIONS, async () => (await rawConnect(echo.port)).peer, {
-    afterCase: (c) => verifyLocalClose(c, echo.closes.at(-1)),
-  });
+  let index = 0;
+  defineConformance(
+    LIMIT_SECTIONS,
+    async () => {
+      index = echo.closes.length;
+      return (await rawConnect(echo.port)).peer;
+    },
+    { afterCase: (c) => verifyLocalClose(c, echo.closes[index]) },
+  );
 });

@@ -19,10 +19,15 @@ function serverSuite(title: string, sections: Section[], limits: ConnLimits, sui
     });
     afterAll(() => echo.close());
 
-    defineConformance(sections, async () => (await rawConnect(echo.port)).peer, {
-      ...suite,
-      afterCase: (c) => verifyLocalClose(c, echo.closes.at(-1)),
-    });
+    let index = 0;
+    defineConformance(
+      sections,
+      async () => {
+        index = echo.closes.length;
+        return (await rawConnect(echo.port)).peer;
+      },
+      { ...suite, afterCase: (c) => verifyLocalClose(c, echo.closes[index]) },
+    );
   });
 }
 

@@ -20,9 +20,15 @@ describe('zwire server, streaming reader and writer', () => {
   });
   afterAll(() => srv.close());
 
-  defineConformance([...PROTOCOL_SECTIONS, EXTRA_SERVER], async () => (await rawConnect(srv.port)).peer, {
-    afterCase: (c) => verifyLocalClose(c, srv.closes.at(-1)),
-  });
+  let index = 0;
+  defineConformance(
+    [...PROTOCOL_SECTIONS, EXTRA_SERVER],
+    async () => {
+      index = srv.closes.length;
+      return (await rawConnect(srv.port)).peer;
+    },
+    { afterCase: (c) => verifyLocalClose(c, srv.closes[index]) },
+  );
 });
 
 describe('zwire client, streaming reader and writer', () => {

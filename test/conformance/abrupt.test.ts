@@ -1,0 +1,97 @@
+/**
+ * The peer vanishes without a closing handshake, at every awkward point of the stream: the zwire
+ * endpoint must notice at once, end with 1006 (not clean, an error the application can inspect),
+ * release the socket and let the application's reading loop finish. Whole-message and streaming
+ * readers, server and client.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloseInfo, Conn } from '../../src/index.js';
+import { buildFrame, OP } from '../helpers/frame-builder.js';
+import { FakeServer } from '../helpers/fake-server.js';
+import { rawConnect } from '../helpers/raw-client.js';
+import type { RawPeer } from '../helpers/raw-peer.js';
+import { echo, openClient, startServer, streamingEcho, type EchoServer } from '../helpers/zwire-peers.js';
+
+const WAIT_MS = 2000;
+
+/** What to write before vanishing; `mask` is true when we play the client. */
+const ENDINGS: [string, (mask: boolean) => Buffer][] = [
+  ['right after the handshake', () => Buffer.alloc(0)],
+  ['inside a frame header', (mask) => buildFrame({ opcode: OP.text, payload: 'x'.repeat(300), mask }).subarray(0, 3)],
+  ['inside a payload', (mask) => buildFrame({ opcode: OP.binary, payload: Buffer.alloc(5000, 7), mask }).subarray(0, 1000)],
+  ['between fragments of a message', (mask) => buildFrame({ opcode: OP.text, payload: 'fragment1', fin: false, mask })],
+  ['inside a close frame', (mask) => buildFrame({ opcode: OP.close, payload: Buffer.from([0x03, 0xe8, 0x41]), mask }).subarray(0, 4)],
+];
+
+type Handler = (conn: Conn) => Promise<void>;
+const READERS: [string, Handler][] = [
+  ['whole messages', echo],
+  ['streaming', streamingEcho],
+];
+
+async function expectAbnormal(closed: Promise<CloseInfo>, handlerDone: Promise<unknown>): Promise<void> {
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_MS));
+  const info = await Promise.race([closed, timeout]);
+  expect(info, `Conn.closed within ${WAIT_MS} ms`).not.toBeNull();
+  expect(info!.code).toBe(1006);
+  expect(info!.wasClean).toBe(false);
+  expect(info!.error).toBeInstanceOf(Error);
+  const finished = await Promise.race([handlerDone.then(() => true, () => true), timeout]);
+  expect(finished, 'the application reading loop ended').toBe(true);
+}
+
+async function vanish(peer: RawPeer, bytes: Buffer, how: 'destroy' | 'end'): Promise<void> {
+  await peer.sendRaw(bytes);
+  if (how === 'destroy') peer.socket.destroy();
+  else peer.socket.end();
+}
+
+for (const [readerName, handler] of READERS) {
+  describe(`zwire server (${readerName}), client vanishes`, () => {
+    let srv: EchoServer;
+    const done: Promise<unknown>[] = [];
+    beforeAll(async () => {
+      srv = await startServer((conn) => {
+        const p = handler(conn);
+        done.push(p);
+        return p;
+      });
+    });
+    afterAll(() => srv.close());
+
+    for (const [where, bytes] of ENDINGS) {
+      for (const how of ['destroy', 'end'] as const) {
+        it(`${where} (${how === 'destroy' ? 'TCP reset/close' : 'TCP FIN only'})`, async () => {
+          const index = srv.closes.length;
+          const { peer } = await rawConnect(srv.port);
+          await vanish(peer, bytes(true), how);
+          for (let i = 0; i < 100 && srv.closes.length <= index; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+          await expectAbnormal(srv.closes[index], done[index]);
+          if (how === 'end') expect(await peer.waitTcpClose(WAIT_MS), 'the server closed its side too').toBe(true);
+          peer.destroy();
+        });
+      }
+    }
+  });
+
+  describe(`zwire client (${readerName}), server vanishes`, () => {
+    let fake: FakeServer;
+    beforeAll(async () => {
+      fake = await FakeServer.start();
+    });
+    afterAll(() => fake.close());
+
+    for (const [where, bytes] of ENDINGS) {
+      for (const how of ['destroy', 'end'] as const) {
+        it(`${where} (${how === 'destroy' ? 'TCP reset/close' : 'TCP FIN only'})`, async () => {
+          const [conn, { peer }] = await Promise.all([openClient(fake.url), fake.accept()]);
+          const done = handler(conn);
+          await vanish(peer, bytes(false), how);
+          await expectAbnormal(conn.closed, done);
+          if (how === 'end') expect(await peer.waitTcpClose(WAIT_MS), 'the client closed its side too').toBe(true);
+          peer.destroy();
+        });
+      }
+    }
+  });
+}
