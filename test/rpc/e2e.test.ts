@@ -235,3 +235,42 @@ describe('RPC end to end: heartbeats', () => {
     for (const ws of silent.clients) ws.terminate();
   });
 });
+
+describe.each(['json', 'msgpack'] as const)('RPC end to end: errors, validation, middleware, timeouts (%s)', (codec) => {
+  it('maps validation failures and handler errors to typed errors', async () => {
+    const { url } = await serve();
+    const c = client(url, { codec });
+    expect((await rejection(c.badOutput({}))).code).toBe('INVALID_OUTPUT');
+    const internal = await rejection(c.fail({ kind: 'crash' }));
+    expect(internal.code).toBe('INTERNAL');
+    expect(internal.message).not.toContain('secret');
+    expect(await rejection(c.fail({ kind: 'rpc' }))).toMatchObject({ code: 'NOT_FOUND', data: { id: 7 } });
+    const items: number[] = [];
+    const streamErr = await rejection(
+      (async () => {
+        for await (const { n } of c.badStream({})) items.push(n);
+      })(),
+    );
+    expect(streamErr.code).toBe('INVALID_OUTPUT');
+    expect(items).toEqual([1]);
+    expect((await rejection(c.sum([{ n: 1 }, { n: 'x' as unknown as number }]))).code).toBe('BAD_REQUEST');
+  });
+
+  it('runs middleware (a rate limit) and per-call and default timeouts', async () => {
+    let calls = 0;
+    const { url, probe } = await serve({
+      middleware: [
+        async (ctx, next) => {
+          if (ctx.method === 'greet' && ++calls > 3) throw new RpcError('TOO_MANY_REQUESTS', 'slow down');
+          return next();
+        },
+      ],
+    });
+    const c = client(url, { codec, timeoutMs: 80 });
+    for (let i = 0; i < 3; i++) await c.greet({ name: 'x' });
+    expect((await rejection(c.greet({ name: 'x' }))).code).toBe('TOO_MANY_REQUESTS');
+    expect((await rejection(c.slow({ ms: 5000 }))).code).toBe('TIMEOUT');
+    expect((await rejection(c.slow({ ms: 5000 }, { timeoutMs: 20 }))).code).toBe('TIMEOUT');
+    await until(() => probe.aborted.filter((a) => a === 'slow:CANCELLED').length === 2);
+  });
+});
