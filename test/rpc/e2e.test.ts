@@ -87,6 +87,16 @@ describe.each(transports)('RPC end to end over 127.0.0.1 (%s)', (_name, options)
 });
 
 describe('RPC end to end: codecs', () => {
+  it('serves JSON and msgpack clients from one server at once', async () => {
+    const { url } = await serve();
+    const j = client(url, { codec: 'json' });
+    const m = client(url, { codec: 'msgpack' });
+    expect(await Promise.all([j.greet({ name: 'json' }), m.greet({ name: 'msgpack' })])).toEqual([
+      { message: 'hello json' },
+      { message: 'hello msgpack' },
+    ]);
+  });
+
   it('keeps Uint8Array through msgpack over a real socket', async () => {
     const { url } = await serve();
     const c = client(url, { codec: 'msgpack' });
