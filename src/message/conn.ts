@@ -169,6 +169,8 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   private inflateTail: Promise<void> = RESOLVED;
 
   // Outbound.
+  /** @internal a MessageWriter holds the data channel (its message may be unfinished). */
+  writerActive = false;
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
   private outTail: Promise<void> | null = null;
   private drainWaiters: Deferred[] | null = null;
@@ -546,9 +548,11 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.readStopped = true;
     let waiting = this.qTail - this.qHead;
     const s = this.msgStream;
-    if (sig.error !== null && s !== null) {
-      // The message being streamed fails now; its consumer must not wait for the signal behind it.
-      s.fail(sig.error);
+    if (s !== null) {
+      // Reading stops, so the message being streamed can never finish: fail it now, and do not
+      // make its consumer wait for the signal queued behind it.
+      this.msgStream = null;
+      s.fail(sig.error ?? new ConnClosedError('the peer closed the connection in the middle of a message'));
       if (waiting === 1 && this.items[this.qHead] === s) waiting = 0;
     }
     if (this.state !== OPEN || !this.iterating || waiting === 0) this.runSignal(sig);
@@ -730,7 +734,12 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.handleClose();
   }
 
-  private sendClose(payload: Buffer): void {
+  /**
+   * Queue the close frame behind the data sends already accepted. An answer
+   * (`urgent`) does not wait for a streaming writer in the middle of its
+   * message, which may never finish: control frames may come between fragments.
+   */
+  private sendClose(payload: Buffer, urgent = false): void {
     const write = (): void => {
       if (this.closeSent || this.finalized) return;
       this.closeSent = true;
@@ -738,7 +747,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
       this.sink.flush();
       if (this.closeReceived || this.failCode !== 0) this.socket.end();
     };
-    if (this.outTail === null) write();
+    if (this.outTail === null || (urgent && this.writerActive)) write();
     else void this.exclusive(write);
   }
 
@@ -750,7 +759,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.readEnded = true;
     if (this.state === OPEN) {
       this.state = CLOSING;
-      this.sendClose(code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code));
+      this.sendClose(code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code), true);
     } else if (this.closeSent) {
       this.socket.end();
     }
@@ -772,7 +781,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     const code = closeCodeOf(err);
     this.failCode = code;
     this.state = CLOSING;
-    this.sendClose(encodeClosePayload(code, truncateReason(err.message)));
+    this.sendClose(encodeClosePayload(code, truncateReason(err.message)), true);
     this.armCloseTimer();
   }
 

@@ -79,6 +79,7 @@ export class MessageWriter extends Writable {
         .exclusive(
           () =>
             new Promise<void>((release) => {
+              this.conn.writerActive = true;
               this.release = release;
               ready();
             }),
@@ -90,8 +91,10 @@ export class MessageWriter extends Writable {
 
   private unlock(): void {
     const r = this.release;
+    if (r === null) return;
     this.release = null;
-    r?.();
+    this.conn.writerActive = false;
+    r();
   }
 
   private async add(chunk: Buffer): Promise<void> {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageStream } from '../../src/message/message.js';
 import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode } from '../../src/wire/index.js';
-import { connPair, rawPair } from './helpers.js';
+import { connPair, RawPeer, rawPair } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -96,6 +96,36 @@ describe('streaming reader', () => {
     peer.send(Opcode.Continuation, Uint8Array.of(0xff), { fin: true });
     await expect(collect(msg)).rejects.toMatchObject({ code: 'ERR_INVALID_UTF8' });
     expect(await peer.waitClose()).toBe(1007);
+  });
+
+  it('fails a streamed message cut off by the peer close, and the close is answered', async () => {
+    const { conn, peer } = await raw();
+    const errors: string[] = [];
+    const echo = (async () => {
+      for await (const msg of conn.messages({ stream: true })) {
+        const w = conn.writer({ binary: msg.binary, fragmentSize: 0 });
+        w.on('error', () => undefined);
+        try {
+          for await (const chunk of msg) w.write(chunk);
+        } catch (err) {
+          errors.push((err as Error).message);
+          w.destroy();
+          return;
+        }
+        w.end();
+      }
+    })();
+    peer.write(
+      Buffer.concat([
+        RawPeer.frame(Opcode.Text, 'fragment1', { fin: false }),
+        RawPeer.frame(Opcode.Close, Uint8Array.of(0x03, 0xe8)),
+        RawPeer.frame(Opcode.Continuation, 'fragment2'),
+      ]),
+    );
+    expect(await peer.waitClose()).toBe(1000);
+    await echo;
+    expect(errors).toEqual(['the peer closed the connection in the middle of a message']);
+    expect((await conn.closed).wasClean).toBe(true);
   });
 
   it('refuses to mix reading modes', async () => {
