@@ -3,7 +3,8 @@ import { Kind } from './envelope.js';
 import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
 import type { CallContext, Middleware } from './handlers.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
-import { EventItem, validate, type MethodInfo } from './service.js';
+import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
+import { validate, type MethodInfo } from './service.js';
 import type { RpcSocket } from './socket.js';
 
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
@@ -20,7 +21,7 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = { maxMessageSize: 1 << 20, maxInFlight: 256, maxStreams: 64, streamWindow: 64 };
 
-/** A method with its handler and the middleware-wrapped runner, built once per server. */
+/** A method with its handler, built once per server. */
 export interface Route {
   readonly info: MethodInfo;
   readonly handler: (...args: never[]) => unknown;
@@ -36,14 +37,6 @@ export interface SessionConfig<C> extends ErrorExposure {
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
-type AnyIterable = AsyncIterable<unknown> | Iterable<unknown>;
-
-/** Items a stream may send without waiting on I/O before it yields to the event loop. */
-const YIELD_EVERY = 256;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Bytes queued in the transport above which stream pumps wait for each send. */
 const CONGESTED_BYTES = 64 * 1024;
@@ -55,19 +48,8 @@ function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
 }
 
-function iteratorOf(src: AnyIterable): AsyncIterator<unknown> | Iterator<unknown> {
-  const asyncIt = (src as AsyncIterable<unknown>)[Symbol.asyncIterator];
-  if (typeof asyncIt === 'function') return asyncIt.call(src);
-  const it = (src as Iterable<unknown>)[Symbol.iterator];
-  if (typeof it === 'function') return it.call(src);
-  throw new TypeError('stream handler must return an async iterable or an iterable');
-}
-
 function noop(): void {}
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
 
 /** parseInput's answer for invalid input (already answered). */
 const FAILED: unique symbol = Symbol('failed');
@@ -88,13 +70,21 @@ export class ServerSession<C> {
   private readonly sendCredit = (id: number, n: number): void => {
     this.send(this.codec.credit(id, n));
   };
+  private readonly pumpIO: PumpIO;
 
   constructor(
     private readonly config: SessionConfig<C>,
     private readonly socket: RpcSocket,
     readonly codec: EnvelopeCodec,
     readonly conn: C,
-  ) {}
+  ) {
+    this.pumpIO = {
+      codec,
+      maxMessageSize: config.limits.maxMessageSize,
+      send: (data) => this.send(data),
+      congested: () => this.congested(),
+    };
+  }
 
   /** Feeds one incoming message. Never throws: bad input is answered with an error envelope. */
   receive(data: WireData): void {
@@ -382,7 +372,8 @@ export class ServerSession<C> {
 
   private async runStream(call: ServerStreamCall<C>, route: Route): Promise<void> {
     try {
-      const pump = (): Promise<void> => this.pump(call, route);
+      const pump = (): Promise<void> =>
+        pumpStream(call, (route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable, route.info.output, this.pumpIO);
       await (this.config.middleware.length === 0 ? pump() : this.withMiddleware(call, pump));
       if (!call.done) {
         call.done = true;
@@ -395,54 +386,6 @@ export class ServerSession<C> {
       }
     } finally {
       this.finish(call);
-    }
-  }
-
-  /** Moves items from the handler to the socket while credit lasts and the socket drains. */
-  private async pump(call: ServerStreamCall<C>, route: Route): Promise<void> {
-    const { codec } = this;
-    const max = this.config.limits.maxMessageSize;
-    const schema = route.info.output;
-    const it = iteratorOf((route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable);
-    let finished = false;
-    let burst = 0;
-    try {
-      for (;;) {
-        if (call.credit <= 0) {
-          burst = 0;
-          await call.waitCredit();
-        } else if (++burst >= YIELD_EVERY) {
-          // a synchronous producer with plenty of credit must still let other connections' I/O run
-          burst = 0;
-          await yieldToEventLoop();
-        }
-        if (call.done) return;
-        let r = it.next();
-        if (isThenable(r)) r = await r;
-        if (r.done === true) {
-          finished = true;
-          return;
-        }
-        if (call.done) return;
-        const v = r.value;
-        const msg =
-          v instanceof EventItem
-            ? codec.event(call.id, v.id, validate(schema, v.item, 'INVALID_OUTPUT', 'stream item'))
-            : codec.item(call.id, validate(schema, v, 'INVALID_OUTPUT', 'stream item'));
-        if (codec.exceeds(msg, max)) throw new RpcError('PAYLOAD_TOO_LARGE', `stream item exceeds ${max} bytes`);
-        call.credit--;
-        const p = this.send(msg);
-        if (p !== undefined && this.congested()) await p;
-      }
-    } finally {
-      if (!finished && typeof it.return === 'function') {
-        try {
-          const r = it.return();
-          if (r instanceof Promise) r.catch(noop);
-        } catch {
-          // a generator that throws from its finally block has nothing more to say to a closed call
-        }
-      }
     }
   }
 
