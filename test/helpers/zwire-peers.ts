@@ -12,6 +12,16 @@ export async function echo(conn: Conn): Promise<void> {
   for await (const m of conn) await conn.send(m.data, { binary: m.binary });
 }
 
+/** Echo from an application that takes `ms` before answering each message. */
+export function slowEcho(ms: number): (conn: Conn) => Promise<void> {
+  return async (conn) => {
+    for await (const m of conn) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await conn.send(m.data, { binary: m.binary });
+    }
+  };
+}
+
 /**
  * Echo with the streaming reader and writer: each chunk goes back as a fragment as soon as it
  * arrives, so the peer sees the message before its end was received. A message that fails
