@@ -6,6 +6,7 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/index.js';
+import { NegotiationError } from '../../src/deflate/index.js';
 import { listen, type CloseInfo, type WebSocketServer } from '../../src/index.js';
 import { buildFrame, OP } from '../helpers/frame-builder.js';
 import { connectPeer, startPeerServer, type DeflatePeer } from '../deflate/pmd-peer.js';
@@ -157,6 +158,18 @@ describe('hostile compressed traffic against the zwire client', () => {
   it('a server bomb closes the client with 1009', async () => {
     const info = await clientCloses(() => buildFrame({ opcode: OP.binary, payload: bomb(8), rsv: 4 }));
     expect(info.code).toBe(1009);
+  });
+
+  it('an answer the offer did not allow fails the connection with a NegotiationError', async () => {
+    const server = await startPeerServer(
+      () => ({ name: 'permessage-deflate', params: new Map<string, string | true>([['server_max_window_bits', '12']]) }),
+      () => undefined,
+    );
+    try {
+      await expect(connect(`ws://127.0.0.1:${server.port}/`, { deflate: { serverMaxWindowBits: 10 } })).rejects.toBeInstanceOf(NegotiationError);
+    } finally {
+      await server.close();
+    }
   });
 
   it('corrupt server data closes the client with 1007', async () => {
