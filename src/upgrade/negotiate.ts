@@ -29,6 +29,8 @@ export interface Negotiated {
 }
 
 const NONE: ExtensionOffer[] = [];
+// the usual case (nothing offered or nothing to decide) shares one result
+const NOTHING: Negotiated = Object.freeze({ protocol: null, extensions: NONE, extensionsHeader: '' });
 
 /** Runs selectProtocol and negotiateExtensions over the client's offers and checks their answers. */
 export function negotiate(
@@ -36,6 +38,9 @@ export function negotiate(
   offers: ExtensionOffer[] | null,
   policy: HandshakePolicy,
 ): Negotiated | Failure {
+  if ((protocols === null || policy.selectProtocol === undefined) && (offers === null || policy.negotiateExtensions === undefined)) {
+    return NOTHING;
+  }
   let protocol: string | null = null;
   let extensions = NONE;
   let extensionsHeader = '';

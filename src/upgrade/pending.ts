@@ -142,7 +142,8 @@ export abstract class PendingHandshake {
     this.detach();
     this.socket.pause();
     this.socket.write(response);
-    this.resolve({ protocol, extensions, head }, this.socket);
+    // the caller owns the result: never hand out the shared empty list
+    this.resolve({ protocol, extensions: extensions.length === 0 ? [] : extensions, head }, this.socket);
   }
 }
 
