@@ -2,7 +2,9 @@ import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
+import { DeadlineTimer } from './rpc-deadlines.js';
 import { Emitter, type ClientState } from './rpc-events.js';
+import { Heartbeat } from './rpc-heartbeat.js';
 import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
 import type { StreamStarter } from './rpc-stream.js';
 import type { ClientTransport, TransportFactory } from './transport.js';
@@ -34,7 +36,8 @@ const MAX_ID = 0x7fffffff;
 /**
  * The connection manager behind the typed client: one connection at a time,
  * a table of calls awaiting answers, a bounded queue of calls waiting for a
- * connection, one timer for all deadlines, heartbeats and reconnects.
+ * connection, one timer for all deadlines (DeadlineTimer), heartbeats
+ * (Heartbeat) and reconnects with backoff.
  */
 export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   state: ClientState = 'connecting';
@@ -43,19 +46,23 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   private readonly pending = new Map<number, Pending>();
   private queue: Pending[] = [];
   private lastId = 0;
-  private deadlineTimer: ReturnType<typeof setTimeout> | null = null;
-  private deadlineAt = Infinity;
-  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  private heard = false;
-  private pingOutstanding = false;
+  private readonly deadlines = new DeadlineTimer(() => this.sweep());
+  private readonly heartbeat: Heartbeat;
   private attempt = 0;
   private readonly stop = new AbortController();
   private closedWaiters: (() => void)[] = [];
-  private readonly onDeadline = (): void => this.sweep();
 
   constructor(private readonly settings: CoreSettings) {
     super();
     this.validateResponses = settings.validateResponses;
+    this.heartbeat = new Heartbeat(
+      settings.heartbeatMs,
+      () => this.transport?.send(settings.codec.ping(Date.now() % MAX_ID)),
+      () => {
+        this.emit('error', new RpcError('UNAVAILABLE', `no answer to a heartbeat within ${settings.heartbeatMs} ms`));
+        this.dropConnection();
+      },
+    );
     void this.connect();
   }
 
@@ -71,7 +78,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   /** Sends a call now if connected, else queues it (bounded) or fails it fast. */
   submit(p: Pending): void {
     if (p.settled) return;
-    if (p.deadline > 0) this.armDeadline(p.deadline);
+    if (p.deadline > 0) this.deadlines.arm(p.deadline);
     if (this.state === 'open') {
       this.start(p);
       return;
@@ -174,9 +181,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   private shutdown(reason: RpcError): void {
     this.setState('closed');
     this.stop.abort();
-    this.stopHeartbeat();
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
+    this.heartbeat.stop();
+    this.deadlines.clear();
     const t = this.transport;
     this.transport = null;
     const calls = [...this.pending.values(), ...this.queue];
@@ -249,7 +255,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.transport = t;
     this.attempt = 0;
     this.setState('open');
-    this.startHeartbeat();
+    this.heartbeat.start();
     // Streams kept across the reconnect resume first, then queued calls in order.
     for (const p of [...this.pending.values()]) {
       if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
@@ -276,7 +282,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   private dropConnection(): void {
     const t = this.transport;
     this.transport = null;
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     if (t !== null) {
       try {
         t.close(4000, 'connection lost');
@@ -297,7 +303,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   }
 
   private onData(data: WireData): void {
-    this.heard = true;
+    this.heartbeat.heardFrom();
     let env: unknown;
     try {
       env = this.settings.codec.decode(data);
@@ -311,10 +317,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       this.transport?.send(this.settings.codec.pong(typeof env[1] === 'number' ? env[1] : 0));
       return;
     }
-    if (kind === Kind.Pong) {
-      this.pingOutstanding = false;
-      return;
-    }
+    if (kind === Kind.Pong) return;
     const id = env[1];
     if (id === 0 && kind === Kind.Error) {
       this.emit('error', errorFromEnvelope(env));
@@ -324,49 +327,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     if (p !== undefined) p.onMessage(env);
   }
 
-  private startHeartbeat(): void {
-    const ms = this.settings.heartbeatMs;
-    if (ms <= 0) return;
-    this.heard = true;
-    this.pingOutstanding = false;
-    this.heartbeatTimer = setInterval(() => {
-      if (this.heard) {
-        this.heard = false;
-        this.pingOutstanding = false;
-        return;
-      }
-      if (this.pingOutstanding) {
-        this.emit('error', new RpcError('UNAVAILABLE', `no answer to a heartbeat within ${ms} ms`));
-        this.dropConnection();
-        return;
-      }
-      this.pingOutstanding = true;
-      try {
-        this.transport?.send(this.settings.codec.ping(Date.now() % MAX_ID));
-      } catch {
-        // a failing send shows up as a missed heartbeat
-      }
-    }, ms);
-    if (typeof this.heartbeatTimer === 'object' && 'unref' in this.heartbeatTimer) this.heartbeatTimer.unref();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
-  }
-
-  /** One timer for all deadlines, armed for the earliest; calls arrive in deadline order mostly, so it rarely moves. */
-  private armDeadline(at: number): void {
-    if (at >= this.deadlineAt) return;
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
-    this.deadlineAt = at;
-    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, at - Date.now()));
-    if (typeof this.deadlineTimer === 'object' && 'unref' in this.deadlineTimer) this.deadlineTimer.unref();
-  }
-
+  /** Fails the calls whose deadline passed and arms the timer for the next one. */
   private sweep(): void {
-    this.deadlineTimer = null;
-    this.deadlineAt = Infinity;
     const now = Date.now();
     let next = Infinity;
     const expire = (p: Pending): boolean => {
@@ -380,6 +342,6 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     };
     for (const p of [...this.pending.values()]) expire(p);
     this.queue = this.queue.filter((p) => !expire(p));
-    if (next !== Infinity && this.state !== 'closed') this.armDeadline(next);
+    if (next !== Infinity && this.state !== 'closed') this.deadlines.arm(next);
   }
 }
