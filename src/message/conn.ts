@@ -576,6 +576,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   send(data: string | Uint8Array, opts?: SendOptions): Promise<void> {
     if (this.state !== OPEN) return Promise.reject(new ConnClosedError());
     const isString = typeof data === 'string';
+    if (!isString && !(data instanceof Uint8Array)) return Promise.reject(new TypeError('send() takes a string or a Uint8Array'));
     const binary = opts?.binary ?? !isString;
     const op = binary ? Opcode.Binary : Opcode.Text;
     const deflate = this.deflate;
