@@ -8,11 +8,13 @@ import type { CloseInfo } from '../../src/index.js';
 import { FakeServer } from '../helpers/fake-server.js';
 import { rawConnect } from '../helpers/raw-client.js';
 import { openClient, slowEcho, startServer, type EchoServer } from '../helpers/zwire-peers.js';
-import { STRICTNESS_SECTION } from './cases/index.js';
+import { CLOSE_AFTER_MESSAGE } from './cases/extra.js';
+import { STRICTNESS_SECTION, type Section } from './cases/index.js';
 import { defineConformance } from './define-suite.js';
 import { verifyLocalClose } from './verify-close.js';
 
 const APP_DELAY_MS = 20;
+const SECTIONS: Section[] = [{ ...STRICTNESS_SECTION, cases: [...STRICTNESS_SECTION.cases, CLOSE_AFTER_MESSAGE] }];
 
 describe(`zwire server, application answering after ${APP_DELAY_MS} ms`, () => {
   let srv: EchoServer;
@@ -23,7 +25,7 @@ describe(`zwire server, application answering after ${APP_DELAY_MS} ms`, () => {
   afterAll(() => srv.close());
 
   defineConformance(
-    [STRICTNESS_SECTION],
+    SECTIONS,
     async () => {
       index = srv.closes.length;
       return (await rawConnect(srv.port)).peer;
@@ -41,7 +43,7 @@ describe(`zwire client, application answering after ${APP_DELAY_MS} ms`, () => {
   afterAll(() => fake.close());
 
   defineConformance(
-    [STRICTNESS_SECTION],
+    SECTIONS,
     async () => {
       const [conn, accepted] = await Promise.all([openClient(fake.url), fake.accept()]);
       closed = conn.closed;

@@ -2,10 +2,10 @@
  * Checks beyond the Autobahn case list, from RFC 6455 and the issue's bad-input rules: masking
  * direction, 64-bit lengths, and the message/frame size limits (1009), each failing fast.
  */
-import { buildFrame, repeatTo } from '../../helpers/frame-builder.js';
+import { buildFrame, closePayload, repeatTo } from '../../helpers/frame-builder.js';
 import type { ConformanceCase } from '../case-types.js';
 import type { Section } from './index.js';
-import { cont, failWith, message, normalClose, OP, sendCase, text } from './dsl.js';
+import { cont, failWith, frame, message, normalClose, OP, sendCase, text } from './dsl.js';
 
 /** A header announcing `length` payload bytes (64-bit form), with no payload following. */
 function hugeHeader(length: number, mask: boolean): Buffer {
@@ -28,7 +28,17 @@ function headerOnly(id: string, description: string, length: number, code: numbe
   };
 }
 
+/** A close right behind a message in the same chunk takes effect after it (the message is answered first). */
+export const CLOSE_AFTER_MESSAGE = sendCase(
+  'x.9',
+  'text and close in the same TCP chunk: the close takes effect after the message, which is echoed first',
+  [text('Hello World!'), frame(OP.close, closePayload(1000))],
+  [message('Hello World!')],
+  normalClose,
+);
+
 const common: ConformanceCase[] = [
+  CLOSE_AFTER_MESSAGE,
   headerOnly('x.3', '64-bit payload length with the most significant bit set: protocol error', 2 ** 63, 1002),
   headerOnly('x.4', 'frame header announcing 1 TiB (over the frame limit): 1009 at once, without waiting for the payload', 2 ** 40, 1009),
 ];

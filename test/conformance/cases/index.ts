@@ -32,7 +32,7 @@ export const LIMIT_SECTIONS: Section[] = [{ title: '9 limits and performance', c
  * violation comes in a later chunk, and an answer the application sends after it arrived is
  * refused by design (timing-dependent; see the conformance report).
  */
-const STRICT_IDS = new Set(['3.2', '4.1.3', '4.1.4', '4.1.5', '4.2.3', '4.2.4', '4.2.5', '5.15', '5.19', '6.4.1', '6.4.2', '6.4.3', '6.4.4', '7.1.1']);
+const STRICT_IDS = new Set(['3.2', '4.1.3', '4.1.4', '4.1.5', '4.2.3', '4.2.4', '4.2.5', '5.15', '5.19', '6.4.1', '6.4.2', '6.4.3', '6.4.4']);
 
 export const STRICTNESS_SECTION: Section = {
   title: 'strictness (answers before a violation in the same chunk, fail-fast)',
