@@ -75,7 +75,7 @@ export const LIMITED: Section = {
       description: 'fragments summing over the limit: 1009 before the message would end',
       async run(peer) {
         await peer.send([text(repeatTo('*', 600), { fin: false }), cont(repeatTo('*', 600), { fin: false })]);
-        if (await peer.waitCloseOrDrop(500)) return;
+        if (await peer.waitCloseOrDrop(1000)) return;
         peer.mark('still open after the limit was passed');
         await peer.send(cont('end'));
       },
@@ -88,7 +88,7 @@ export const LIMITED: Section = {
       async run(peer) {
         const frame = buildFrame({ opcode: OP.binary, payload: repeatTo([1], 5000), mask: peer.role === 'client' });
         await peer.sendRaw(frame.subarray(0, 12));
-        if (await peer.waitCloseOrDrop(500)) return;
+        if (await peer.waitCloseOrDrop(1000)) return;
         peer.mark('still open after a header over the limit');
         await peer.sendRaw(frame.subarray(12));
       },
