@@ -51,10 +51,6 @@ export class HeadScanner {
     this.state = state;
     return -1;
   }
-
-  reset(): void {
-    this.state = 0;
-  }
 }
 
 /** Index of the LF ending the line that starts at `start` (or `end` if none). */
@@ -107,7 +103,7 @@ export function equalsLower(buf: Uint8Array, start: number, end: number, lower: 
 }
 
 /** Same as equalsLower, for any bytes: folds only A-Z. */
-export function equalsLowerAny(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
+function equalsLowerAny(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
   if (end - start !== lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
     let b = buf[start + i];

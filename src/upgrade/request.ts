@@ -3,7 +3,7 @@ import { HeaderParseError } from './errors.js';
 import { parseExtensions, parseProtocols, type ExtensionOffer } from './header-values.js';
 import { ascii, equalsLower, hasListToken, lineEnd, parseField, TCHAR, trimCR, type FieldSpan } from './http-bytes.js';
 import { Failure, fromThrown } from './negotiate.js';
-import type { UpgradeOptions } from './options.js';
+import { DEFAULT_MAX_HEADERS, type UpgradeOptions } from './options.js';
 
 const H_HOST = ascii('host');
 const H_UPGRADE = ascii('upgrade');
@@ -76,7 +76,7 @@ export function parseRequest(buf: Buffer, end: number, options: UpgradeOptions, 
   else if (options.onRequest !== undefined) err = callHook(options, options.onRequest, buf.subarray(targetStart, targetEnd));
 
   const f: FieldSpan = { nameEnd: 0, valueStart: 0, valueEnd: 0 };
-  const maxHeaders = options.maxHeaders ?? 100;
+  const maxHeaders = options.maxHeaders ?? DEFAULT_MAX_HEADERS;
   let count = 0;
   let seenHost = false;
   let seenUpgrade = false;
