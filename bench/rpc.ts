@@ -4,7 +4,7 @@
 // client library; servers and load generators are separate processes pinned
 // to separate CPUs; rounds alternate systems; figures are medians.
 //
-//   npx tsx bench/rpc.ts [--rounds=3] [--ms=2000] [--only=unary,latency,stream] [--systems=zwire-msgpack,trpc]
+//   npx tsx bench/rpc.ts [--rounds=3] [--ms=2000] [--only=unary,latency,slow,stream] [--systems=zwire-msgpack,trpc]
 import {
   CLIENT_CPU,
   SERVER_CPU,
@@ -29,7 +29,7 @@ import type { LoadProtocol, System } from './rpc/protocol.js';
 const flags = parseFlags();
 const rounds = flags.number('rounds', 3);
 const ms = flags.number('ms', 2000);
-const only = new Set(flags.list('only') ?? ['unary', 'latency', 'stream']);
+const only = new Set(flags.list('only') ?? ['unary', 'latency', 'stream', 'slow']);
 const ALL: System[] = ['zwire-msgpack', 'zwire-json', 'rpc-websockets', 'ws-jsonrpc', 'trpc'];
 const systems = (flags.list('systems') as System[] | undefined) ?? ALL;
 const STREAMING: System[] = ['zwire-msgpack', 'zwire-json', 'ws-jsonrpc', 'trpc'];
@@ -48,7 +48,9 @@ const workers = new Map<System, Worker<LoadProtocol>>();
 async function start(): Promise<void> {
   for (const system of systems) {
     const script = SERVER_SCRIPT[system];
-    if (!servers.has(script)) servers.set(script, await spawnServer({ name: script.split('/').pop()!, script, cpu: SERVER_CPU }));
+    if (!servers.has(script)) {
+      servers.set(script, await spawnServer({ name: script.split('/').pop()!, script, cpu: SERVER_CPU, nodeArgs: ['--expose-gc'] }));
+    }
     workers.set(system, spawnWorker<LoadProtocol>({ name: `load ${system}`, script: 'bench/rpc/load.ts', cpu: CLIENT_CPU }));
   }
 }
@@ -209,11 +211,65 @@ function printStreams(results: Map<System, StreamRound[]>): void {
   );
 }
 
+interface SlowRound {
+  rate: number;
+  /** Server heap + external memory after a full GC, during the round minus before it. */
+  heldBytes: number;
+  rss: number;
+}
+
+const retained = (st: ProbeStats): number => st.heapUsed + st.external;
+
+async function slowScenario(list: System[]): Promise<Map<System, SlowRound[]>> {
+  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections: 8 });
+  const results = await alternateRounds(list, rounds, async (s) => {
+    const server = serverOf(s);
+    const worker = workers.get(s)!;
+    await server.gc();
+    const before = await server.stats();
+    await worker.ipc.call('slowStart', null);
+    await new Promise((r) => setTimeout(r, ms));
+    await server.gc();
+    const during = await server.stats();
+    const r = await worker.ipc.call('slowStop', null);
+    return { rate: r.items / r.seconds, heldBytes: retained(during) - retained(before), rss: during.rss };
+  });
+  for (const s of list) await workers.get(s)!.ipc.call('close', null);
+  return results;
+}
+
+function printSlow(results: Map<System, SlowRound[]>): void {
+  console.log('\n### Slow consumers: 8 connections, each reading one endless stream of 1 KiB items at about 1 item/ms\n');
+  const rows = [...results.keys()].map((s) => {
+    const rs = results.get(s)!;
+    return [
+      s,
+      formatNumber(summarize(rs.map((r) => r.rate)).median),
+      formatBytes(summarize(rs.map((r) => r.heldBytes)).median),
+      formatBytes(Math.max(...rs.map((r) => r.heldBytes))),
+      formatBytes(Math.max(...rs.map((r) => r.rss))),
+    ];
+  });
+  console.log(
+    renderTable(
+      [
+        { header: 'system', align: 'left' },
+        { header: 'items/s read' },
+        { header: 'server memory held (median)' },
+        { header: 'held (max)' },
+        { header: 'server RSS (max)' },
+      ],
+      rows,
+    ),
+  );
+}
+
 console.log(`## RPC benchmark\n\n${describeEnvironment()}; ${rounds} rounds of ${ms} ms per system, medians`);
 await start();
 try {
   if (only.has('unary')) printUnary('Unary calls: 64 connections × 16 calls in flight, greet', await unaryScenario(64, 16, false, systems), false);
   if (only.has('latency')) printUnary('Latency: 1 connection × 1 call in flight, greet', await unaryScenario(1, 1, true, systems), true);
+  if (only.has('slow')) printSlow(await slowScenario(systems.filter((s) => STREAMING.includes(s) && s !== 'trpc')));
   if (only.has('stream')) printStreams(await streamScenario(systems.filter((s) => STREAMING.includes(s))));
 } finally {
   await stop();

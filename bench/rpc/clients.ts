@@ -1,16 +1,19 @@
 // One adapter per system, each built on that system's own client library.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { Client as RpcWebSocketsClient } from 'rpc-websockets';
 import WebSocket from 'ws';
 import { createClient } from '../../src/client/index.js';
 import type { System } from './protocol.js';
-import { benchService, ENDLESS } from './service.js';
+import { benchService, ENDLESS, FEED_SIZE } from './service.js';
 import type { AppRouter } from './trpc-server.js';
 
 export interface BenchClient {
   greet(name: string): Promise<unknown>;
   /** Consumes one endless stream, calling onItem per item, until stop(). */
   stream?(onItem: () => void): { stop(): void };
+  /** Consumes one endless stream of FEED_SIZE-byte items, about one per millisecond, until stop(). */
+  slowStream?(onItem: () => void): { stop(): void };
   close(): Promise<void>;
 }
 
@@ -24,6 +27,20 @@ async function zwire(port: number, codec: 'json' | 'msgpack'): Promise<BenchClie
       void (async () => {
         try {
           for await (const _ of s) onItem();
+        } catch {
+          // stopped
+        }
+      })();
+      return { stop: () => s.cancel() };
+    },
+    slowStream(onItem) {
+      const s = client.feed({ size: FEED_SIZE });
+      void (async () => {
+        try {
+          for await (const _ of s) {
+            onItem();
+            await sleep(1);
+          }
         } catch {
           // stopped
         }
@@ -67,6 +84,31 @@ async function wsJsonRpc(port: number): Promise<BenchClient> {
     }
   });
   const streams: WebSocket[] = [];
+  // each stream on its own connection, so stopping it is closing it (the hand-written server has no cancel);
+  // a slow reader pauses the socket for a millisecond per item: TCP backpressure reaches the server
+  const openStream = (method: string, params: object, onItem: () => void, slow: boolean): { stop(): void } => {
+    let sock: WebSocket | null = null;
+    let stopped = false;
+    void open().then((s) => {
+      sock = s;
+      streams.push(s);
+      if (stopped) return s.terminate();
+      s.on('message', () => {
+        onItem();
+        if (slow) {
+          s.pause();
+          setTimeout(() => s.resume(), 1);
+        }
+      });
+      s.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
+    });
+    return {
+      stop: () => {
+        stopped = true;
+        sock?.terminate();
+      },
+    };
+  };
   return {
     greet(name) {
       const id = ++nextId;
@@ -75,24 +117,8 @@ async function wsJsonRpc(port: number): Promise<BenchClient> {
         ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'greet', params: { name } }));
       });
     },
-    stream(onItem) {
-      // its own connection, so stopping it is closing it (the hand-written server has no cancel)
-      let sock: WebSocket | null = null;
-      let stopped = false;
-      void open().then((s) => {
-        sock = s;
-        streams.push(s);
-        if (stopped) return s.terminate();
-        s.on('message', () => onItem());
-        s.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'count', params: { to: ENDLESS } }));
-      });
-      return {
-        stop: () => {
-          stopped = true;
-          sock?.terminate();
-        },
-      };
-    },
+    stream: (onItem) => openStream('count', { to: ENDLESS }, onItem, false),
+    slowStream: (onItem) => openStream('feed', { size: FEED_SIZE }, onItem, true),
     close: async () => {
       for (const s of streams) s.terminate();
       ws.close();

@@ -66,7 +66,31 @@ async function stream({ ms }: { ms: number }): Promise<StreamResult> {
   return { perStream: counts, seconds, clientCpuUs };
 }
 
+let slow: { handles: { stop(): void }[]; items: number; t0: number } | null = null;
+
+function slowStart(): null {
+  const state = { handles: [] as { stop(): void }[], items: 0, t0: performance.now() };
+  for (const c of clients) {
+    if (c.slowStream === undefined) throw new Error('this system has no slow stream');
+    state.handles.push(c.slowStream(() => state.items++));
+  }
+  slow = state;
+  return null;
+}
+
+async function slowStop(): Promise<{ items: number; seconds: number }> {
+  const state = slow;
+  if (state === null) throw new Error('no slow streams running');
+  slow = null;
+  const seconds = (performance.now() - state.t0) / 1000;
+  for (const h of state.handles) h.stop();
+  await new Promise((r) => setTimeout(r, 100));
+  return { items: state.items, seconds };
+}
+
 serveIpc<LoadProtocol>({
+  slowStart,
+  slowStop,
   open: async ({ system, port, connections }) => {
     clients = [];
     for (let i = 0; i < connections; i++) clients.push(await openClient(system, port));

@@ -38,5 +38,7 @@ export type LoadProtocol = {
   open: { arg: OpenArgs; result: null };
   unary: { arg: UnaryArgs; result: UnaryResult };
   stream: { arg: { ms: number }; result: StreamResult };
+  slowStart: { arg: null; result: null };
+  slowStop: { arg: null; result: { items: number; seconds: number } };
   close: { arg: null; result: null };
 };

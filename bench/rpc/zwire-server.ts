@@ -9,6 +9,10 @@ const server = createServer(
     count: function* ({ to }) {
       for (let n = 1; n <= to; n++) yield { n };
     },
+    feed: function* ({ size }) {
+      const data = 'x'.repeat(size);
+      for (let n = 1; ; n++) yield { n, data };
+    },
   },
   { heartbeatMs: 0, limits: { maxInFlight: 1024 } },
 );
