@@ -4,6 +4,25 @@
  * Server: `upgrade` (raw socket, zero-copy parse), `upgradeHTTP` (node:http
  * 'upgrade' event), `createUpgradeServer`. Client: `dial`. Plus the header
  * parsers and the accept-key helper they are built from.
+ *
+ * ```ts
+ * const server = net.createServer(async (socket) => {
+ *   try {
+ *     const { protocol, head } = await upgrade(socket, {
+ *       onHeader(name, value) {            // views: copy what you keep
+ *         if (name.toString('latin1').toLowerCase() === 'origin' && value.toString('latin1') !== ALLOWED)
+ *           throw new RejectError(403, 'Origin not allowed');
+ *       },
+ *       selectProtocol: (offered) => (offered.includes('chat.v1') ? 'chat.v1' : null),
+ *     });
+ *     socket.on('error', onError).on('data', onFrames);
+ *     if (head.length > 0) onFrames(head);  // bytes that came with the request
+ *     socket.resume();                      // the socket is handed over paused
+ *   } catch (err) {
+ *     // UpgradeError: already answered (err.status) or destroyed (status 0)
+ *   }
+ * });
+ * ```
  */
 export { acceptKey, generateKey, isValidKey, WEBSOCKET_GUID } from './accept-key.js';
 export { dial, type DialOptions, type DialResult } from './dial.js';
