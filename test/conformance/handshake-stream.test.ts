@@ -3,8 +3,10 @@
  * same TCP write as the handshake must not be lost, and a handshake written one byte at a time
  * must still complete, for the zwire server and the zwire client.
  */
-import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromUpgradeHTTP } from '../../src/index.js';
 import { buildFrame, OP } from '../helpers/frame-builder.js';
 import { FakeServer } from '../helpers/fake-server.js';
 import { rawConnect } from '../helpers/raw-client.js';
@@ -63,6 +65,31 @@ describe('zwire server: frames and the upgrade request', () => {
     });
     expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 400 /);
   });
+});
+
+describe('zwire server on node:http: frames and the upgrade request', () => {
+  let http: Server;
+  beforeAll(async () => {
+    http = createServer((_req, res) => res.writeHead(426).end());
+    http.on('upgrade', (req, socket, head) => {
+      fromUpgradeHTTP(req, socket, head).then(echo, () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+
+  for (const [title, chop] of [
+    ['hands frames sent in the same TCP write as the request (node:http head) to the Conn', undefined],
+    ['completes a request written one byte at a time, frames following the same way', 1],
+  ] as const) {
+    it(title, async () => {
+      const { peer } = await rawConnect((http.address() as AddressInfo).port, { trailing: framesFor(true), chop });
+      await runCase(alreadySent, peer);
+    });
+  }
 });
 
 describe('zwire client: frames and the 101 response', () => {
