@@ -287,8 +287,9 @@ export class ServerSession<C> {
     }
     call.done = true;
     const p = this.send(reply);
-    if (p === undefined) this.release();
-    else p.then(this.release, this.release);
+    // The slot stays taken while the transport holds the answer back, so a client that stops reading cannot pile them up.
+    if (p !== undefined && this.congested()) p.then(this.release, this.release);
+    else this.release();
   }
 
   private failUnary(call: ServerCall<C>, err: unknown): void {
