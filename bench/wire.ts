@@ -86,6 +86,7 @@ function benchParse(): void {
     }
   }
   console.log(renderTable(columns, rows));
+  for (const note of maskNotes) console.log(`\nnote: ${note}`);
 }
 
 console.log(

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { mask, maskJs, maskSimd } from '../../src/wire/mask.js';
 import { createReadBuffer, simd } from '../../src/wire/mask-simd.js';
+import { nativeUnmask } from '../../src/wire/mask-native.js';
 import type { Contender } from './measure.js';
 
 const require = createRequire(import.meta.url);
@@ -32,6 +33,11 @@ function byteLoop(buffer: Uint8Array, key: Uint8Array): void {
 export const maskNotes: string[] = [];
 if (bufferUtil === null) maskNotes.push('bufferutil is not installed: its column is empty');
 if (simd === null) maskNotes.push('no WebAssembly SIMD on this runtime: mask() uses the JS word loop at every size');
+maskNotes.push(
+  nativeUnmask === null
+    ? 'zwire mask() runs without bufferutil (not installed, or ZWIRE_NO_BUFFER_UTIL is set): its own paths only'
+    : 'zwire mask() hands inputs of 1 KiB and more outside read buffers to bufferutil (set ZWIRE_NO_BUFFER_UTIL=1 to measure without)',
+);
 
 /** The contenders for one payload size; each run(n) unmasks n payloads. */
 export function maskContenders(size: number): Contender[] {

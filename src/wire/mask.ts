@@ -1,13 +1,15 @@
 /*
  * XOR masking (RFC 6455 §5.3). From 64 bytes on, a WebAssembly SIMD kernel
  * (mask-simd.ts) XORs 64 bytes per turn: in place for bytes that lie in a
- * buffer from createReadBuffer, else copied into the kernel's memory and back.
+ * buffer from createReadBuffer, else copied into the kernel's memory and back
+ * (or, from NATIVE_THRESHOLD on, XORed in place by bufferutil when installed).
  * Shorter inputs, and every input where the runtime has no wasm SIMD, take the
  * JS path: a byte loop unrolled by the key's period, and from 160 bytes 4 bytes
  * at a time through an Int32Array view of the aligned middle of the buffer with
  * the key rotated to the alignment point (Int32, not Uint32, keeps V8 on
  * small-integer arithmetic).
  */
+import { nativeUnmask } from './mask-native.js';
 import { kernelOf, SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
 import type { SimdKernel } from './mask-simd.js';
 
@@ -23,6 +25,12 @@ const WORD_THRESHOLD = 160;
  * 80 ns for the byte loop at 125 bytes, 250 ns for the word loop at 1000).
  */
 const SIMD_THRESHOLD = 64;
+
+/**
+ * From this length on bufferutil, when installed, beats copying through the
+ * wasm kernel (bench/wire.ts: 1.3x at 1 KiB, 2x at 1 MiB); below, the call costs more.
+ */
+const NATIVE_THRESHOLD = 1024;
 
 /** Load the key, rotated to start at key stream position `pos`, into keyWord (host byte order). */
 function rotateKey(key: Uint8Array, pos: number): void {
@@ -45,12 +53,32 @@ export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
       maskInPlace(inPlace, bytes, key, offset);
       return;
     }
+    if (nativeUnmask !== null && n >= NATIVE_THRESHOLD) {
+      maskNative(bytes, key, offset);
+      return;
+    }
     if (simd !== null) {
       maskSimd(bytes, key, offset);
       return;
     }
   }
   maskJs(bytes, key, offset);
+}
+
+const nativeKey = new Uint8Array(4);
+
+/** mask() through bufferutil, which always starts at key position 0: rotate the key first. */
+export function maskNative(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
+  if (nativeUnmask === null) throw new Error('bufferutil is not available');
+  if ((offset & 3) === 0) {
+    nativeUnmask(bytes, key);
+    return;
+  }
+  nativeKey[0] = key[offset & 3];
+  nativeKey[1] = key[(offset + 1) & 3];
+  nativeKey[2] = key[(offset + 2) & 3];
+  nativeKey[3] = key[(offset + 3) & 3];
+  nativeUnmask(bytes, nativeKey);
 }
 
 /** The key rotated to key stream position `pos`, as a little-endian i32 (wasm memory order). */

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createReadBuffer, mask } from '../../src/wire/index.js';
 import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
-import { maskJs, maskSimd } from '../../src/wire/mask.js';
+import { maskJs, maskNative, maskSimd } from '../../src/wire/mask.js';
+import { nativeUnmask } from '../../src/wire/mask-native.js';
 
 /** mask() and each of its paths, which must all agree with the reference. */
-const paths = { mask, maskJs, maskSimd };
+const paths = { mask, maskJs, maskSimd, maskNative };
 import { maskReference } from './oracles.js';
 
 const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
@@ -35,8 +36,9 @@ describe('mask (RFC 6455 §5.3)', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('compiles the WebAssembly SIMD kernel on this runtime', () => {
+  it('compiles the WebAssembly SIMD kernel and finds the bufferutil dev dependency on this runtime', () => {
     expect(simd).not.toBeNull();
+    expect(nativeUnmask).not.toBeNull();
   });
 
   it('matches the reference around the SIMD threshold and window edges, at every alignment and key offset', () => {
