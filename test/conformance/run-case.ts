@@ -8,7 +8,7 @@ import { describeClose, type PeerEvent, type RawPeer } from '../helpers/raw-peer
 import type { ConformanceCase, ExpectedEvent } from './case-types.js';
 
 const CLOSE_WAIT_MS = 3000;
-const FAIL_DROP_MS = 1000;
+const FAIL_DROP_MS = 2000;
 
 export async function runCase(c: ConformanceCase, peer: RawPeer): Promise<void> {
   try {
