@@ -4,7 +4,7 @@
  * Also holds what a shared service definition needs, so browser code never
  * imports the server.
  */
-export { createClient, setDefaultTransport, type ClientControl, type ClientOptions, type DefaultTransport, type RpcClient } from './rpc.js';
+export { createClient, setDefaultTransport, type ClientControl, type ClientOptions, type DefaultTransport, type ResolvedConnectOptions, type RpcClient } from './rpc.js';
 export { RpcStream } from './rpc-stream.js';
 export type { CallOptions, ClientInput, ClientMethod, ClientMethods } from './rpc-types.js';
 export type { ClientEvents, ClientState } from './rpc-events.js';

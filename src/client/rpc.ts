@@ -30,10 +30,13 @@ export interface ClientOptions {
   streamWindow?: number;
   /** Largest message the client sends, in bytes; larger calls fail with PAYLOAD_TOO_LARGE (default 1 MiB). */
   maxMessageSize?: number;
-  /** Connection parameters, sent as URL query parameters (readable by the server's `context` hook). */
-  params?: Record<string, string>;
+  /**
+   * Connection parameters, sent as URL query parameters (readable by the server's `context` hook).
+   * A function is called again before every (re)connect, e.g. to fetch a fresh token.
+   */
+  params?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Extra handshake headers (zwire's Node client only; browsers cannot set them). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Offer permessage-deflate (zwire's Node client only; browsers negotiate it themselves). */
   deflate?: boolean | DeflateOptions;
   /** Use this WHATWG WebSocket class instead of zwire's Node client (browsers, `ws`). */
@@ -57,6 +60,16 @@ export interface ClientControl {
 /** A typed RPC client for service S. */
 export type RpcClient<S extends ServiceDef> = ClientMethods<S> & ClientControl;
 
+/** Resolves params and headers and opens one connection with the default transport. */
+function connectWithDefaults(url: string | URL, options: ClientOptions): TransportFactory {
+  return async (protocols, events, signal) => {
+    const { params, headers, ...rest } = options;
+    const query = typeof params === 'function' ? await params() : params;
+    const resolvedHeaders = typeof headers === 'function' ? await headers() : headers;
+    return defaultTransport(withParams(url, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
+  };
+}
+
 function withParams(url: string | URL, params: Record<string, string> | undefined): string {
   if (params === undefined) return String(url);
   const u = new URL(String(url));
@@ -65,7 +78,12 @@ function withParams(url: string | URL, params: Record<string, string> | undefine
 }
 
 /** Builds the transport for a URL when the caller named none; zwire's Node client registers itself here. */
-export type DefaultTransport = (url: string, options: ClientOptions) => TransportFactory;
+export type DefaultTransport = (url: string, options: ResolvedConnectOptions) => TransportFactory;
+
+/** ClientOptions with `params` and `headers` resolved for one connection attempt. */
+export interface ResolvedConnectOptions extends Omit<ClientOptions, 'params' | 'headers'> {
+  headers?: Record<string, string>;
+}
 
 let nodeDefault: DefaultTransport | null = null;
 
@@ -74,7 +92,7 @@ export function setDefaultTransport(make: DefaultTransport): void {
   nodeDefault = make;
 }
 
-function defaultTransport(url: string, options: ClientOptions): TransportFactory {
+function defaultTransport(url: string, options: ResolvedConnectOptions): TransportFactory {
   if (options.WebSocket !== undefined) return webSocketTransport(url, options.WebSocket);
   if (nodeDefault !== null) return nodeDefault(url, options);
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -92,7 +110,7 @@ export function createClient<S extends ServiceDef>(service: Service<S>, url: str
   const core = new RpcClientCore({
     codec,
     protocols: [Subprotocol[codecName]],
-    factory: options.transport ?? defaultTransport(withParams(url, options.params), options),
+    factory: options.transport ?? connectWithDefaults(url, options),
     reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,

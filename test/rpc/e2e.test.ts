@@ -134,6 +134,15 @@ describe('RPC end to end: connection context', () => {
     const { url } = await serve(auth);
     expect(await client(url, { params: { token: 'secret' } }).whoami()).toEqual({ user: 'token-holder' });
     expect(await client(url, { headers: { 'x-token': 'secret' } }).whoami()).toEqual({ user: 'token-holder' });
+    let fetched = 0;
+    const fresh = client(url, {
+      params: async () => {
+        fetched++;
+        return { token: 'secret' };
+      },
+    });
+    expect(await fresh.whoami()).toEqual({ user: 'token-holder' });
+    expect(fetched).toBe(1);
   });
 
   it('rejects the handshake with 401 and the client fails with UNAUTHORIZED', async () => {
