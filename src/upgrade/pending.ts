@@ -36,6 +36,7 @@ function onTimer(h: PendingHandshake): void {
  */
 export abstract class PendingHandshake {
   protected settled = false;
+  private armed = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -45,6 +46,7 @@ export abstract class PendingHandshake {
     private readonly reject: Settle<UpgradeError>,
   ) {}
 
+  /** False (and the handshake over) when the socket is already gone. */
   protected begin(): boolean {
     if (this.socket.destroyed || !this.socket.readable) {
       this.settled = true;
@@ -52,15 +54,26 @@ export abstract class PendingHandshake {
       this.reject(new UpgradeError('ERR_SOCKET_CLOSED', 0, 'Socket closed before the handshake'), this.socket);
       return false;
     }
+    return true;
+  }
+
+  /**
+   * Starts the time limit and watches the socket for errors and closing: needed
+   * only while the handshake waits (for bytes, or for an async onBeforeUpgrade).
+   */
+  protected arm(): void {
+    if (this.armed) return;
+    this.armed = true;
     (this.socket as HandshakeSocket)[kHandshake] = this;
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
     this.timer = setTimeout(onTimer, this.policy.timeoutMs ?? DEFAULT_TIMEOUT_MS, this);
-    return true;
   }
 
   /** Removes zwire's listeners; subclasses remove their own as well. */
   protected detach(): void {
+    if (!this.armed) return;
+    this.armed = false;
     clearTimeout(this.timer);
     (this.socket as HandshakeSocket)[kHandshake] = undefined;
     this.socket.removeListener('error', onSocketError);
@@ -112,6 +125,7 @@ export abstract class PendingHandshake {
     if (n instanceof Failure) return this.fail(n);
     const before = beforeUpgrade(this.policy);
     if (before instanceof Promise) {
+      this.arm();
       before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head));
     } else {
       this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, before, head);

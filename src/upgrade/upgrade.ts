@@ -63,6 +63,7 @@ class RawHandshake extends PendingHandshake {
 
   start(): void {
     if (!this.begin()) return;
+    this.arm();
     this.socket.on('data', onSocketData);
     this.socket.on('end', onSocketEnd);
   }
