@@ -50,6 +50,20 @@ export class MessageWriter extends Writable {
       .then(() => cb(), cb);
   }
 
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    if (this.fragmentSize === 0) {
+      // One fragment per write: keep the writes apart.
+      this.acquire()
+        .then(async () => {
+          for (const c of chunks) await this.add(c.chunk);
+        })
+        .then(() => cb(), cb);
+      return;
+    }
+    const joined = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(joined, 'binary', cb);
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     this.acquire()
       .then(() => this.emitFragment(this.take(this.pendingLen), true))

@@ -102,6 +102,29 @@ describe.each([
   });
 });
 
+describe('writeValueStream failures', () => {
+  it('a source that fails mid-stream rejects and closes the connection with 1011', async () => {
+    const { server, client } = await pair();
+    async function* failing() {
+      yield { ok: 1 };
+      yield { ok: 2 };
+      throw new Error('source broke');
+    }
+    const reading = (async () => {
+      for await (const msg of server.messages({ stream: true })) await drain(readValueStream(msg, jsonCodec)).catch(() => undefined);
+    })();
+    await expect(writeValueStream(client, failing(), jsonCodec, { fragmentSize: 4 })).rejects.toThrow('source broke');
+    expect((await server.closed).code).toBe(1011);
+    await reading;
+  });
+
+  it('rejects when the connection is gone', async () => {
+    const { client } = await pair();
+    client.terminate();
+    await expect(writeValueStream(client, [1, 2, 3], jsonCodec)).rejects.toMatchObject({ code: 'ERR_CONN_CLOSED' });
+  });
+});
+
 describe('codec errors', () => {
   it('JSON refuses values it cannot represent and malformed input', () => {
     expect(() => jsonCodec.encode(undefined)).toThrow(CodecError);

@@ -163,6 +163,31 @@ describe('streaming writer', () => {
     ]);
   });
 
+  it('handles corked (vectored) writes like separate ones', async () => {
+    const { conn, peer } = await raw();
+    const w = conn.writer({ fragmentSize: 3 });
+    w.cork();
+    w.write('ab');
+    w.write('cd');
+    w.write('e');
+    w.uncork();
+    const each = conn.writer({ fragmentSize: 0 });
+    each.cork();
+    each.write('x');
+    each.write('y');
+    each.uncork();
+    w.end();
+    each.end('z');
+    const frames = await peer.waitFrames(5);
+    expect(frames.map((f) => [f.opcode, f.fin, f.payload.toString()])).toEqual([
+      [Opcode.Binary, false, 'abc'],
+      [Opcode.Continuation, true, 'de'],
+      [Opcode.Binary, false, 'x'],
+      [Opcode.Continuation, false, 'y'],
+      [Opcode.Continuation, true, 'z'],
+    ]);
+  });
+
   it('holds other sends back until the streamed message is finished', async () => {
     const { conn, peer } = await raw();
     const w = conn.writer({ fragmentSize: 0 });

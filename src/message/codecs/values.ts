@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { ConnClosedError } from '../errors.js';
 import type { Conn } from '../conn.js';
 import type { Message } from '../message.js';
 import type { Codec } from './codec.js';
@@ -43,14 +44,23 @@ export async function writeValueStream<T>(
   options: ValueStreamWriteOptions = {},
 ): Promise<number> {
   const encoder = codec.streamEncoder();
+  const w = conn.writer({ binary: codec.binary, fragmentSize: options.fragmentSize });
+  // Failures surface through w.errored, drained() and finished(); an unheard 'error' event would throw.
+  w.on('error', noop);
   let n = 0;
-  async function* encoded(): AsyncGenerator<Uint8Array> {
+  try {
     for await (const value of values) {
-      yield encoder.encode(value);
+      if (w.destroyed) throw w.errored ?? new ConnClosedError('the message writer was destroyed');
+      if (!w.write(encoder.encode(value))) await drained(w);
       n++;
     }
+  } catch (err) {
+    // A message cannot be taken back: the writer closes the connection (1011) when destroyed mid-message.
+    w.destroy(err as Error);
+    throw err;
   }
-  await pipeline(Readable.from(encoded()), conn.writer({ binary: codec.binary, fragmentSize: options.fragmentSize }));
+  w.end();
+  await finished(w);
   return n;
 }
 
@@ -63,3 +73,21 @@ export async function* readValueStream<T>(chunks: AsyncIterable<Uint8Array>, cod
   for await (const chunk of chunks) yield* decoder.write(chunk);
   decoder.end();
 }
+
+/** Resolve on 'drain'; reject if the writable closes first. */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      w.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      w.off('drain', onDrain);
+      reject(w.errored ?? new ConnClosedError('the message writer closed'));
+    };
+    w.once('drain', onDrain);
+    w.once('close', onClose);
+  });
+}
+
+function noop(): void {}
