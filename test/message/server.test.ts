@@ -64,6 +64,27 @@ describe('listen + connect', () => {
     expect(got[2].data.equals(Buffer.alloc(100_000, 3))).toBe(true);
   });
 
+  it('streams compressed messages: writer fragments on one side, streaming reader on the other', async () => {
+    const received: string[] = [];
+    const server = await listen({ deflate: true }, async (conn) => {
+      for await (const msg of conn.messages({ stream: true })) {
+        const parts: Buffer[] = [];
+        for await (const chunk of msg) parts.push(chunk);
+        received.push(Buffer.concat(parts).toString());
+        await conn.send(`got ${received.length}`);
+      }
+    });
+    cleanups.push(() => server.close());
+    const conn = await client(`ws://127.0.0.1:${server.port}`, { deflate: { threshold: 0 } });
+    const text = Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join('');
+    const w = conn.writer({ binary: false, fragmentSize: 1000 });
+    w.end(text);
+    await conn.send('second, whole');
+    const replies = await take(conn, 2);
+    expect(replies.map((m) => m.text())).toEqual(['got 1', 'got 2']);
+    expect(received).toEqual([text, 'second, whole']);
+  });
+
   it('a handler that throws closes its connection with 1011 and reports to onError', async () => {
     const errors: Error[] = [];
     const server = await listen({ onError: (e) => errors.push(e) }, async (conn) => {
