@@ -117,6 +117,15 @@ describe('encodeFrame', () => {
     expect([...parts[0]]).toEqual([0x42, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
   });
 
+  it('copies a payload behind the header up to 4082 bytes (one 4 KiB buffer) and never beyond', () => {
+    expect(encodeFrame(2, new Uint8Array(4082))).toHaveLength(1);
+    const data = new Uint8Array(4083);
+    const parts = encodeFrame(2, data);
+    expect(parts).toHaveLength(2);
+    expect(parts[1]).toBe(data);
+    expect(encodeFrame(1, 'x'.repeat(4083))).toHaveLength(2);
+  });
+
   it('masks a copy when the caller keeps the payload', () => {
     const data = Buffer.alloc(10000, 7);
     const parts = encodeFrame(2, data, { mask: true });
