@@ -61,6 +61,9 @@ export interface Service<S extends ServiceDef = ServiceDef> {
 /** Names the typed client uses for itself; a method cannot take them. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(['close', 'on', 'state', 'ready', 'then', 'constructor']);
 
+/** RESERVED_NAMES as a type, so using one fails to compile too ('constructor' is caught at run time only: every object type has it). */
+export type ReservedName = 'close' | 'on' | 'state' | 'ready' | 'then';
+
 function isSchema(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
 }
@@ -91,7 +94,7 @@ function compileMethod(name: string, def: MethodDef): MethodInfo {
  * Each method is unary (`input`/`output`), a server stream (`stream`),
  * a client stream (`clientStream`/`output`) or a notification (`notify: true`).
  */
-export function defineService<const S extends ServiceDef>(methods: S): Service<S> {
+export function defineService<const S extends ServiceDef>(methods: S & { [K in ReservedName]?: never }): Service<S> {
   const table = new Map<string, MethodInfo>();
   for (const name of Object.keys(methods)) {
     if (RESERVED_NAMES.has(name)) throw new TypeError(`method name "${name}" is reserved by the client`);

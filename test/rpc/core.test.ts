@@ -356,3 +356,11 @@ describe('RPC core: local input errors', () => {
     expect(await client.greet({ name: 'fine' })).toEqual({ message: 'hello fine' });
   });
 });
+
+describe('defineService', () => {
+  it('refuses names the client uses itself and definitions without a shape', () => {
+    expect(() => defineService({ close: { output: z.string() } } as never)).toThrow(/reserved/);
+    expect(() => defineService({ odd: { input: z.string() } } as never)).toThrow(/needs output/);
+    expect(() => defineService({ odd: { output: 'nope' } } as never)).toThrow(/zod schema/);
+  });
+});

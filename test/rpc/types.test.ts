@@ -51,6 +51,8 @@ describe('type inference (checked by tsc)', () => {
       await typed.upload({ chunk: new Uint8Array() });
       // @ts-expect-error bad per-call option
       await typed.greet({ name: 'a' }, { timeoutMs: 'soon' });
+      // @ts-expect-error method names the client uses itself are refused
+      defineService({ close: { output: z.string() } });
     };
     expectTypeOf(never).toBeFunction();
     await typed.close();
