@@ -169,6 +169,8 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   private inflateTail: Promise<void> = RESOLVED;
 
   // Outbound.
+  /** @internal called once when the connection has ended (a server's bookkeeping; no closure per connection). */
+  onEnded: ((conn: Conn) => void) | null = null;
   /** @internal a MessageWriter holds the data channel (its message may be unfinished). */
   writerActive = false;
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
@@ -871,6 +873,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     for (const m of more ?? []) m(DONE);
     this.closeInfo = info;
     this.resolveClosed?.(info);
+    this.onEnded?.(this);
     this.emit('close', info);
   }
 }

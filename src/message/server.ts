@@ -68,6 +68,9 @@ export class WebSocketServer {
   /** The underlying net.Server. */
   readonly net: net.Server;
   private readonly live = new Set<Conn>();
+  private readonly untrack = (conn: Conn): void => {
+    this.live.delete(conn);
+  };
 
   /** @internal */
   constructor(server: net.Server) {
@@ -87,7 +90,7 @@ export class WebSocketServer {
   /** @internal */
   track(conn: Conn): void {
     this.live.add(conn);
-    conn.on('close', () => this.live.delete(conn));
+    conn.onEnded = this.untrack;
   }
 
   /**
