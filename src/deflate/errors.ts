@@ -1,6 +1,6 @@
 /**
  * Failure of permessage-deflate data processing; `closeCode` is the WebSocket close code to send
- * (1007 invalid data, 1009 too big; 1006 for ERR_DEFLATE_CLOSED, the connection being gone).
+ * (1007 invalid data, 1009 too big; 1011 for ERR_DEFLATE_CLOSED: used after close(), a local error).
  */
 export class DeflateError extends Error {
   override name = 'DeflateError';

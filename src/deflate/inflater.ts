@@ -63,7 +63,7 @@ export class StreamingInflater {
 
   /** Fails any pending write with `reason` and frees the zlib context. */
   close(reason?: DeflateError): void {
-    this.fail(reason ?? new DeflateError('ERR_DEFLATE_CLOSED', 1006, 'inflater closed'));
+    this.fail(reason ?? new DeflateError('ERR_DEFLATE_CLOSED', 1011, 'inflater closed'));
   }
 
   private onData(chunk: Buffer): void {

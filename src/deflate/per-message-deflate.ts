@@ -232,5 +232,5 @@ function windowBitsFor(bytes: number, max: number): number {
 }
 
 function closedError(): DeflateError {
-  return new DeflateError('ERR_DEFLATE_CLOSED', 1006, 'permessage-deflate context is closed');
+  return new DeflateError('ERR_DEFLATE_CLOSED', 1011, 'permessage-deflate context is closed');
 }
