@@ -4,7 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { mask, maskJs, maskSimd } from '../../src/wire/mask.js';
-import { createReadBuffer, simd } from '../../src/wire/mask-simd.js';
+import { simd } from '../../src/wire/mask-simd.js';
+import { createReadBuffer } from '../../src/wire/read-buffer.js';
 import { nativeUnmask } from '../../src/wire/mask-native.js';
 import type { Contender } from './measure.js';
 

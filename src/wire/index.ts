@@ -10,7 +10,7 @@ export type { FrameHeader } from './header.js';
 export { checkHeader, RSV1, RSV2, RSV3 } from './check.js';
 export type { HeaderState, Role } from './check.js';
 export { mask } from './mask.js';
-export { createReadBuffer } from './mask-simd.js';
+export { createReadBuffer } from './read-buffer.js';
 export { CloseCode, MAX_CLOSE_REASON, isValidCloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 export type { ClosePayload } from './close.js';
 export { isValidUtf8, Utf8Validator } from './utf8.js';

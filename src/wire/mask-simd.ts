@@ -136,7 +136,8 @@ function compile(): WebAssembly.Module | null {
   }
 }
 
-const simdModule = compile();
+/** The compiled module, or null where WebAssembly SIMD is not available. */
+export const simdModule: WebAssembly.Module | null = compile();
 
 /** A new instance with its own memory of `bytes` (rounded up to whole 64 KiB pages). */
 export function instantiate(module: WebAssembly.Module, bytes: number): { xor: SimdKernel['xor']; memory: WebAssembly.Memory } {
@@ -155,32 +156,3 @@ function defaultKernel(): SimdKernel | null {
 
 /** The kernel that masks bytes copied into its memory, or null where WebAssembly SIMD is not available. */
 export const simd: SimdKernel | null = defaultKernel();
-
-/** The XOR function of the instance whose memory each read buffer lies in. */
-const owners = new WeakMap<ArrayBufferLike, SimdKernel['xor']>();
-let readBuffers = 0;
-
-/**
- * The kernel instance whose memory `bytes` lies in, when they lie in a buffer
- * from createReadBuffer; null otherwise (at no cost until a read buffer exists).
- */
-export function kernelOf(bytes: Uint8Array): SimdKernel['xor'] | null {
-  return readBuffers === 0 ? null : (owners.get(bytes.buffer) ?? null);
-}
-
-/**
- * A buffer of `size` bytes (default 64 KiB) that lives in the memory of its own
- * instance of the SIMD masking kernel, for net.Socket's `onread: { buffer }`
- * option: mask() XORs payload bytes read into it where they lie, with no copy
- * in or out. Like any onread buffer it is overwritten by the next read, so
- * whatever must outlive the read callback has to be copied. Where WebAssembly
- * SIMD is unavailable it is a plain Buffer and mask() takes its usual path.
- */
-export function createReadBuffer(size = 64 * 1024): Buffer {
-  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`invalid read buffer size ${size}`);
-  if (simdModule === null) return Buffer.allocUnsafe(size);
-  const { xor, memory } = instantiate(simdModule, size);
-  owners.set(memory.buffer, xor);
-  readBuffers++;
-  return Buffer.from(memory.buffer, 0, size);
-}

@@ -10,8 +10,9 @@
  * small-integer arithmetic).
  */
 import { nativeUnmask } from './mask-native.js';
-import { kernelOf, SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
+import { SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
 import type { SimdKernel } from './mask-simd.js';
+import { kernelOf } from './read-buffer.js';
 
 const keyBytes = new Uint8Array(4);
 const keyWord = new Int32Array(keyBytes.buffer);

@@ -1,0 +1,37 @@
+/*
+ * Socket read buffers that live in the memory of a SIMD masking kernel
+ * instance (one instance per buffer, so no buffer ever moves or detaches),
+ * and the lookup mask() uses to XOR bytes in them where they lie.
+ */
+import { instantiate, simdModule } from './mask-simd.js';
+import type { SimdKernel } from './mask-simd.js';
+
+/** The XOR function of the instance whose memory each read buffer lies in. */
+const owners = new WeakMap<ArrayBufferLike, SimdKernel['xor']>();
+let readBuffers = 0;
+
+/**
+ * The kernel instance whose memory `bytes` lies in, when they lie in a buffer
+ * from createReadBuffer; null otherwise (at no cost until a read buffer exists).
+ */
+export function kernelOf(bytes: Uint8Array): SimdKernel['xor'] | null {
+  return readBuffers === 0 ? null : (owners.get(bytes.buffer) ?? null);
+}
+
+/**
+ * A buffer of `size` bytes (default 64 KiB) that lives in the memory of its own
+ * instance of the SIMD masking kernel, for net.Socket's `onread: { buffer }`
+ * option: mask() XORs payload bytes read into it where they lie, with no copy
+ * in or out. Like any onread buffer it is overwritten by the next read, so
+ * whatever must outlive the read callback has to be copied (and
+ * FrameParser.detach() called). Where WebAssembly SIMD is unavailable it is a
+ * plain Buffer and mask() takes its usual path.
+ */
+export function createReadBuffer(size = 64 * 1024): Buffer {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`invalid read buffer size ${size}`);
+  if (simdModule === null) return Buffer.allocUnsafe(size);
+  const { xor, memory } = instantiate(simdModule, size);
+  owners.set(memory.buffer, xor);
+  readBuffers++;
+  return Buffer.from(memory.buffer, 0, size);
+}
