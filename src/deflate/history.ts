@@ -15,6 +15,11 @@ export class History {
     return Math.min(this.end, this.size);
   }
 
+  /** Bytes of storage allocated (0 before first use and after clear()). */
+  get allocated(): number {
+    return this.buf === null ? 0 : this.buf.length;
+  }
+
   /** Appends bytes to the stream, forgetting what falls out of the window. */
   append(data: Uint8Array): void {
     const size = this.size;

@@ -83,6 +83,14 @@ export class PerMessageDeflate {
     this.received = new History(1 << peerBits);
   }
 
+  /**
+   * Bytes this connection holds between calls: context-takeover windows and compressed input gathered
+   * from fragments (0 before the first compressed message, without context takeover, and after close()).
+   */
+  get retainedBytes(): number {
+    return this.sent.allocated + this.received.allocated + this.held.length;
+  }
+
   /** Whether a message of this many bytes should be compressed (at or above the threshold). */
   shouldCompress(byteLength: number): boolean {
     return byteLength >= this.threshold;

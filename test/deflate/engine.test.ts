@@ -180,3 +180,50 @@ describe('close()', () => {
     await expect(client.decompress(Buffer.from([0]), true)).rejects.toMatchObject({ code: 'ERR_DEFLATE_CLOSED' });
   });
 });
+
+describe('memory held between messages', () => {
+  it('nothing before the first message; the windows under context takeover; nothing after close()', async () => {
+    const { server, client } = pair();
+    expect(server.retainedBytes).toBe(0);
+    const data = jsonText(3000);
+    expectBytes(await server.decompress(await client.compress(data, true), true), data);
+    await server.compress(data, true);
+    // 32 KiB receive window + 4 KiB send history, each with a quarter (at least 1 KiB) of slack.
+    expect(server.retainedBytes).toBe(40 * 1024 + 5 * 1024);
+    server.close();
+    client.close();
+    expect(server.retainedBytes).toBe(0);
+  });
+
+  it('scales with the negotiated window bits', async () => {
+    const { server, client } = pair({ serverMaxWindowBits: 9, clientMaxWindowBits: 10 });
+    await server.decompress(await client.compress(jsonText(3000), true), true);
+    await server.compress(jsonText(3000), true);
+    expect(server.retainedBytes).toBe(1024 + 1024 + (512 + 1024));
+    server.close();
+    client.close();
+  });
+
+  it('without context takeover nothing is kept between messages', async () => {
+    const { server, client } = pair({ serverNoContextTakeover: true, clientNoContextTakeover: true });
+    for (let i = 0; i < 3; i++) {
+      await server.decompress(await client.compress(jsonText(3000, i), true), true);
+      await server.compress(jsonText(3000, i), true);
+    }
+    expect(server.retainedBytes).toBe(0);
+    expect(client.retainedBytes).toBe(0);
+    server.close();
+    client.close();
+  });
+
+  it('compressed fragments gathered for a small message are counted until it ends', async () => {
+    const { server, client } = pair();
+    const wire = await client.compress(jsonText(5000), true);
+    expect((await server.decompress(wire.subarray(0, 100), false)).length).toBe(0);
+    expect(server.retainedBytes).toBe(100);
+    await server.decompress(wire.subarray(100), true);
+    expect(server.retainedBytes).toBe(40 * 1024);
+    server.close();
+    client.close();
+  });
+});
