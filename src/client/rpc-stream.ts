@@ -79,17 +79,16 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  /** Stops the stream; the server's handler sees `ctx.signal` abort. */
+  /**
+   * Stops the stream; the server's handler sees `ctx.signal` abort. A pending
+   * `next()` ends the iteration normally (an AbortSignal instead rejects it with CANCELLED).
+   */
   cancel(): void {
-    if (!this.submitted) {
-      this.submitted = true;
-      this.settled = true;
-    }
-    this.fail(new RpcError('CANCELLED', 'stream cancelled by the consumer'));
-    this.error = null;
-    this.ended = true;
+    this.submitted = true;
+    this.settle(true);
     this.buffer.length = 0;
     this.head = 0;
+    if (this.error === null) this.finishWith(null);
   }
 
   private grant(): void {

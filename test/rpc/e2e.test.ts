@@ -217,6 +217,20 @@ describe('RPC end to end: flow control and limits', () => {
     expect(maxAhead).toBeLessThanOrEqual(16 + 1);
   });
 
+  it('feeds every stream when several consume at full speed', async () => {
+    const { url } = await serve();
+    const clients = Array.from({ length: 4 }, () => client(url, { codec: 'msgpack' }));
+    const counts = clients.map(() => 0);
+    const streams = clients.map((c) => c.count({ to: 1e9 }));
+    const loops = streams.map(async (s, i) => {
+      for await (const _ of s) counts[i]++;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of streams) s.cancel();
+    await Promise.all(loops);
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+  });
+
   it('answers limit violations with typed errors and keeps the connection', async () => {
     const { url, server } = await serve({ limits: { maxInFlight: 4, maxStreams: 1, maxMessageSize: 4096 } });
     const c = client(url, { codec: 'json' });
