@@ -54,5 +54,5 @@ describe('createReadBuffer as a net.Socket onread buffer', () => {
     const messages = await received;
     expect(messages.map((m) => m.length)).toEqual(payloads.map((p) => p.length));
     for (let i = 0; i < payloads.length; i++) expect(messages[i].equals(payloads[i])).toBe(true);
-  });
+  }, 10_000);
 });
