@@ -41,6 +41,32 @@ export async function streamingEcho(conn: Conn): Promise<void> {
   }
 }
 
+/**
+ * A server handler driven by the peer: the first message is a command. "echo"; "close <code> <reason>";
+ * "ping <payload>" (pings the peer, reports, then echoes); "fragments" (sends a text message in
+ * 4 fragments, then echoes).
+ */
+export async function scripted(conn: Conn): Promise<void> {
+  const it = conn[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const [cmd, arg, reason = ''] = first.value.text().split(' ');
+  if (cmd === 'echo') {
+    for (let m = await it.next(); !m.done; m = await it.next()) await conn.send(m.value.data, { binary: m.value.binary });
+  } else if (cmd === 'close') {
+    await conn.close(Number(arg), reason);
+  } else if (cmd === 'ping') {
+    const rtt = await conn.ping(Buffer.from(arg));
+    await conn.send(`pong after ${rtt >= 0 ? 'a' : 'no'} round trip`);
+    await echo(conn);
+  } else if (cmd === 'fragments') {
+    const w = conn.writer({ binary: false, fragmentSize: 0 });
+    for (const part of ['frag', 'ment', 'ed €', '']) w.write(part);
+    await new Promise<void>((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await echo(conn);
+  }
+}
+
 export interface EchoServer {
   server: WebSocketServer;
   port: number;

@@ -1,32 +1,9 @@
 /** Interop: the zwire server (listen + Conn) with the `ws` package's client. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Conn } from '../../src/index.js';
 import { opened, WsQueue } from '../helpers/ws-queue.js';
-import { echo, startServer, type EchoServer } from '../helpers/zwire-peers.js';
+import { scripted, startServer, type EchoServer } from '../helpers/zwire-peers.js';
 import { bytesOf, inBatches, sampledCloseCodes, SIZES, textOf, validCloseCodes } from './payloads.js';
-
-/** Each connection's first message says what the server does with it. */
-async function scripted(conn: Conn): Promise<void> {
-  const it = conn[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const [cmd, arg, reason = ''] = first.value.text().split(' ');
-  if (cmd === 'echo') {
-    for (let m = await it.next(); !m.done; m = await it.next()) await conn.send(m.value.data, { binary: m.value.binary });
-  } else if (cmd === 'close') {
-    await conn.close(Number(arg), reason);
-  } else if (cmd === 'ping') {
-    const rtt = await conn.ping(Buffer.from(arg));
-    await conn.send(`pong after ${rtt >= 0 ? 'a' : 'no'} round trip`);
-    await echo(conn);
-  } else if (cmd === 'fragments') {
-    const w = conn.writer({ binary: false, fragmentSize: 0 });
-    for (const part of ['frag', 'ment', 'ed €', '']) w.write(part);
-    await new Promise<void>((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    await echo(conn);
-  }
-}
 
 describe('zwire server <- ws client', () => {
   let srv: EchoServer;
