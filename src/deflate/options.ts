@@ -12,7 +12,9 @@ export function checkOptions(opts: DeflateOptions): void {
   checkInt('level', opts.level, -1, 9);
   checkInt('memLevel', opts.memLevel, 1, 9);
   if (opts.threshold !== undefined && !(opts.threshold >= 0)) throw new RangeError('threshold must be >= 0');
-  checkInt('maxMessageSize', opts.maxMessageSize, 0, Number.MAX_SAFE_INTEGER);
+  if (opts.maxMessageSize !== undefined && opts.maxMessageSize !== Infinity) {
+    checkInt('maxMessageSize', opts.maxMessageSize, 0, Number.MAX_SAFE_INTEGER);
+  }
   checkInt('historySize', opts.historySize, 0, 32768);
   checkInt('syncMaxBytes', opts.syncMaxBytes, 0, 64 << 20);
 }

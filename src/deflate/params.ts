@@ -32,7 +32,10 @@ export interface DeflateOptions {
   memLevel?: number;
   /** Messages shorter than this many bytes are sent uncompressed (default 1024). */
   threshold?: number;
-  /** Largest inflated message accepted, enforced while inflating (default 64 MiB). */
+  /**
+   * Largest inflated message accepted, enforced while inflating (default 64 MiB). `Infinity` suits a
+   * streaming reader that never holds a message whole.
+   */
   maxMessageSize?: number;
   /**
    * Bytes of previously sent data the compressor uses as context under context takeover
