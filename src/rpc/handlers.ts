@@ -17,7 +17,11 @@ export interface CallContext<C = unknown> {
   readonly lastEventId: string | undefined;
 }
 
-/** Middleware around every call; `next()` runs the rest of the chain and the handler. */
+/**
+ * Middleware around every call, outermost first. `next()` runs the rest of
+ * the chain and the handler: for a unary call it resolves with the result,
+ * for a stream once the stream has ended. Throw an RpcError to refuse the call.
+ */
 export type Middleware<C = unknown> = (ctx: CallContext<C>, next: () => Promise<unknown>) => Promise<unknown>;
 
 type Awaitable<T> = T | Promise<T>;
