@@ -5,8 +5,8 @@ import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
 import { maskJs, maskNative, maskSimd } from '../../src/wire/mask.js';
 import { nativeUnmask } from '../../src/wire/mask-native.js';
 
-/** mask() and each of its paths, which must all agree with the reference. */
-const paths = { mask, maskJs, maskSimd, maskNative };
+/** mask() and each of its paths available here, which must all agree with the reference. */
+const paths = nativeUnmask === null ? { mask, maskJs, maskSimd } : { mask, maskJs, maskSimd, maskNative };
 import { maskReference } from './oracles.js';
 
 const key = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
