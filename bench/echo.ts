@@ -5,6 +5,7 @@
 //   flags: --only=small,text,large,huge,idle  --servers=zwire,ws,ws-js,raw
 //          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server in the first scenario --only names, default small)
 //          --zwire=<script> (run another script as our server, e.g. a variant under test)
+//          --heap (idle scenario: heap snapshots before/after, what grew per connection)
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
     if (fdLimit < IDLE.connections + 512) {
       console.log(`## ${IDLE.id}: skipped, \`ulimit -n\` is ${fdLimit}; raise it to ${IDLE.connections + 512} or more (ulimit -n 8192)\n`);
     } else {
-      const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 3);
+      const heapDir = flags.has('heap') ? join(resultsDir, `heap-${stamp()}`) : undefined;
+      if (heapDir) await mkdir(heapDir, { recursive: true });
+      const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 3, heapDir);
       console.log(`## ${IDLE.id}: ${IDLE.title}\n\n${idleReport(runs, IDLE.boundVsRaw)}\n`);
       scenarios[IDLE.id] = runs;
     }

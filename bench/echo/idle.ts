@@ -1,5 +1,15 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLIENT_CPU, SERVER_CPU, alternateRounds, spawnServer, spawnWorker, type ProbeStats } from '../lib/index.js';
+import {
+  CLIENT_CPU,
+  SERVER_CPU,
+  alternateRounds,
+  heapByConstructor,
+  renderHeapGrowth,
+  spawnServer,
+  spawnWorker,
+  type ProbeStats,
+} from '../lib/index.js';
 import type { LoadProtocol } from './protocol.js';
 import type { ServerDef } from './servers.js';
 
@@ -16,6 +26,8 @@ export interface IdleRun {
   def: ServerDef;
   rounds: IdleFigures[];
   error?: string;
+  /** With a heap directory: what grew on the V8 heap per connection in the first round (Markdown table). */
+  heapGrowth?: string;
 }
 
 const FAILED: IdleFigures = { rssPerConn: NaN, heapPerConn: NaN, externalPerConn: NaN };
@@ -24,8 +36,11 @@ const FAILED: IdleFigures = { rssPerConn: NaN, heapPerConn: NaN, externalPerConn
  * Each round starts every server afresh with --expose-gc, reads its memory
  * after a forced GC, opens `connections` connections that each echo one
  * 32-byte message and then sit idle, forces GC again and reads the growth.
+ * With `heapDir`, an extra first round writes heap snapshots before and after
+ * and reports which kinds of objects grew; its figures are dropped, because
+ * writing a snapshot grows the process's RSS.
  */
-export async function runIdle(defs: ServerDef[], connections: number, rounds: number): Promise<IdleRun[]> {
+export async function runIdle(defs: ServerDef[], connections: number, rounds: number, heapDir?: string): Promise<IdleRun[]> {
   const runs = new Map(defs.map((def) => [def, { def, rounds: [] } as IdleRun]));
   const load = spawnWorker<LoadProtocol>({ name: 'load-idle', script: 'bench/echo/load.ts', cpu: CLIENT_CPU });
   const settle = async (server: { gc(): Promise<boolean>; stats(): Promise<ProbeStats> }): Promise<ProbeStats> => {
@@ -35,7 +50,8 @@ export async function runIdle(defs: ServerDef[], connections: number, rounds: nu
     return server.stats();
   };
   try {
-    const results = await alternateRounds(defs, rounds, async (def): Promise<IdleFigures> => {
+    const extra = heapDir ? 1 : 0;
+    const results = await alternateRounds(defs, rounds + extra, async (def, round): Promise<IdleFigures> => {
       const run = runs.get(def)!;
       if (run.error) return FAILED;
       const server = await spawnServer({ name: def.id, script: def.script, env: def.env, nodeArgs: ['--expose-gc'], cpu: SERVER_CPU }).catch(
@@ -47,8 +63,14 @@ export async function runIdle(defs: ServerDef[], connections: number, rounds: nu
       if (!server) return FAILED;
       try {
         const before = await settle(server);
+        const snapshots = heapDir && round === 0 ? [join(heapDir, `${def.id}-before.heapsnapshot`), join(heapDir, `${def.id}-after.heapsnapshot`)] : null;
+        if (snapshots) await server.heapSnapshot(snapshots[0]);
         await load.ipc.call('connect', { host: '127.0.0.1', port: server.port, connections, size: 32, text: false, inflight: 1 }, 120_000);
         const after = await settle(server);
+        if (snapshots) {
+          await server.heapSnapshot(snapshots[1]);
+          run.heapGrowth = renderHeapGrowth(await heapByConstructor(snapshots[0]), await heapByConstructor(snapshots[1]), connections);
+        }
         await load.ipc.call('close', null);
         return {
           rssPerConn: (after.rss - before.rss) / connections,
@@ -63,7 +85,7 @@ export async function runIdle(defs: ServerDef[], connections: number, rounds: nu
         if (code !== 0 && !run.error) run.error = `exited with code ${code} on SIGTERM`;
       }
     });
-    for (const [def, figures] of results) runs.get(def)!.rounds = figures;
+    for (const [def, figures] of results) runs.get(def)!.rounds = figures.slice(extra);
   } finally {
     await load.stop();
   }

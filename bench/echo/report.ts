@@ -108,5 +108,6 @@ export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
     lines.push(`- RSS per idle connection vs raw socket (target ≤ ${boundVsRaw}×): ${formatRatio(ratio)} ${verdict}`);
   }
   for (const run of runs) if (run.error) lines.push(`- ${run.def.label} failed: ${run.error}`);
+  for (const run of runs) if (run.heapGrowth) lines.push('', `V8 heap growth per connection, ${run.def.label}:`, '', run.heapGrowth);
   return [table, '', ...lines].join('\n');
 }

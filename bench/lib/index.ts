@@ -15,6 +15,8 @@
  *   `await server.startProfile()` / `await server.stopProfile(path)` take a
  *   CPU profile from inside the server (just the span you choose, positions
  *   mapped back to the .ts sources) and write it as a .cpuprofile file.
+ *   `await server.heapSnapshot(path)` writes a .heapsnapshot; heapByConstructor()
+ *   and renderHeapGrowth() show what grew between two of them.
  *   `await server.stop()` sends SIGTERM (then SIGKILL) and returns the exit code.
  * - spawnWorker<P>({ name, script, cpu }) runs a helper process (a load
  *   generator or client) that answers typed requests: the child calls
@@ -39,6 +41,7 @@
  */
 export { parseFlags, type Flags } from './args.js';
 export { busyWarning, describeEnvironment } from './env.js';
+export { heapByConstructor, renderHeapGrowth, type HeapGroup } from './heap.js';
 export { IpcClient, IpcError, serveIpc, type Handlers, type Protocol } from './ipc.js';
 export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
 export type { ProbeProtocol, ProbeStats } from './probe.js';

@@ -2,6 +2,7 @@
 // process.ts) so that every server, ours and the peers, is measured by the
 // same code without any benchmark hooks in the server sources.
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './ipc.js';
 import { startProfile, stopProfile } from './profiler.js';
 
@@ -22,13 +23,15 @@ export interface ProbeStats {
  * Requests a probed server answers. `gc` needs --expose-gc and reports whether
  * it ran. `profileStart` samples the main thread (argument: interval in µs);
  * `profileStop` writes the .cpuprofile, positions mapped to the TypeScript
- * sources, to the given path and returns it.
+ * sources, to the given path and returns it. `heapSnapshot` writes a
+ * .heapsnapshot to the given path and returns it.
  */
 export type ProbeProtocol = {
   stats: { arg: null; result: ProbeStats };
   gc: { arg: null; result: boolean };
   profileStart: { arg: number; result: null };
   profileStop: { arg: string; result: string };
+  heapSnapshot: { arg: string; result: string };
 };
 
 let gcCount = 0;
@@ -71,4 +74,9 @@ async function collect(): Promise<boolean> {
   return true;
 }
 
-if (process.send) serveIpc<ProbeProtocol>({ stats, gc: collect, profileStart: startProfile, profileStop: stopProfile }, { unref: true });
+if (process.send) {
+  serveIpc<ProbeProtocol>(
+    { stats, gc: collect, profileStart: startProfile, profileStop: stopProfile, heapSnapshot: (path) => writeHeapSnapshot(path) },
+    { unref: true },
+  );
+}

@@ -105,6 +105,11 @@ export class ServerProcess {
     return this.#probe.call('profileStop', path, 60_000);
   }
 
+  /** Write a heap snapshot of the server to `path` (blocks the server while it runs). */
+  heapSnapshot(path: string): Promise<string> {
+    return this.#probe.call('heapSnapshot', path, 120_000);
+  }
+
   /** Stop the server (SIGTERM, then SIGKILL); resolves with its exit code. */
   stop(): Promise<number | null> {
     return stopChild(this.child);
