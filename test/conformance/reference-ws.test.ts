@@ -30,6 +30,9 @@ describe('reference: ws server driven by the raw client', () => {
   defineConformance(PROTOCOL_SECTIONS, async () => (await rawConnect((wss.address() as AddressInfo).port)).peer, { knownFailures });
 });
 
+/** 6.4.x fail the same way on ws's client; shown once above, not paid for twice (4 x 1 s of waiting). */
+const CLIENT_SECTIONS = PROTOCOL_SECTIONS.map((s) => ({ ...s, cases: s.cases.filter((c) => !(c.id in knownFailures)) }));
+
 describe('reference: ws client driven by the fake server', () => {
   let fake: FakeServer;
   beforeAll(async () => {
@@ -38,13 +41,12 @@ describe('reference: ws client driven by the fake server', () => {
   afterAll(() => fake.close());
 
   defineConformance(
-    PROTOCOL_SECTIONS,
+    CLIENT_SECTIONS,
     async () => {
       const ws = new WebSocket(fake.url, { perMessageDeflate: false });
       ws.on('error', () => {});
       ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
       return (await fake.accept()).peer;
     },
-    { knownFailures },
   );
 });
