@@ -302,13 +302,23 @@ export class ServerSession<C> {
 
   private withMiddleware(call: ServerCall<C>, final: () => unknown): Promise<unknown> {
     const mw = this.config.middleware;
-    const run = (i: number): Promise<unknown> => (i === mw.length ? Promise.resolve(final()) : mw[i](call, () => run(i + 1)));
+    // async: a middleware or handler that throws synchronously becomes a rejection, never an exception in receive()
+    const run = async (i: number): Promise<unknown> => (i === mw.length ? final() : mw[i](call, () => run(i + 1)));
     return run(0);
+  }
+
+  /** Hands an unexpected handler error to `onError`; a throwing observer must not stop the connection. */
+  private report(err: unknown, call: ServerCall<C>): void {
+    try {
+      this.config.onError?.(err, call);
+    } catch {
+      // the observer's own failure has nowhere better to go
+    }
   }
 
   private toError(err: unknown, call: ServerCall<C>): RpcError {
     const e = toRpcError(err, this.config);
-    if (!(err instanceof RpcError)) this.config.onError?.(err, call);
+    if (!(err instanceof RpcError)) this.report(err, call);
     return e;
   }
 
@@ -339,7 +349,7 @@ export class ServerSession<C> {
       const run = (): unknown => (route.handler as AnyHandler)(call.input, call as CallContext<unknown>);
       await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
     } catch (err) {
-      if (!(err instanceof RpcError)) this.config.onError?.(err, call);
+      if (!(err instanceof RpcError)) this.report(err, call);
     } finally {
       this.release();
     }

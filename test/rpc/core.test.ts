@@ -81,6 +81,16 @@ describe.each(['json', 'msgpack'] as const)('RPC core over memory (%s)', (codec)
     expect(typed).toMatchObject({ code: 'NOT_FOUND', message: 'no such thing', data: { id: 7 } });
   });
 
+  it('survives an onError observer that throws', async () => {
+    const { client } = setup(codec, {
+      onError: () => {
+        throw new Error('observer broke');
+      },
+    });
+    expect((await rejection(client.fail({ kind: 'crash' }))).code).toBe('INTERNAL');
+    expect(await client.greet({ name: 'after' })).toEqual({ message: 'hello after' });
+  });
+
   it('exposes handler errors when asked', async () => {
     const { client } = setup(codec, { exposeErrors: true });
     const err = await rejection(client.fail({ kind: 'crash' }));
@@ -189,6 +199,20 @@ describe.each(['json', 'msgpack'] as const)('RPC core over memory (%s)', (codec)
     for await (const { n } of client.count({ to: 2 })) items.push(n);
     expect(items).toEqual([1, 2]);
     expect(order).toEqual(['in:greet', 'out:greet', 'in:noInput', 'in:count', 'out:count']);
+  });
+
+  it('turns a middleware that throws synchronously into an error answer', async () => {
+    const { client } = setup(codec, {
+      middleware: [
+        ((ctx: { method: string }, next: () => Promise<unknown>) => {
+          if (ctx.method === 'greet') throw new RpcError('UNAUTHORIZED', 'no');
+          return next();
+        }) as never,
+      ],
+    });
+    expect((await rejection(client.greet({ name: 'a' }))).code).toBe('UNAUTHORIZED');
+    expect((await rejection(client.count({ to: 1 }).next().then(() => client.greet({ name: 'b' })))).code).toBe('UNAUTHORIZED');
+    expect(await client.noInput()).toBe('ok');
   });
 
   it('limits calls in flight with TOO_MANY_REQUESTS and keeps the connection', async () => {
