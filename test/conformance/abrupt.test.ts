@@ -10,7 +10,7 @@ import { buildFrame, OP } from '../helpers/frame-builder.js';
 import { FakeServer } from '../helpers/fake-server.js';
 import { rawConnect } from '../helpers/raw-client.js';
 import type { RawPeer } from '../helpers/raw-peer.js';
-import { echo, openClient, startServer, streamingEcho, type EchoServer } from '../helpers/zwire-peers.js';
+import { echo, openClient, scripted, startServer, streamingEcho, type EchoServer } from '../helpers/zwire-peers.js';
 
 const WAIT_MS = 2000;
 
@@ -95,3 +95,54 @@ for (const [readerName, handler] of READERS) {
     }
   });
 }
+
+describe('the peer stalls the closing handshake', () => {
+  const CLOSE_TIMEOUT_MS = 300;
+
+  it('zwire server: a client that never answers our close is dropped after closeTimeoutMs', async () => {
+    const srv = await startServer(scripted, { closeTimeoutMs: CLOSE_TIMEOUT_MS });
+    try {
+      const { peer } = await rawConnect(srv.port);
+      await peer.send({ opcode: OP.text, payload: 'close 1000 bye' });
+      expect(await peer.waitCloseOrDrop(WAIT_MS)).toBe(true);
+      expect(peer.closeFrame?.code).toBe(1000);
+      const t0 = performance.now();
+      expect(await peer.waitTcpClose(WAIT_MS), 'server dropped the silent client').toBe(true);
+      expect(performance.now() - t0).toBeLessThan(CLOSE_TIMEOUT_MS + 1000);
+      const info = await srv.closes[0];
+      expect([info.wasClean, info.error instanceof Error]).toEqual([false, true]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('zwire client: a server that never answers our close is dropped after closeTimeoutMs', async () => {
+    const fake = await FakeServer.start();
+    try {
+      const [conn, { peer }] = await Promise.all([openClient(fake.url, { closeTimeoutMs: CLOSE_TIMEOUT_MS }), fake.accept()]);
+      const closing = conn.close(1000, 'bye');
+      expect(await peer.waitCloseOrDrop(WAIT_MS)).toBe(true);
+      expect(peer.closeFrame?.code).toBe(1000);
+      expect(await peer.waitTcpClose(WAIT_MS), 'client dropped the silent server').toBe(true);
+      const info = await closing;
+      expect([info.wasClean, info.error instanceof Error]).toEqual([false, true]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('zwire client: a server that answers the close but keeps TCP open is dropped after closeTimeoutMs', async () => {
+    const fake = await FakeServer.start();
+    try {
+      const [conn, { peer }] = await Promise.all([openClient(fake.url, { closeTimeoutMs: CLOSE_TIMEOUT_MS }), fake.accept()]);
+      const closing = conn.close(1000, 'bye');
+      expect(await peer.waitCloseOrDrop(WAIT_MS)).toBe(true);
+      await peer.sendClose(1000);
+      expect(await peer.waitTcpClose(WAIT_MS), 'client closed TCP itself in the end').toBe(true);
+      const info = await closing;
+      expect(info.code).toBe(1000);
+    } finally {
+      await fake.close();
+    }
+  });
+});

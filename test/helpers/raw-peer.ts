@@ -67,6 +67,7 @@ export class RawPeer {
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A reset by the peer under test is an outcome we observe as the TCP close, not a test crash.
     socket.on('error', () => {});
     socket.on('close', () => {
       this.tcpClosed = true;
