@@ -132,6 +132,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   private finalized = false;
   private terminated = false;
   private closeTimer: NodeJS.Timeout | null = null;
+  private signalTimer: NodeJS.Timeout | null = null;
 
   // Inbound queue and its consumer.
   /** Queue slots [qHead, qTail); the array keeps its capacity so a busy connection does not reallocate it. */
@@ -276,15 +277,29 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   stopIterating(): void {
     this.iterating = false;
     this.lastStream?.abandon();
+    this.flushSignal();
+  }
+
+  /** Run a queued close/error signal now, ahead of the messages still queued before it. */
+  private flushSignal(): void {
+    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
+    this.signalTimer = null;
     for (let i = this.qHead; i < this.qTail; i++) {
       const item = this.items[i];
       if (item instanceof Signal) {
         this.items[i] = undefined as unknown as Item;
         this.qTail = i;
         this.runSignal(item);
+        this.wake();
         return;
       }
     }
+  }
+
+  /** @internal a deferred signal waited closeTimeoutMs for the consumer */
+  onSignalTimeout(): void {
+    this.signalTimer = null;
+    this.flushSignal();
   }
 
   /** @internal StreamOwner: the consumer took n queued bytes. */
@@ -545,26 +560,40 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     if (this.listenerCount('pong') > 0) this.emit('pong', Buffer.from(payload));
   }
 
-  /** A close frame or an error from the reader: take effect now, or after the messages queued before it. */
+  /**
+   * A close frame or an error from the reader. While someone reads, it takes
+   * effect once the consumer asks for the next item, after the messages queued
+   * before it, so replies to them still go out (Autobahn strictness); at most
+   * closeTimeoutMs later if the consumer does not come back. Otherwise at once.
+   */
   private signal(sig: Signal): void {
     this.readStopped = true;
     let waiting = this.qTail - this.qHead;
+    let consumerIdle = this.waiter !== null;
     const s = this.msgStream;
     if (s !== null) {
       // Reading stops, so the message being streamed can never finish: fail it now, and do not
-      // make its consumer wait for the signal queued behind it.
+      // make its consumer wait for the signal queued behind it (there is nothing to answer).
       this.msgStream = null;
       s.fail(sig.error ?? new ConnClosedError('the peer closed the connection in the middle of a message'));
       if (waiting === 1 && this.items[this.qHead] === s) waiting = 0;
+      if (this.lastStream === s) consumerIdle = true;
     }
-    if (this.state !== OPEN || !this.iterating || waiting === 0) this.runSignal(sig);
-    else this.items[this.qTail++] = sig;
+    if (this.state !== OPEN || !this.iterating || (waiting === 0 && consumerIdle)) {
+      this.runSignal(sig);
+      return;
+    }
+    this.items[this.qTail++] = sig;
+    this.signalTimer = setTimeout(signalTimeout, this.limits.closeTimeoutMs, this);
+    this.signalTimer.unref();
   }
 
+  /** Take a close/error signal into effect. Callers wake the consumer (pull() hands out the result itself). */
   private runSignal(sig: Signal): void {
+    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
+    this.signalTimer = null;
     if (sig.error !== null) this.fail(sig.error);
     else this.onPeerClose(sig.code, sig.reason);
-    this.wake();
   }
 
   // ---------------------------------------------------------------- writing
@@ -844,7 +873,8 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.readEnded = true;
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.closeTimer = this.heartbeatTimer = null;
+    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
+    this.closeTimer = this.heartbeatTimer = this.signalTimer = null;
     this.deflate?.close();
     const clean = this.closeReceived && this.closeSent && this.error === undefined;
     let info: CloseInfo;
@@ -938,6 +968,10 @@ function socketOnDrain(this: OwnedSocket): void {
 
 function heartbeatTick(conn: Conn): void {
   conn.onHeartbeat();
+}
+
+function signalTimeout(conn: Conn): void {
+  conn.onSignalTimeout();
 }
 
 function closeTimeout(conn: Conn): void {

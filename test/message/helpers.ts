@@ -181,9 +181,11 @@ export async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
   const iter = it[Symbol.asyncIterator]();
   while (out.length < n) {
     const r = await iter.next();
-    if (r.done === true) break;
+    if (r.done === true) return out;
     out.push(r.value);
   }
+  // Like leaving a for-await loop: the Conn then knows nobody is reading.
+  await iter.return?.();
   return out;
 }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Conn } from '../../src/message/conn.js';
 import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode, ProtocolError } from '../../src/wire/index.js';
-import { RawPeer, rawPair, take } from './helpers.js';
+import { RawPeer, rawPair, sleep, take } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -142,6 +142,37 @@ describe('messages before a violation are still delivered (Autobahn 3.2/4.1.3/5.
     ]);
     expect(peer.frames[2].payload.readUInt16BE(0)).toBe(1002);
     await done;
+  });
+});
+
+describe('a slow application still answers what came before a violation', () => {
+  it('defers the failure until the consumer asks for the next message', async () => {
+    const { conn, peer } = await raw();
+    const done = (async () => {
+      for await (const m of conn) {
+        await sleep(30);
+        await conn.send(m.data, { binary: m.binary }).catch(() => undefined);
+      }
+    })();
+    peer.send(Opcode.Text, 'Hello, world!');
+    await sleep(10);
+    peer.send(Opcode.Text, 'bad', { rsv1: true });
+    await peer.waitEnd();
+    expect(peer.frames.map((f) => f.opcode)).toEqual([Opcode.Text, Opcode.Close]);
+    expect(peer.frames[1].payload.readUInt16BE(0)).toBe(1002);
+    await done;
+  });
+
+  it('does not wait longer than closeTimeoutMs for a consumer that stopped asking', async () => {
+    const { conn, peer } = await raw({ closeTimeoutMs: 100 });
+    const it = conn[Symbol.asyncIterator]();
+    peer.send(Opcode.Text, 'one');
+    await it.next();
+    const t0 = Date.now();
+    peer.send(Opcode.Close, Uint8Array.of(0x03, 0xe8));
+    expect(await peer.waitClose()).toBe(1000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(80);
+    expect((await conn.closed).wasClean).toBe(true);
   });
 });
 
