@@ -84,27 +84,37 @@ async function wsJsonRpc(port: number): Promise<BenchClient> {
     }
   });
   const streams: WebSocket[] = [];
-  // each stream on its own connection, so stopping it is closing it (the hand-written server has no cancel);
-  // a slow reader pauses the socket for a millisecond per item: TCP backpressure reaches the server
+  // Each stream on its own connection, so stopping it is closing it (the hand-written server has no cancel).
+  // A slow reader takes one item per millisecond from what arrived and pauses the socket while 64 items
+  // wait: TCP backpressure then reaches the server (ws keeps emitting what it already read, so pausing
+  // per message would not slow it down).
   const openStream = (method: string, params: object, onItem: () => void, slow: boolean): { stop(): void } => {
     let sock: WebSocket | null = null;
     let stopped = false;
+    let waiting = 0;
+    let timer: NodeJS.Timeout | null = null;
     void open().then((s) => {
       sock = s;
       streams.push(s);
       if (stopped) return s.terminate();
-      s.on('message', () => {
-        onItem();
-        if (slow) {
-          s.pause();
-          setTimeout(() => s.resume(), 1);
-        }
-      });
+      if (!slow) s.on('message', () => onItem());
+      else {
+        s.on('message', () => {
+          if (++waiting >= 64) s.pause();
+        });
+        timer = setInterval(() => {
+          if (waiting === 0) return;
+          waiting--;
+          onItem();
+          if (waiting < 32) s.resume();
+        }, 1);
+      }
       s.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
     });
     return {
       stop: () => {
         stopped = true;
+        if (timer !== null) clearInterval(timer);
         sock?.terminate();
       },
     };
