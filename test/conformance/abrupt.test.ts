@@ -146,3 +146,36 @@ describe('the peer stalls the closing handshake', () => {
     }
   });
 });
+
+describe('heartbeat', () => {
+  const HEARTBEAT_MS = 100;
+
+  it('zwire server: a client that answers pings stays connected; one that stops is dropped', async () => {
+    const srv = await startServer(echo, { heartbeatMs: HEARTBEAT_MS });
+    try {
+      const { peer } = await rawConnect(srv.port);
+      await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS * 5));
+      expect(peer.events.filter((e) => e.type === 'ping').length, 'pings sent by the server').toBeGreaterThanOrEqual(2);
+      expect([peer.tcpClosed, peer.closeFrame]).toEqual([false, null]);
+      peer.autoPong = false;
+      expect(await peer.waitTcpClose(HEARTBEAT_MS * 10), 'silent client dropped').toBe(true);
+      const info = await srv.closes[0];
+      expect([info.wasClean, info.error instanceof Error]).toEqual([false, true]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('zwire client: a server that stops answering pings is dropped', async () => {
+    const fake = await FakeServer.start();
+    try {
+      const [conn, { peer }] = await Promise.all([openClient(fake.url, { heartbeatMs: HEARTBEAT_MS }), fake.accept()]);
+      peer.autoPong = false;
+      expect(await peer.waitTcpClose(HEARTBEAT_MS * 10), 'silent server dropped').toBe(true);
+      const info = await conn.closed;
+      expect([info.wasClean, info.error instanceof Error]).toEqual([false, true]);
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -48,6 +48,8 @@ export class RawPeer {
    * (given the bytes left to write), to check the peer does not depend on TCP boundaries.
    */
   chopper: ((remaining: number) => number) | null = null;
+  /** Answer the peer's pings (as any endpoint must); off to play a dead peer. */
+  autoPong = true;
 
   private readonly reader = new FrameReader();
   private consumed = 0;
@@ -203,7 +205,7 @@ export class RawPeer {
         return this.addFragment(f);
       case OP.ping:
         this.events.push({ type: 'ping', data: f.payload });
-        if (!this.sentClose) void this.send({ opcode: OP.pong, payload: f.payload });
+        if (this.autoPong && !this.sentClose) void this.send({ opcode: OP.pong, payload: f.payload });
         return;
       case OP.pong:
         this.events.push({ type: 'pong', data: f.payload });
