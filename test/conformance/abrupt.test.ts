@@ -179,3 +179,31 @@ describe('heartbeat', () => {
     }
   });
 });
+
+describe('an application that stops reading', () => {
+  const CLOSE_TIMEOUT_MS = 300;
+
+  it('zwire server: a violation behind the last message read still fails the connection within closeTimeoutMs', async () => {
+    let stop: () => void = () => {};
+    const srv = await startServer(
+      async (conn) => {
+        const it = conn[Symbol.asyncIterator]();
+        await it.next();
+        await new Promise<void>((resolve) => (stop = resolve));
+      },
+      { closeTimeoutMs: CLOSE_TIMEOUT_MS },
+    );
+    try {
+      const { peer } = await rawConnect(srv.port);
+      await peer.send([{ opcode: OP.text, payload: 'read me' }, { opcode: OP.text, payload: 'bad', rsv: 2 }]);
+      expect(await peer.waitCloseOrDrop(CLOSE_TIMEOUT_MS + 1500), 'failed although the application is not reading').toBe(true);
+      expect(peer.closeFrame?.code).toBe(1002);
+      expect(await peer.waitTcpClose(2000)).toBe(true);
+      const info = await srv.closes[0];
+      expect([info.code, info.wasClean, info.error instanceof Error]).toEqual([1002, false, true]);
+    } finally {
+      stop();
+      await srv.close();
+    }
+  });
+});
