@@ -21,42 +21,13 @@ import { ReceivedMessage } from './message.js';
 import type { Message, MessageStream } from './message.js';
 import { resolveLimits } from './options.js';
 import type { ConnOptions, MessageCompressor, ResolvedLimits, Role } from './options.js';
+import { Pending, Signal } from './queue-items.js';
+import type { Item } from './queue-items.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
+import type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
-/** How a connection ended; `closed` resolves with it (it never rejects). */
-export interface CloseInfo {
-  /** The peer's close code on a clean close; the code we failed with; 1006 when there was no closing handshake. */
-  code: number;
-  reason: string;
-  /** Both close frames were exchanged and nothing went wrong. */
-  wasClean: boolean;
-  /** What went wrong, if anything: a ProtocolError from the peer, a timeout, a socket error. */
-  error?: Error;
-}
-
-/** Events of a Conn. 'error' is only emitted when someone listens, so it never throws. */
-export interface ConnEvents {
-  close: [info: CloseInfo];
-  error: [error: Error];
-  ping: [payload: Buffer];
-  pong: [payload: Buffer];
-}
-
-/** Options of `send`. */
-export interface SendOptions {
-  /** Send as a binary message. Default: true for bytes, false for strings (bytes with `binary: false` must be UTF-8). */
-  binary?: boolean;
-  /** Compress with permessage-deflate when negotiated. Default true (subject to the deflate threshold). */
-  compress?: boolean;
-}
-
-/** Options of the streaming reader `messages({ stream: true })`. */
-export interface StreamReadOptions {
-  stream: true;
-  /** Largest message accepted in streaming mode (close 1009 above). Default unlimited: nothing is buffered whole. */
-  maxMessageSize?: number;
-}
+export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -66,32 +37,6 @@ const EMPTY = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
-/** A close frame or a protocol error found by the reader, run in order with the messages before it. */
-class Signal {
-  constructor(
-    readonly error: Error | null,
-    readonly code: number,
-    readonly reason: string,
-  ) {}
-}
-
-/** A compressed message whose inflation has not finished yet. */
-class Pending {
-  message: ReceivedMessage | null = null;
-  error: Error | null = null;
-  done = false;
-  /** In the inbound queue (its last piece was read). */
-  queued = false;
-  readonly parts: Buffer[] = [];
-  size = 0;
-  /** Each compressed text message has its own validator: the next message may start before it is inflated. */
-  readonly utf8: Utf8Validator | null;
-  constructor(readonly binary: boolean) {
-    this.utf8 = binary ? null : new Utf8Validator();
-  }
-}
-
-type Item = ReceivedMessage | InboundStream | Pending | Signal;
 type Waiter = (r: IteratorResult<Message | MessageStream>) => void;
 type Deferred = { resolve(): void; reject(e: Error): void };
 type PingWait = { resolve(ms: number): void; reject(e: Error): void; t0: number };
