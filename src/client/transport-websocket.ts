@@ -1,17 +1,22 @@
 import type { WireData } from '../rpc/codec.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 
-/** The part of the WHATWG WebSocket interface the RPC client uses (browsers, `ws`, Node 22+). */
+/**
+ * The part of the WHATWG WebSocket interface the RPC client uses (browsers,
+ * `ws`, Node 22+). Parameters are `never` so that every implementation's
+ * own types fit without a cast: the client only assigns handlers, and sends
+ * strings and Uint8Arrays, which every implementation takes.
+ */
 export interface WebSocketLike {
   binaryType: string;
   readonly protocol: string;
   readonly readyState: number;
-  send(data: string | ArrayBufferLike | ArrayBufferView): void;
+  send(data: never): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: ((ev: never) => void) | null;
+  onmessage: ((ev: never) => void) | null;
+  onclose: ((ev: never) => void) | null;
+  onerror: ((ev: never) => void) | null;
 }
 
 /** A WHATWG WebSocket constructor, e.g. `globalThis.WebSocket` or `ws`'s `WebSocket`. */
@@ -55,18 +60,18 @@ export function webSocketTransport(url: string, WebSocketImpl: WebSocketConstruc
         }
         resolve({
           protocol: ws.protocol,
-          send: (data) => ws.send(data),
+          send: (data) => ws.send(data as never),
           close: (code, reason) => ws.close(code === undefined || code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason),
         });
       };
-      ws.onmessage = (ev) => {
+      ws.onmessage = (ev: { data: unknown }) => {
         const data = toWireData(ev.data);
         if (data !== null) events.message(data);
       };
       ws.onerror = () => {
         if (!open) reject(new WebSocketOpenError(`could not connect to ${url}`));
       };
-      ws.onclose = (ev) => {
+      ws.onclose = (ev: { code: number; reason: string }) => {
         signal.removeEventListener('abort', onAbort);
         if (!open) reject(new WebSocketOpenError(`could not connect to ${url}`, ev.code));
         else events.close(ev.code, ev.reason);

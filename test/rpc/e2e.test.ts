@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
-import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
 import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { Probe, testHandlers, testService } from './fixture.js';
@@ -49,8 +48,8 @@ const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
 const transports: [string, ClientOptions][] = [
   ['zwire json', { codec: 'json' }],
   ['zwire msgpack', { codec: 'msgpack' }],
-  ['ws WebSocket json', { codec: 'json', WebSocket: WebSocket as unknown as WebSocketConstructor }],
-  ['ws WebSocket msgpack', { codec: 'msgpack', WebSocket: WebSocket as unknown as WebSocketConstructor }],
+  ['ws WebSocket json', { codec: 'json', WebSocket }],
+  ['ws WebSocket msgpack', { codec: 'msgpack', WebSocket }],
   ['zwire msgpack + deflate', { codec: 'msgpack', deflate: true }],
 ];
 

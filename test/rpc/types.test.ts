@@ -2,6 +2,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, type RpcClient } from '../../src/client/index.js';
 import type { RpcStream } from '../../src/client/rpc-stream.js';
+import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
+import WsWebSocket from 'ws';
 import { createServer } from '../../src/rpc/create-server.js';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import type { CallContext } from '../../src/rpc/handlers.js';
@@ -30,6 +32,13 @@ describe('type inference (checked by tsc)', () => {
     expectTypeOf<Client['log']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<Client['now']>().returns.toEqualTypeOf<Promise<number>>();
     expectTypeOf<Client['state']>().toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'closed'>();
+  });
+
+  it('accepts the browser WebSocket and ws\'s WebSocket class without casts', () => {
+    const domFits: typeof globalThis.WebSocket extends WebSocketConstructor ? true : false = true;
+    const wsFits: typeof WsWebSocket extends WebSocketConstructor ? true : false = true;
+    expectTypeOf(domFits).toEqualTypeOf<true>();
+    expectTypeOf(wsFits).toEqualTypeOf<true>();
   });
 
   it('rejects wrong calls at compile time', async () => {
