@@ -164,11 +164,14 @@ describe('RPC end to end: connection context', () => {
   });
 });
 
-describe('RPC end to end: resilience', () => {
+describe.each([
+  ['zwire', {}],
+  ['ws WebSocket', { WebSocket }],
+] as [string, ClientOptions][])('RPC end to end: reconnect (%s)', (_name, transport) => {
   it('reconnects after the server dies and restarts on the same port; in-flight calls fail with UNAVAILABLE', async () => {
     const first = await serve();
     const port = Number(new URL(first.url).port);
-    const c = client(first.url, { codec: 'msgpack', reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    const c = client(first.url, { codec: 'msgpack', reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...transport });
     expect(await c.greet({ name: 'before' })).toEqual({ message: 'hello before' });
     const inflight = rejection(c.slow({ ms: 10_000 }));
     await new Promise((r) => setTimeout(r, 20));
@@ -181,7 +184,9 @@ describe('RPC end to end: resilience', () => {
     expect(await queued).toEqual({ message: 'hello during' });
     expect(await c.greet({ name: 'after' })).toEqual({ message: 'hello after' });
   });
+});
 
+describe('RPC end to end: resilience', () => {
   it('resumes a resumable stream across a server restart', async () => {
     const first = await serve();
     const port = Number(new URL(first.url).port);
