@@ -143,7 +143,8 @@ export function createClient<S extends ServiceDef>(service: Service<S>, url: str
       case 'stream':
         return (input: unknown, o?: CallOptions) => {
           const s = new RpcStream<unknown>(core, core, codec, core.nextId(), info, input, window, info.resumable, o);
-          if (aborted(o) !== null) s.cancel();
+          const err = aborted(o);
+          if (err !== null) s.fail(err);
           return s;
         };
       case 'clientStream':

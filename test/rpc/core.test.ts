@@ -165,6 +165,20 @@ describe.each(['json', 'msgpack'] as const)('RPC core over memory (%s)', (codec)
     await until(() => probe.aborted.length === 1);
     expect(probe.aborted).toEqual(['slow:CANCELLED']);
     expect((await rejection(client.greet({ name: 'x' }, { signal: AbortSignal.abort() }))).code).toBe('CANCELLED');
+    expect((await rejection(client.count({ to: 3 }, { signal: AbortSignal.abort() }).next())).code).toBe('CANCELLED');
+    const streamAbort = new AbortController();
+    const stream = client.ticks({}, { signal: streamAbort.signal });
+    await stream.next();
+    streamAbort.abort();
+    const drained = rejection(
+      (async () => {
+        for await (const _ of stream) {
+          // items already buffered may still arrive before the error
+        }
+      })(),
+    );
+    expect((await drained).code).toBe('CANCELLED');
+    await until(() => probe.aborted.includes('ticks:CANCELLED'));
   });
 
   it('times out per call and by default, cancelling at the server', async () => {
