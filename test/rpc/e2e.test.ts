@@ -162,6 +162,19 @@ describe('RPC end to end: connection context', () => {
     const c = client(`ws://127.0.0.1:${port}/`, { codec: 'msgpack' });
     expect(await c.whoami()).toEqual({ user: 'http' });
   });
+
+  it('refuses a handshake through handleUpgrade when the context hook throws', async () => {
+    const rpc = createServer(testService, testHandlers(new Probe()), auth);
+    const httpServer = http.createServer();
+    httpServer.on('upgrade', (req, socket, head) => void rpc.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => httpServer.close(r)), () => rpc.close());
+    const port = (httpServer.address() as { port: number }).port;
+    const refused = client(`ws://127.0.0.1:${port}/`, { params: { token: 'nope' } });
+    expect((await rejection(refused.whoami())).code).toBe('UNAUTHORIZED');
+    const allowed = client(`ws://127.0.0.1:${port}/`, { params: { token: 'secret' } });
+    expect(await allowed.whoami()).toEqual({ user: 'token-holder' });
+  });
 });
 
 describe.each([
