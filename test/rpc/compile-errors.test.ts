@@ -1,0 +1,65 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const VIRTUAL = resolve(ROOT, 'test/rpc/__virtual_wrong_calls.ts');
+
+// Each line marked `// ERR` must fail to compile; nothing else may.
+const SOURCE = `
+import { z } from 'zod';
+import { createClient } from '../../src/client/index.js';
+import { createServer } from '../../src/rpc/index.js';
+import { defineService } from '../../src/rpc/service.js';
+
+const svc = defineService({
+  greet: { input: z.object({ name: z.string() }), output: z.object({ message: z.string() }) },
+  count: { input: z.object({ to: z.number() }), stream: z.object({ n: z.number() }) },
+});
+export async function calls(): Promise<void> {
+  const c = createClient(svc, 'ws://127.0.0.1:1');
+  await c.greet({ name: 'ok' });
+  await c.greet({ name: 1 }); // ERR
+  await c.greet({}); // ERR
+  await c.nope(); // ERR
+  const r = await c.greet({ name: 'ok' });
+  r.message.toUpperCase();
+  r.missing; // ERR
+  for await (const item of c.count({ to: 1 })) {
+    item.n.toFixed();
+    item.n.toUpperCase(); // ERR
+  }
+  await c.greet({ name: 'ok' }, { timeoutMs: 'later' }); // ERR
+}
+createServer(svc, {
+  greet: ({ name }) => ({ message: name }),
+  // the generator's item type is checked where the handler is given
+  count: async function* () { // ERR
+    yield { n: 'one' };
+  },
+});
+createServer(svc, {
+  greet: ({ name }) => ({ text: name }), // ERR
+  count: async function* () {},
+});
+`;
+
+describe('wrong calls do not compile (TypeScript compiler on a fixture)', () => {
+  it('reports an error on exactly the marked lines', () => {
+    const parsed = ts.getParsedCommandLineOfConfigFile(resolve(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const host = ts.createCompilerHost(parsed.options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, lang, ...rest) =>
+      resolve(name) === VIRTUAL ? ts.createSourceFile(name, SOURCE, lang) : getSourceFile(name, lang, ...rest);
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (name) => resolve(name) === VIRTUAL || fileExists(name);
+    const program = ts.createProgram([VIRTUAL], { ...parsed.options, noEmit: true }, host);
+    const file = program.getSourceFile(VIRTUAL)!;
+    const errorLines = new Set(
+      ts.getPreEmitDiagnostics(program, file).map((d) => file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1),
+    );
+    const marked = new Set(SOURCE.split('\n').flatMap((line, i) => (line.includes('// ERR') ? [i + 1] : [])));
+    expect([...errorLines].sort((a, b) => a - b)).toEqual([...marked].sort((a, b) => a - b));
+  }, 60_000);
+});
