@@ -781,16 +781,29 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   onHeartbeat(): void {
     if (this.state !== OPEN) return;
     if (this.heartbeatPending && !this.sawTraffic && !this.paused) {
-      const err = new HeartbeatTimeoutError(this.limits.heartbeatMs);
-      this.error ??= err;
-      this.emitError(err);
-      this.socket.destroy();
-      this.handleClose();
+      // After an event-loop stall timers run before pending reads: let the poll phase deliver a pong first.
+      setImmediate(heartbeatVerdict, this);
       return;
     }
     this.sawTraffic = false;
     this.heartbeatPending = true;
     this.sink.frame(Opcode.Ping, true, false, EMPTY);
+  }
+
+  /** @internal the previous ping is still unanswered after the poll phase: drop the peer. */
+  onHeartbeatVerdict(): void {
+    if (this.state !== OPEN || this.finalized) return;
+    if (this.sawTraffic || this.paused) {
+      this.sawTraffic = false;
+      this.heartbeatPending = true;
+      this.sink.frame(Opcode.Ping, true, false, EMPTY);
+      return;
+    }
+    const err = new HeartbeatTimeoutError(this.limits.heartbeatMs);
+    this.error ??= err;
+    this.emitError(err);
+    this.socket.destroy();
+    this.handleClose();
   }
 
   private emitError(err: Error): void {
@@ -913,6 +926,10 @@ function socketOnDrain(this: OwnedSocket): void {
 
 function heartbeatTick(conn: Conn): void {
   conn.onHeartbeat();
+}
+
+function heartbeatVerdict(conn: Conn): void {
+  conn.onHeartbeatVerdict();
 }
 
 function signalTimeout(conn: Conn): void {
