@@ -68,6 +68,7 @@ export class WebSocketServer {
   /** The underlying net.Server. */
   readonly net: net.Server;
   private readonly live = new Set<Conn>();
+  private closing: { code: number; reason: string } | null = null;
   private readonly untrack = (conn: Conn): void => {
     this.live.delete(conn);
   };
@@ -87,10 +88,15 @@ export class WebSocketServer {
     return this.live;
   }
 
-  /** @internal */
-  track(conn: Conn): void {
+  /** @internal a handshake completed; false when the server is closing (the connection is then closed too). */
+  track(conn: Conn): boolean {
+    if (this.closing !== null) {
+      conn.close(this.closing.code, this.closing.reason).catch(() => undefined);
+      return false;
+    }
     this.live.add(conn);
     conn.onEnded = this.untrack;
+    return true;
   }
 
   /**
@@ -98,6 +104,7 @@ export class WebSocketServer {
    * resolve once all of them and the listener are closed.
    */
   async close(code = 1001, reason = ''): Promise<void> {
+    this.closing ??= { code, reason };
     const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
     await Promise.all([...this.live].map((c) => c.close(code, reason)));
     await stopped;
@@ -115,8 +122,7 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
       socket.setNoDelay(true);
       accept(socket, acceptOptions).then(
         (conn) => {
-          server.track(conn);
-          runHandler(conn, handler, onError);
+          if (server.track(conn)) runHandler(conn, handler, onError);
         },
         (err: Error) => onError?.(err),
       );

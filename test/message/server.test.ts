@@ -108,6 +108,26 @@ describe('listen + connect', () => {
     expect(await read).toEqual([]);
   });
 
+  it('server.close() also closes a connection whose handshake was still in progress', async () => {
+    let reached!: () => void;
+    const atHook = new Promise<void>((r) => (reached = r));
+    const server = await listen(
+      {
+        onBeforeUpgrade: async () => {
+          reached();
+          await new Promise((r) => setTimeout(r, 100));
+        },
+      },
+      () => undefined,
+    );
+    const connecting = connect(`ws://127.0.0.1:${server.port}`);
+    await atHook;
+    const closing = server.close();
+    const conn = await connecting;
+    expect((await conn.closed).code).toBe(1001);
+    await closing;
+  });
+
   it('connect rejects with HandshakeError when the server refuses', async () => {
     const server = http.createServer((_req, res) => res.writeHead(403).end('no'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
