@@ -8,6 +8,7 @@ export default defineConfig({
     'deflate/index': 'src/deflate/index.ts',
     'rpc/index': 'src/rpc/index.ts',
     'client/index': 'src/client/index.ts',
+    'client/browser': 'src/client/rpc-browser.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
