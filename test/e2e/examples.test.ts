@@ -1,0 +1,126 @@
+/**
+ * The user stories end to end: each example program runs as a user would run
+ * it (a separate process through tsx, on 127.0.0.1) and its output is checked.
+ */
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { runExample, type Example } from './run-example.js';
+
+const running: Example[] = [];
+function start(file: string, args: string[] = [], env: Record<string, string> = {}): Example {
+  const ex = runExample(file, args, env);
+  running.push(ex);
+  return ex;
+}
+
+afterEach(() => {
+  for (const ex of running.splice(0)) if (ex.child.exitCode === null) ex.child.kill('SIGKILL');
+});
+
+describe('user story 1: a zod-typed RPC service and its typed client', () => {
+  it('npm start (examples/demo.ts) walks through unary, stream, validation error and cancellation, then exits 0', async () => {
+    const demo = start('demo.ts');
+    expect(await demo.exited()).toEqual({ code: 0, signal: null });
+    const out = demo.output();
+    expect(out).toContain('hello Ada');
+    expect(out).toContain('[1,2,3,4,5]');
+    expect(out).toMatch(/BAD_REQUEST/);
+    expect(out).toMatch(/client\s+rejected with CANCELLED/);
+    expect(out).toMatch(/handler's ctx.signal aborted with CANCELLED/);
+  });
+
+  it('examples/rpc-client.ts calls examples/rpc-server.ts', async () => {
+    const server = start('rpc-server.ts', [], { PORT: '0' });
+    const [, url] = await server.waitFor(/listening on (ws:\/\/\S+)/);
+    const client = start('rpc-client.ts', [url]);
+    expect(await client.exited()).toEqual({ code: 0, signal: null });
+    expect(client.output().split('\n')).toEqual([
+      'hello Ada (rpc-client)',
+      'count 1',
+      'count 2',
+      'count 3',
+      'wait failed: TIMEOUT',
+      '',
+    ]);
+    await server.waitFor(/greet \d/);
+    server.child.kill('SIGINT');
+    expect((await server.exited()).code).toBe(0);
+  });
+});
+
+describe('user story 2: a long JSON stream consumed with for-await and backpressure', () => {
+  it('examples/stream-json.ts keeps the producer within the credit window of a slow consumer', async () => {
+    const ex = start('stream-json.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    const m = ex.output().match(/consumed 250, producer stopped after (\d+) \(window 32\)/);
+    expect(m).not.toBeNull();
+    const produced = Number(m?.[1]);
+    expect(produced).toBeGreaterThanOrEqual(250);
+    expect(produced - 250).toBeLessThanOrEqual(64);
+    for (const line of ex.output().matchAll(/ahead of consumer (\d+)/g)) expect(Number(line[1])).toBeLessThanOrEqual(64);
+  });
+});
+
+const echoed = [
+  'text 5 bytes: hello',
+  'text 9 bytes: zwire ✓',
+  'binary 4 bytes: 010203ff',
+  `text 100000 bytes: ${'x'.repeat(32)}`,
+  'closed 1000 clean=true',
+  '',
+];
+
+describe('user story 3: the Node client against any RFC 6455 server', () => {
+  it('examples/echo-client.ts against examples/echo-server.ts, which exits 0 on SIGTERM', async () => {
+    const server = start('echo-server.ts', [], { PORT: '0' });
+    const [, port] = await server.waitFor(/listening (\d+)/);
+    const client = start('echo-client.ts', [`ws://127.0.0.1:${port}`]);
+    expect(await client.exited()).toEqual({ code: 0, signal: null });
+    expect(client.output().split('\n')).toEqual(echoed);
+    server.child.kill('SIGTERM');
+    expect(await server.exited()).toEqual({ code: 0, signal: null });
+  });
+
+  it('examples/echo-server.ts with DEFLATE=1 serves the same client', async () => {
+    const server = start('echo-server.ts', [], { PORT: '0', DEFLATE: '1' });
+    const [, port] = await server.waitFor(/listening (\d+)/);
+    const client = start('echo-client.ts', [`ws://127.0.0.1:${port}`]);
+    expect(await client.exited()).toEqual({ code: 0, signal: null });
+    expect(client.output().split('\n')).toEqual(echoed);
+    server.child.kill('SIGINT');
+    expect(await server.exited()).toEqual({ code: 0, signal: null });
+  });
+
+  it("examples/echo-client.ts against ws's echo server", async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    try {
+      const { port } = wss.address() as { port: number };
+      const client = start('echo-client.ts', [`ws://127.0.0.1:${port}`]);
+      expect(await client.exited()).toEqual({ code: 0, signal: null });
+      expect(client.output().split('\n')).toEqual(echoed);
+    } finally {
+      wss.close();
+    }
+  });
+});
+
+describe('user story 4: the raw wire layer by hand', () => {
+  it('examples/raw-wire-server.ts echoes for examples/echo-client.ts and rejects other paths', async () => {
+    const server = start('raw-wire-server.ts', [], { PORT: '0' });
+    const [, port] = await server.waitFor(/listening (\d+)/);
+    const client = start('echo-client.ts', [`ws://127.0.0.1:${port}/echo`]);
+    expect(await client.exited()).toEqual({ code: 0, signal: null });
+    expect(client.output().split('\n')).toEqual(echoed);
+    await server.waitFor(/upgraded \/echo/);
+
+    const refused = start('echo-client.ts', [`ws://127.0.0.1:${port}/elsewhere`]);
+    const { code } = await refused.exited();
+    expect(code).not.toBe(0);
+    await server.waitFor(/handshake failed/);
+    server.child.kill('SIGTERM');
+    expect((await server.exited()).code).toBe(0);
+  });
+});

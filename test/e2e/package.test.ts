@@ -1,0 +1,87 @@
+/**
+ * The published shape: every entry point of package.json "exports" loads from
+ * the tsup build (ESM and CJS) and works, as a user's `import 'zwire/...'` would.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Run a script with node in the package root, where `zwire` resolves to this package through its exports map. */
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
+}
+
+beforeAll(() => {
+  if (!existsSync(`${root}dist/index.js`)) {
+    execFileSync(process.execPath, [`${root}node_modules/tsup/dist/cli-default.js`], { cwd: root, stdio: 'ignore' });
+  }
+}, 180_000);
+
+describe('package exports', () => {
+  it('ESM: the issue example runs from the build (zwire/rpc + zwire/client), and zwire + zwire/client echo', () => {
+    const script = `
+      import { z } from 'zod';
+      import { defineService, createServer } from 'zwire/rpc';
+      import { createClient, connect } from 'zwire/client';
+      import { listen } from 'zwire';
+      const greeter = defineService({
+        greet: { input: z.object({ name: z.string() }), output: z.object({ message: z.string() }) },
+        count: { input: z.object({ to: z.number().int() }), stream: z.object({ n: z.number() }) },
+      });
+      const server = createServer(greeter, {
+        greet: async ({ name }) => ({ message: 'hello ' + name }),
+        count: async function* ({ to }) { for (let n = 1; n <= to; n++) yield { n }; },
+      });
+      const { port } = await server.listen({ port: 0 });
+      const client = createClient(greeter, 'ws://127.0.0.1:' + port, { codec: 'msgpack' });
+      const { message } = await client.greet({ name: 'Ada' });
+      const ns = [];
+      for await (const { n } of client.count({ to: 3 })) ns.push(n);
+      await client.close(); await server.close();
+      const echo = await listen({ port: 0, host: '127.0.0.1' }, async (conn) => {
+        for await (const m of conn) await conn.send(m.data, { binary: m.binary });
+      });
+      const conn = await connect('ws://127.0.0.1:' + echo.port);
+      await conn.send('ping?');
+      let got;
+      for await (const m of conn) { got = m.text(); break; }
+      await conn.close(1000); await echo.close();
+      console.log(JSON.stringify({ message, ns, got }));
+    `;
+    const out = node(['--input-type=module', '-e', script]);
+    expect(JSON.parse(out)).toEqual({ message: 'hello Ada', ns: [1, 2, 3], got: 'ping?' });
+  });
+
+  it('CJS: every entry point requires, and the wire layer round-trips a masked frame', () => {
+    const script = `
+      const wire = require('zwire/wire');
+      for (const entry of ['zwire', 'zwire/upgrade', 'zwire/deflate', 'zwire/rpc', 'zwire/client', 'zwire/client/browser']) require(entry);
+      const parts = wire.encodeFrame(wire.Opcode.Text, 'héllo', { mask: true });
+      const p = new wire.FrameParser({ role: 'server' });
+      for (const part of parts) p.push(part);
+      let text = '';
+      for (let r; (r = p.next()) !== wire.FrameParser.NEED_MORE; ) if (r === wire.FrameParser.DATA) text += Buffer.from(p.data).toString();
+      console.log(JSON.stringify({
+        text,
+        listen: typeof require('zwire').listen,
+        upgrade: typeof require('zwire/upgrade').upgrade,
+        deflate: typeof require('zwire/deflate').PerMessageDeflate,
+        rpc: typeof require('zwire/rpc').createServer,
+        client: typeof require('zwire/client').createClient,
+        browser: typeof require('zwire/client/browser').createClient,
+      }));
+    `;
+    expect(JSON.parse(node(['-e', script]))).toEqual({
+      text: 'héllo',
+      listen: 'function',
+      upgrade: 'function',
+      deflate: 'function',
+      rpc: 'function',
+      client: 'function',
+      browser: 'function',
+    });
+  });
+});
