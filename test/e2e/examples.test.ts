@@ -108,6 +108,23 @@ describe('user story 3: the Node client against any RFC 6455 server', () => {
 });
 
 describe('user story 4: the raw wire layer by hand', () => {
+  it('examples/wire-frames.ts parses client frames fed 3 bytes at a time and refuses an unmasked one', async () => {
+    const ex = start('wire-frames.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual([
+      'frame opcode=1 fin=false masked=true length=7',
+      '  payload "hello, "',
+      'frame opcode=0 fin=true masked=true length=4',
+      '  payload "wire"',
+      'frame opcode=9 fin=true masked=true length=14',
+      '  payload "are you there?"',
+      'frame opcode=8 fin=true masked=true length=5',
+      '  close 1000 bye',
+      'rejected: ERR_UNMASKED -> close 1002',
+      '',
+    ]);
+  });
+
   it('examples/raw-wire-server.ts echoes for examples/echo-client.ts and rejects other paths', async () => {
     const server = start('raw-wire-server.ts', [], { PORT: '0' });
     const [, port] = await server.waitFor(/listening (\d+)/);
