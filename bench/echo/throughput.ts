@@ -44,7 +44,7 @@ interface Contestant {
   load?: Worker<LoadProtocol>;
 }
 
-async function start(def: ServerDef, sc: ThroughputScenario, timing: RunTiming): Promise<Contestant> {
+async function start(def: ServerDef, sc: ThroughputScenario): Promise<Contestant> {
   const c: Contestant = { run: { def, rounds: [] } };
   try {
     c.server = await spawnServer({ name: def.id, script: def.script, env: def.env, cpu: SERVER_CPU });
@@ -90,7 +90,7 @@ async function stop(c: Contestant): Promise<void> {
 export async function runThroughput(sc: ThroughputScenario, defs: ServerDef[], timing: RunTiming): Promise<ServerRun[]> {
   const contestants: Contestant[] = [];
   try {
-    for (const def of defs) contestants.push(await start(def, sc, timing));
+    for (const def of defs) contestants.push(await start(def, sc));
     for (const c of contestants) await measure(c, timing.warmupMs);
     const profiled = contestants.find((c) => c.run.def.id === timing.profile?.serverId && c.server && !c.run.error);
     await profiled?.server?.startProfile();
