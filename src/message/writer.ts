@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Opcode } from '../wire/index.js';
-import type { Conn } from './conn.js';
+import type { ConnSender } from './sender.js';
 
 /** Options of `conn.writer()`. */
 export interface WriterOptions {
@@ -22,7 +22,7 @@ export interface WriterOptions {
  * connection with 1011, since a started message cannot be taken back.
  */
 export class MessageWriter extends Writable {
-  private readonly conn: Conn;
+  private readonly conn: ConnSender;
   private readonly binary: boolean;
   private readonly fragmentSize: number;
   private readonly wantCompress: boolean;
@@ -34,7 +34,7 @@ export class MessageWriter extends Writable {
   private readonly pending: Buffer[] = [];
   private pendingLen = 0;
 
-  constructor(conn: Conn, opts: WriterOptions) {
+  constructor(conn: ConnSender, opts: WriterOptions) {
     super({ decodeStrings: true });
     this.conn = conn;
     this.binary = opts.binary ?? true;

@@ -1,0 +1,218 @@
+import {
+  FrameParser,
+  InvalidPayloadError,
+  isValidUtf8,
+  Opcode,
+  parseClosePayload,
+  RSV1,
+  TooBigError,
+  Utf8Validator,
+} from '../wire/index.js';
+import { EMPTY, OPEN, RESOLVED } from './conn-base.js';
+import { ConnInbound } from './inbound-queue.js';
+import { InboundStream } from './inbound-stream.js';
+import { ReceivedMessage } from './message.js';
+import type { MessageCompressor } from './options.js';
+import { Pending, Signal } from './queue-items.js';
+
+/**
+ * Frame intake: socket bytes through the frame parser into messages (whole,
+ * streamed, or inflated), UTF-8 and size checks, control frames, and read
+ * backpressure. Everything found goes into the inbound queue in order.
+ */
+export abstract class ConnReceiver extends ConnInbound {
+  /** Created at the first byte: an idle connection does not carry one. */
+  private parser: FrameParser | null = null;
+  // The data message being received.
+  private msgBinary = false;
+  private msgCompressed = false;
+  private msgBytes = 0;
+  protected msgFrames = 0;
+  private readonly msgParts: Buffer[] = [];
+  protected msgStream: InboundStream | null = null;
+  private msgPending: Pending | null = null;
+  private utf8: Utf8Validator | null = null;
+  private frameFin = false;
+  /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
+  private ctrlOp = 0;
+  private ctrlBuf: Buffer | null = null;
+  private ctrlLen = 0;
+  private inflateTail: Promise<void> = RESOLVED;
+
+  /** @internal socket 'data' */
+  handleData(chunk: Uint8Array): void {
+    if (this.readStopped) return;
+    this.sawTraffic = true;
+    const parser = (this.parser ??= new FrameParser({
+      role: this.role,
+      maxFrameSize: this.limits.maxFrameSize,
+      rsv: this.deflate !== null ? RSV1 : 0,
+    }));
+    parser.push(chunk);
+    try {
+      for (;;) {
+        const r = parser.next();
+        if (r === FrameParser.NEED_MORE) break;
+        if (r === FrameParser.HEADER) this.onHeader();
+        else this.onPayload(parser.data, parser.remaining === 0);
+        if (this.readStopped) break;
+      }
+    } catch (err) {
+      this.signal(new Signal(err as Error, 0, ''));
+    }
+    if (this.waiter !== null) this.wake();
+    if (!this.paused && this.queuedBytes > this.limits.readHighWaterMark && this.state === OPEN && !this.readStopped) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+
+  private onHeader(): void {
+    const h = (this.parser as FrameParser).header;
+    const op = h.opcode;
+    if (op >= 8) {
+      this.ctrlOp = op;
+      this.ctrlLen = 0;
+      if (h.length === 0) this.onControl(op, EMPTY);
+      return;
+    }
+    this.ctrlOp = 0;
+    if (op !== Opcode.Continuation) {
+      this.msgBinary = op === Opcode.Binary;
+      this.msgCompressed = h.rsv1;
+      this.msgBytes = 0;
+      this.msgFrames = 0;
+      if (!this.msgBinary) (this.utf8 ??= new Utf8Validator()).reset();
+      if (this.msgCompressed) this.msgPending = new Pending(this.msgBinary);
+      if (this.mode === 'stream') {
+        const s = new InboundStream(this, this.msgBinary);
+        this.msgStream = s;
+        if (this.state === OPEN) this.enqueue(s, 0);
+        else s.abandon();
+      }
+    }
+    if (++this.msgFrames > this.limits.maxFragments) {
+      throw new TooBigError('ERR_TOO_MANY_FRAGMENTS', `message has more than ${this.limits.maxFragments} fragments`);
+    }
+    this.msgBytes += h.length;
+    const max = this.mode === 'stream' ? this.streamMaxMessage : this.limits.maxMessageSize;
+    if (this.msgBytes > max) {
+      throw new TooBigError('ERR_MESSAGE_TOO_BIG', `message exceeds the limit of ${max} bytes`);
+    }
+    this.frameFin = h.fin;
+    if (h.length === 0) this.onPayload(EMPTY, true);
+  }
+
+  private onPayload(data: Uint8Array, frameDone: boolean): void {
+    if (this.ctrlOp !== 0) {
+      this.collectControl(data, frameDone);
+      return;
+    }
+    const last = frameDone && this.frameFin;
+    const buf = asBuffer(data);
+    if (this.msgCompressed) {
+      this.inflate(buf, last);
+      return;
+    }
+    const s = this.msgStream;
+    if (last && s === null && this.msgParts.length === 0 && buf.length === this.msgBytes) {
+      // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
+      if (!this.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+      if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, buf), buf.length);
+      return;
+    }
+    if (!this.msgBinary) {
+      const v = this.utf8 as Utf8Validator;
+      if (buf.length > 0 && !v.write(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+      if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
+    }
+    if (s !== null) {
+      if (buf.length > 0 && s.push(buf)) this.queuedBytes += buf.length;
+      if (last) {
+        s.end();
+        this.msgStream = null;
+      }
+      return;
+    }
+    if (buf.length > 0) this.msgParts.push(buf);
+    if (!last) return;
+    const parts = this.msgParts;
+    const payload = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, this.msgBytes);
+    parts.length = 0;
+    if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, payload), payload.length);
+  }
+
+  /** Feed a piece of a compressed message to the inflater, in order with every other piece. */
+  private inflate(piece: Buffer, last: boolean): void {
+    const deflate = this.deflate as MessageCompressor;
+    const p = this.msgPending as Pending;
+    const s = this.msgStream;
+    const binary = this.msgBinary;
+    const validator = p.utf8;
+    const max = this.mode === 'stream' ? this.streamMaxMessage : this.limits.maxMessageSize;
+    if (last) {
+      this.msgPending = null;
+      this.msgStream = null;
+      if (s === null && this.state === OPEN) {
+        p.queued = true;
+        this.enqueue(p, 0);
+      }
+    }
+    const step = (out: Buffer): void => {
+      if (p.error !== null) return;
+      p.size += out.length;
+      if (p.size > max) throw new TooBigError('ERR_MESSAGE_TOO_BIG', `message exceeds the limit of ${max} bytes`);
+      if (validator !== null && !validator.write(out)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+      if (s !== null) {
+        if (out.length > 0 && s.push(out)) this.queuedBytes += out.length;
+      } else if (out.length > 0) {
+        p.parts.push(out);
+      }
+      if (!last) return;
+      if (validator !== null && !validator.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
+      if (s !== null) {
+        s.end();
+      } else {
+        const data = p.parts.length === 1 ? p.parts[0] : Buffer.concat(p.parts, p.size);
+        p.message = new ReceivedMessage(binary, data);
+        this.queuedBytes += data.length;
+      }
+      p.done = true;
+      this.wake();
+    };
+    const failed = (err: unknown): void => {
+      if (p.error !== null) return;
+      p.error = err instanceof Error ? err : new Error(String(err));
+      p.done = true;
+      s?.fail(p.error);
+      if (!p.queued || !this.iterating) this.signal(new Signal(p.error, 0, ''));
+      this.wake();
+    };
+    this.inflateTail = this.inflateTail.then(() => (p.error === null ? deflate.decompress(piece, last).then(step) : undefined)).catch(failed);
+  }
+
+  private collectControl(data: Uint8Array, frameDone: boolean): void {
+    if (frameDone && this.ctrlLen === 0) {
+      this.onControl(this.ctrlOp, asBuffer(data));
+      return;
+    }
+    if (this.ctrlBuf === null) this.ctrlBuf = Buffer.allocUnsafe(125);
+    this.ctrlBuf.set(data, this.ctrlLen);
+    this.ctrlLen += data.length;
+    if (frameDone) this.onControl(this.ctrlOp, this.ctrlBuf.subarray(0, this.ctrlLen));
+  }
+
+  private onControl(op: number, payload: Buffer): void {
+    if (op === Opcode.Close) {
+      const { code, reason } = parseClosePayload(payload);
+      this.signal(new Signal(null, code, reason));
+      return;
+    }
+    this.onPingPong(op, payload);
+  }
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+}
