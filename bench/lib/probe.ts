@@ -1,8 +1,7 @@
 // Injected into server processes with `node --import <this file>` (see
 // process.ts) so that every server, ours and the peers, is measured by the
 // same code without any benchmark hooks in the server sources.
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './ipc.js';
 import { startProfile, stopProfile } from './profiler.js';
 
@@ -14,7 +13,7 @@ export interface ProbeStats {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
-  /** GC runs since the process started (PerformanceObserver 'gc' entries). */
+  /** GC runs since the process started (v8.GCProfiler). */
   gcCount: number;
   gcMs: number;
 }
@@ -34,21 +33,28 @@ export type ProbeProtocol = {
   heapSnapshot: { arg: string; result: string };
 };
 
+// GC runs are counted with v8.GCProfiler rather than a PerformanceObserver for
+// 'gc' entries: with that observer installed, our echo server ran 25-40 % more
+// GCs and up to 1.5x the CPU per 64 KiB message (checked against --trace-gc and
+// /proc/<pid>/stat), while GCProfiler left both unchanged.
 let gcCount = 0;
 let gcMs = 0;
-const tally = (entries: readonly PerformanceEntry[]): void => {
-  for (const entry of entries) {
-    gcCount++;
-    gcMs += entry.duration;
-  }
-};
-const observer = new PerformanceObserver((list) => tally(list.getEntries()));
-observer.observe({ entryTypes: ['gc'] });
+let gcProfiler = new GCProfiler();
+gcProfiler.start();
+
+/** Fold the GCs recorded so far into the totals and start recording afresh. */
+function harvestGc(): void {
+  const { statistics } = gcProfiler.stop();
+  gcProfiler = new GCProfiler();
+  gcProfiler.start();
+  gcCount += statistics.length;
+  for (const gc of statistics) gcMs += gc.cost / 1000;
+}
+// The profiler keeps every GC's heap statistics until stopped; bound that.
+setInterval(harvestGc, 10_000).unref();
 
 function stats(): ProbeStats {
-  // Entries are delivered asynchronously; take the ones still queued so a
-  // reading right after a round includes that round's collections.
-  tally(observer.takeRecords());
+  harvestGc();
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   return {
