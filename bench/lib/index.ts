@@ -9,8 +9,9 @@
  *   waits for the line `listening <port>` on stdout (the examples' convention).
  *   The injected probe lets the parent ask, over IPC, for cumulative CPU time
  *   (process.cpuUsage), memory (process.memoryUsage) and GC runs
- *   (v8.GCProfiler; a 'gc' PerformanceObserver disturbs what it measures): `await server.stats()`, and for a full GC:
- *   `await server.gc()` (start it with nodeArgs ['--expose-gc']). Diff two
+ *   (v8.GCProfiler; a 'gc' PerformanceObserver disturbs what it measures):
+ *   `await server.stats()`, and for a full GC: `await server.gc()` (start
+ *   it with nodeArgs ['--expose-gc']). Diff two
  *   stats() readings around a round to get the server's CPU for that round.
  *   `await server.startProfile()` / `await server.stopProfile(path)` take a
  *   CPU profile from inside the server (just the span you choose, positions
