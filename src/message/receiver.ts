@@ -15,6 +15,9 @@ import { ReceivedMessage } from './message.js';
 import type { MessageCompressor } from './options.js';
 import { Pending, Signal } from './queue-items.js';
 
+/** A message's buffer is reserved once this fraction of its bytes (1/16) has arrived. */
+const RESERVE_RATIO = 16;
+
 /**
  * Frame intake: socket bytes through the frame parser into messages (whole,
  * streamed, or inflated), UTF-8 and size checks, control frames, and read
@@ -28,7 +31,10 @@ export abstract class ConnReceiver extends ConnInbound {
   private msgCompressed = false;
   private msgBytes = 0;
   protected msgFrames = 0;
-  private readonly msgParts: Buffer[] = [];
+  /** A message that spans reads or frames: its pieces kept as they came, then its own buffer; the bytes so far. */
+  private msgParts: Buffer[] | null = null;
+  private msgBuf: Buffer | null = null;
+  private msgLen = 0;
   protected msgStream: InboundStream | null = null;
   private msgPending: Pending | null = null;
   private utf8: Utf8Validator | null = null;
@@ -116,7 +122,7 @@ export abstract class ConnReceiver extends ConnInbound {
       return;
     }
     const s = this.msgStream;
-    if (last && s === null && this.msgParts.length === 0 && buf.length === this.msgBytes) {
+    if (last && s === null && this.msgLen === 0 && buf.length === this.msgBytes) {
       // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
       if (!this.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
       if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, buf), buf.length);
@@ -135,12 +141,55 @@ export abstract class ConnReceiver extends ConnInbound {
       }
       return;
     }
-    if (buf.length > 0) this.msgParts.push(buf);
+    if (buf.length > 0) this.gather(buf);
     if (!last) return;
-    const parts = this.msgParts;
-    const payload = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, this.msgBytes);
-    parts.length = 0;
+    const payload = this.takeGathered();
     if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, payload), payload.length);
+  }
+
+  /**
+   * Keep a piece of a message that spans reads or frames. Once the last frame
+   * has begun the size is known: the message's buffer is allocated then, at
+   * that size, and every piece is copied straight into it. Until then, and
+   * while fewer than 1/RESERVE_RATIO of its bytes have arrived (so a peer
+   * cannot make us reserve memory it never sends), pieces are kept as they are.
+   */
+  private gather(piece: Buffer): void {
+    const at = this.msgLen;
+    const end = at + piece.length;
+    this.msgLen = end;
+    let b = this.msgBuf;
+    if (b === null) {
+      if (!this.frameFin || end * RESERVE_RATIO < this.msgBytes) {
+        (this.msgParts ??= []).push(piece);
+        return;
+      }
+      this.msgBuf = b = Buffer.allocUnsafe(this.msgBytes);
+      const parts = this.msgParts;
+      if (parts !== null) {
+        let p = 0;
+        for (const part of parts) {
+          b.set(part, p);
+          p += part.length;
+        }
+        parts.length = 0;
+      }
+    }
+    b.set(piece, at);
+  }
+
+  /** The gathered message, complete. */
+  private takeGathered(): Buffer {
+    const b = this.msgBuf;
+    const parts = this.msgParts;
+    let payload: Buffer;
+    if (b !== null) payload = b;
+    else if (parts === null || parts.length === 0) payload = EMPTY;
+    else payload = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.msgLen);
+    if (parts !== null) parts.length = 0;
+    this.msgBuf = null;
+    this.msgLen = 0;
+    return payload;
   }
 
   /** Feed a piece of a compressed message to the inflater, in order with every other piece. */
