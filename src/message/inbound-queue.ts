@@ -20,7 +20,7 @@ type Waiter = (r: IteratorResult<Message | MessageStream>) => void;
  * effect in their place in the queue.
  */
 export abstract class ConnInbound extends ConnClosing implements AsyncIterable<Message>, StreamOwner {
-  /** Queue slots [qHead, qTail); the array keeps its capacity so a busy connection does not reallocate it. */
+  /** Queue slots [qHead, qTail). */
   private readonly items: Item[] = [];
   private qHead = 0;
   private qTail = 0;
@@ -158,7 +158,8 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
 
   private shift(): void {
     this.items[this.qHead++] = undefined as unknown as Item;
-    if (this.qHead === this.qTail) this.qHead = this.qTail = 0;
+    // An empty queue gives its storage back: an idle connection holds none.
+    if (this.qHead === this.qTail) this.dropQueue();
   }
 
   private dropQueue(): void {

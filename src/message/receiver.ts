@@ -15,6 +15,13 @@ import { ReceivedMessage } from './message.js';
 import type { MessageCompressor } from './options.js';
 import { Pending, Signal } from './queue-items.js';
 
+/**
+ * A parser between frames has no state, and data events run one at a time, so
+ * connections hand one parser per role around instead of each keeping its own.
+ */
+let spareServerParser: FrameParser | null = null;
+let spareClientParser: FrameParser | null = null;
+
 /** A message's buffer is reserved once this fraction of its bytes (1/16) has arrived. */
 const RESERVE_RATIO = 16;
 
@@ -24,7 +31,7 @@ const RESERVE_RATIO = 16;
  * backpressure. Everything found goes into the inbound queue in order.
  */
 export abstract class ConnReceiver extends ConnInbound {
-  /** Created at the first byte: an idle connection does not carry one. */
+  /** Held only while a frame is cut off by the end of a read; between frames a parser goes back to the spare slot. */
   private parser: FrameParser | null = null;
   // The data message being received.
   private msgBinary = false;
@@ -49,11 +56,7 @@ export abstract class ConnReceiver extends ConnInbound {
   handleData(chunk: Uint8Array): void {
     if (this.readStopped) return;
     this.sawTraffic = true;
-    const parser = (this.parser ??= new FrameParser({
-      role: this.role,
-      maxFrameSize: this.limits.maxFrameSize,
-      rsv: this.deflate !== null ? RSV1 : 0,
-    }));
+    const parser = (this.parser ??= this.takeParser());
     parser.push(chunk);
     try {
       for (;;) {
@@ -66,6 +69,12 @@ export abstract class ConnReceiver extends ConnInbound {
     } catch (err) {
       this.signal(new Signal(err as Error, 0, ''));
     }
+    if (parser.remaining === 0 && parser.buffered() === 0 && !parser.inMessage && !this.readStopped) {
+      // Between frames a parser holds no state: an idle connection need not carry one.
+      this.parser = null;
+      if (this.role === 'server') spareServerParser = parser;
+      else spareClientParser = parser;
+    }
     if (this.waiter !== null) this.wake();
     if (!this.paused && this.queuedBytes > this.limits.readHighWaterMark && this.state === OPEN && !this.readStopped) {
       this.paused = true;
@@ -73,6 +82,18 @@ export abstract class ConnReceiver extends ConnInbound {
     }
   }
 
+
+  /** A parser for this connection: the spare one of its role, set up for it, or a new one. */
+  private takeParser(): FrameParser {
+    const rsv = this.deflate !== null ? RSV1 : 0;
+    const spare = this.role === 'server' ? spareServerParser : spareClientParser;
+    if (spare === null) return new FrameParser({ role: this.role, maxFrameSize: this.limits.maxFrameSize, rsv });
+    if (this.role === 'server') spareServerParser = null;
+    else spareClientParser = null;
+    spare.maxFrameSize = this.limits.maxFrameSize;
+    spare.rsv = rsv;
+    return spare;
+  }
 
   private onHeader(): void {
     const h = (this.parser as FrameParser).header;
@@ -89,7 +110,7 @@ export abstract class ConnReceiver extends ConnInbound {
       this.msgCompressed = h.rsv1;
       this.msgBytes = 0;
       this.msgFrames = 0;
-      if (!this.msgBinary) (this.utf8 ??= new Utf8Validator()).reset();
+      if (!this.msgBinary) this.utf8?.reset();
       if (this.msgCompressed) this.msgPending = new Pending(this.msgBinary);
       if (this.mode === 'stream') {
         const s = new InboundStream(this, this.msgBinary);
@@ -129,7 +150,8 @@ export abstract class ConnReceiver extends ConnInbound {
       return;
     }
     if (!this.msgBinary) {
-      const v = this.utf8 as Utf8Validator;
+      // Created for the first text message that is not read whole in one piece; reset at every text message.
+      const v = (this.utf8 ??= new Utf8Validator());
       if (buf.length > 0 && !v.write(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
       if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
     }
