@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`finished in ${Math.round((Date.now() - started) / 1000)} s; ${describeEnvironment()}`);
-  const warning = busyWarning();
+  const warning = busyWarning(2);
   if (warning) console.log(warning);
   await mkdir(resultsDir, { recursive: true });
   const file = join(resultsDir, `echo-${stamp()}.json`);

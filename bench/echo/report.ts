@@ -34,6 +34,7 @@ export function throughputTable(sc: ThroughputScenario, runs: ServerRun[]): stri
     right('server CPU µs/msg'),
     ...peers.map((id) => right(header(id, true))),
     right('GC runs /100k msgs'),
+    right('server busy'),
     right('load gen busy'),
   ];
   const rows = runs.map((run) => {
@@ -47,6 +48,7 @@ export function throughputTable(sc: ThroughputScenario, runs: ServerRun[]): stri
       formatNumber(median(cpu)),
       ...peers.map((id) => formatRatio(pairedRatio(pick(byId.get(id), 'serverCpuUsPerMsg'), cpu))),
       formatNumber(median(pick(run, 'gcPer100k'))),
+      `${Math.round(median(run.rounds.map((r) => r.serverBusy)) * 100)}%`,
       `${Math.round(median(run.rounds.map((r) => r.clientBusy)) * 100)}%`,
     ];
   });

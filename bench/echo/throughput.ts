@@ -16,6 +16,8 @@ export interface RoundFigures {
   msgsPerSec: number;
   serverCpuUsPerMsg: number;
   gcPer100k: number;
+  /** Server CPU time over wall time (below 1 with an idle load generator: the server lost its CPU to other processes). */
+  serverBusy: number;
   /** Load generator CPU time over wall time (near 1 = the generator was the bottleneck). */
   clientBusy: number;
 }
@@ -36,7 +38,7 @@ export interface RunTiming {
   profile?: { serverId: string; path: string };
 }
 
-const FAILED: RoundFigures = { msgsPerSec: NaN, serverCpuUsPerMsg: NaN, gcPer100k: NaN, clientBusy: NaN };
+const FAILED: RoundFigures = { msgsPerSec: NaN, serverCpuUsPerMsg: NaN, gcPer100k: NaN, serverBusy: NaN, clientBusy: NaN };
 
 interface Contestant {
   run: ServerRun;
@@ -68,6 +70,7 @@ async function measure(c: Contestant, ms: number): Promise<RoundFigures> {
       msgsPerSec: (r.messages / r.windowMs) * 1000,
       serverCpuUsPerMsg: cpuUs / r.total,
       gcPer100k: ((after.gcCount - before.gcCount) / r.total) * 100_000,
+      serverBusy: cpuUs / (r.elapsedMs * 1000),
       clientBusy: r.clientCpuUs / (r.elapsedMs * 1000),
     };
   } catch (err) {

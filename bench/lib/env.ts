@@ -8,11 +8,15 @@ export function describeEnvironment(): string {
   return `node ${process.version}, ${availableParallelism()} × ${model}, load average ${load}; ${pinningNote()}`;
 }
 
-/** A warning when the machine was busier than its CPU count during the last minute, or null. */
-export function busyWarning(): string | null {
+/**
+ * A warning when the one-minute load average exceeded the CPU count plus the
+ * `ownProcesses` this benchmark keeps busy itself (a server and a load
+ * generator count 2), or null.
+ */
+export function busyWarning(ownProcesses = 0): string | null {
   const [oneMinute] = loadavg();
   const cpus = availableParallelism();
-  return oneMinute > cpus
-    ? `WARNING: load average ${oneMinute.toFixed(1)} on ${cpus} CPUs: other processes competed with this run; msgs/s are unreliable, compare the CPU columns.`
+  return oneMinute > cpus + ownProcesses
+    ? `WARNING: load average ${oneMinute.toFixed(1)} on ${cpus} CPUs with ${ownProcesses} busy processes of our own: other processes competed with this run; msgs/s are unreliable, compare the CPU columns.`
     : null;
 }
