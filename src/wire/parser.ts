@@ -55,7 +55,8 @@ export class FrameParser {
   /** The violation that stopped the stream, thrown again by every later next(). */
   private failure: ProtocolError | null = null;
   private maskPos = 0;
-  private readonly scratch = new Uint8Array(MAX_HEADER_SIZE);
+  /** Where a header split across chunks is assembled; allocated the first time one is. */
+  private scratch: Uint8Array | null = null;
 
   constructor(opts: FrameParserOptions) {
     this.state = { role: opts.role, rsv: opts.rsv ?? 0, inMessage: false };
@@ -116,14 +117,21 @@ export class FrameParser {
 
   /** Advance: NEED_MORE (0), HEADER (1) or DATA (2). Throws ProtocolError on a bad header. */
   next(): number {
-    if (this.inPayload) return this.nextData();
-    if (this.failure !== null) throw this.failure;
-    try {
-      return this.nextHeader();
-    } catch (err) {
-      this.failure = err as ProtocolError;
-      throw err;
+    let event: number;
+    if (this.inPayload) {
+      event = this.nextData();
+    } else {
+      if (this.failure !== null) throw this.failure;
+      try {
+        event = this.nextHeader();
+      } catch (err) {
+        this.failure = err as ProtocolError;
+        throw err;
+      }
     }
+    // Let go of the last payload view, so an idle parser does not pin the read it came from.
+    if (event === FrameParser.NEED_MORE) this.data = EMPTY;
+    return event;
   }
 
   private nextHeader(): number {
@@ -132,7 +140,8 @@ export class FrameParser {
     let n = readHeader(chunk, this.pos, h);
     if (n === 0) {
       if (this.total <= chunk.length - this.pos) return FrameParser.NEED_MORE;
-      n = readHeader(this.scratch.subarray(0, this.peek()), 0, h);
+      const scratch = (this.scratch ??= new Uint8Array(MAX_HEADER_SIZE));
+      n = readHeader(scratch.subarray(0, this.peek(scratch)), 0, h);
       if (n === 0) return FrameParser.NEED_MORE;
     }
     this.skip(n);
@@ -168,19 +177,12 @@ export class FrameParser {
   }
 
   /** Copy up to MAX_HEADER_SIZE buffered bytes into scratch without consuming them. */
-  private peek(): number {
-    let copied = this.copyFrom(this.cur, this.pos, 0);
+  private peek(scratch: Uint8Array): number {
+    let copied = copyInto(scratch, this.cur, this.pos, 0);
     for (let i = this.qHead; i < this.queue.length && copied < MAX_HEADER_SIZE; i++) {
-      copied = this.copyFrom(this.queue[i], 0, copied);
+      copied = copyInto(scratch, this.queue[i], 0, copied);
     }
     return copied;
-  }
-
-  /** Copy bytes of c from `from` into scratch at `at`, as many as fit; returns the new fill level. */
-  private copyFrom(c: Uint8Array, from: number, at: number): number {
-    const take = Math.min(c.length - from, MAX_HEADER_SIZE - at);
-    this.scratch.set(c.subarray(from, from + take), at);
-    return at + take;
   }
 
   /**
@@ -211,4 +213,11 @@ export class FrameParser {
       }
     }
   }
+}
+
+/** Copy bytes of c from `from` into scratch at `at`, as many as fit; returns the new fill level. */
+function copyInto(scratch: Uint8Array, c: Uint8Array, from: number, at: number): number {
+  const take = Math.min(c.length - from, MAX_HEADER_SIZE - at);
+  scratch.set(c.subarray(from, from + take), at);
+  return at + take;
 }
