@@ -20,6 +20,20 @@ export interface FrameParserOptions {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * Payloads shorter than this are unmasked by a byte loop in the parser: for a
+ * few bytes, mask()'s dispatch and call cost more than the XOR (mask.ts's SIMD
+ * kernel starts at 64 bytes).
+ */
+const INLINE_UNMASK = 64;
+
+/**
+ * Opcodes the header fast path accepts, by bit: text, binary and (when in a
+ * message) continuation for data frames; close, ping and pong for control frames.
+ */
+const DATA_OPCODES = (1 << 0x1) | (1 << 0x2);
+const CONTROL_OPCODES = (1 << 0x8) | (1 << 0x9) | (1 << 0xa);
+
+/**
  * Incremental RFC 6455 frame parser, pull style. Feed it chunks with `push`
  * (split anywhere) and call `next` until it returns NEED_MORE:
  *
@@ -57,9 +71,12 @@ export class FrameParser {
   private maskPos = 0;
   /** Where a header split across chunks is assembled; allocated the first time one is. */
   private scratch: Uint8Array | null = null;
+  /** The mask bit every frame must carry for this role (0x80 for a server). */
+  private readonly maskBit: number;
 
   constructor(opts: FrameParserOptions) {
     this.state = { role: opts.role, rsv: opts.rsv ?? 0, inMessage: false };
+    this.maskBit = opts.role === 'server' ? 0x80 : 0;
     this.maxFrameSize = opts.maxFrameSize ?? 64 * 1024 * 1024;
   }
 
@@ -136,6 +153,58 @@ export class FrameParser {
 
   private nextHeader(): number {
     const chunk = this.cur;
+    const pos = this.pos;
+    if (chunk.length - pos >= 2) {
+      const b0 = chunk[pos];
+      const b1 = chunk[pos + 1];
+      if ((b0 & 0x70) === 0 && (b1 & 0x80) === this.maskBit && (b1 & 0x7f) < 126 && (b1 & 0x7f) <= this.maxFrameSize) {
+        const op = b0 & 0x0f;
+        const fin = (b0 & 0x80) !== 0;
+        const allowed = this.state.inMessage ? 1 : DATA_OPCODES;
+        if (((fin ? allowed | CONTROL_OPCODES : allowed) >>> op) & 1) return this.shortHeader(chunk, pos, b0, b1);
+      }
+    }
+    return this.anyHeader();
+  }
+
+  /**
+   * The common header, known valid by nextHeader: no reserved bits, the mask
+   * bit this role expects, a 7-bit length within the limit, an opcode the
+   * fragmentation state allows. Decodes it without readHeader and checkHeader.
+   */
+  private shortHeader(chunk: Uint8Array, pos: number, b0: number, b1: number): number {
+    const h = this.header;
+    const op = b0 & 0x0f;
+    const len = b1 & 0x7f;
+    h.fin = (b0 & 0x80) !== 0;
+    h.rsv1 = false;
+    h.rsv2 = false;
+    h.rsv3 = false;
+    h.opcode = op;
+    h.length = len;
+    let size = 2;
+    if (b1 & 0x80) {
+      if (chunk.length - pos < 6) return this.anyHeader();
+      h.masked = true;
+      const m = h.mask;
+      m[0] = chunk[pos + 2];
+      m[1] = chunk[pos + 3];
+      m[2] = chunk[pos + 4];
+      m[3] = chunk[pos + 5];
+      size = 6;
+    } else {
+      h.masked = false;
+    }
+    if (op < 0x8) this.state.inMessage = !h.fin;
+    this.skip(size);
+    this.remaining = len;
+    this.maskPos = 0;
+    this.inPayload = len > 0;
+    return FrameParser.HEADER;
+  }
+
+  private anyHeader(): number {
+    const chunk = this.cur;
     const h = this.header;
     let n = readHeader(chunk, this.pos, h);
     if (n === 0) {
@@ -166,7 +235,12 @@ export class FrameParser {
     // A chunk that is exactly the rest of the payload is returned as it is: no view to allocate.
     const data = n === chunk.length ? chunk : chunk.subarray(pos, pos + n);
     if (this.header.masked) {
-      mask(data, this.header.mask, this.maskPos);
+      const key = this.header.mask;
+      if (n < INLINE_UNMASK) {
+        for (let i = 0, k = this.maskPos; i < n; i++, k++) data[i] ^= key[k & 3];
+      } else {
+        mask(data, key, this.maskPos);
+      }
       this.maskPos += n;
     }
     this.remaining -= n;
