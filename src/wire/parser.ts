@@ -152,6 +152,7 @@ export class FrameParser {
   }
 
   private nextHeader(): number {
+    if (this.total === 0) return FrameParser.NEED_MORE;
     const chunk = this.cur;
     const pos = this.pos;
     if (chunk.length - pos >= 2) {

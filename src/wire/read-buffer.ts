@@ -10,12 +10,19 @@ import type { SimdKernel } from './mask-simd.js';
 const owners = new WeakMap<ArrayBufferLike, SimdKernel['xor']>();
 let readBuffers = 0;
 
+/** WebAssembly memory grows in pages of this size, so every read buffer's ArrayBuffer is a multiple of it. */
+const WASM_PAGE = 65536;
+
 /**
  * The kernel instance whose memory `bytes` lies in, when they lie in a buffer
  * from createReadBuffer; null otherwise (at no cost until a read buffer exists).
+ * Memory whose size is not a whole number of wasm pages (Node's 8 KiB Buffer
+ * pool, for one) is ruled out before the WeakMap lookup, which costs more.
  */
 export function kernelOf(bytes: Uint8Array): SimdKernel['xor'] | null {
-  return readBuffers === 0 ? null : (owners.get(bytes.buffer) ?? null);
+  if (readBuffers === 0) return null;
+  const memory = bytes.buffer;
+  return (memory.byteLength & (WASM_PAGE - 1)) !== 0 ? null : (owners.get(memory) ?? null);
 }
 
 /**
