@@ -37,6 +37,10 @@ export class Utf8Validator {
     if (this.failed) return false;
     let i = start;
     if (end - start < SMALL_INPUT) {
+      if (this.need === 0) {
+        while (i < end && bytes[i] < 0x80) i++;
+        if (i === end) return true;
+      }
       for (; i < end; i++) {
         const b = bytes[i];
         if ((b >= 0x80 || this.need !== 0) && !this.step(b)) return this.fail();
@@ -59,9 +63,10 @@ export class Utf8Validator {
 
   /** The message ended: valid only if no code point is left incomplete. */
   end(): boolean {
-    const ok = !this.failed && this.need === 0;
+    // Between code points the state is already the initial one: only a bad ending needs a reset.
+    if (!this.failed && this.need === 0) return true;
     this.reset();
-    return ok;
+    return false;
   }
 
   /** Forget all state, ready for a new message. */
