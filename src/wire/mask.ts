@@ -122,8 +122,11 @@ export function maskJs(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   maskBytes(bytes, key, offset, end, n);
 }
 
-/** XOR bytes[from, to) one byte at a time, four per turn with the key in locals. */
-function maskBytes(bytes: Uint8Array, key: Uint8Array, offset: number, from: number, to: number): void {
+/**
+ * XOR bytes[from, to) one byte at a time, four per turn with the key in locals;
+ * `offset` is the key stream position of bytes[0]. The whole of mask() for a few bytes.
+ */
+export function maskBytes(bytes: Uint8Array, key: Uint8Array, offset: number, from: number, to: number): void {
   const p = offset + from;
   const k0 = key[p & 3];
   const k1 = key[(p + 1) & 3];

@@ -4,7 +4,7 @@ import { TooBigError } from './errors.js';
 import type { ProtocolError } from './errors.js';
 import { createHeader, MAX_HEADER_SIZE, readHeader } from './header.js';
 import type { FrameHeader } from './header.js';
-import { mask } from './mask.js';
+import { mask, maskBytes } from './mask.js';
 import { isControl } from './opcode.js';
 
 /** Options of a FrameParser. */
@@ -238,7 +238,7 @@ export class FrameParser {
     if (this.header.masked) {
       const key = this.header.mask;
       if (n < INLINE_UNMASK) {
-        for (let i = 0, k = this.maskPos; i < n; i++, k++) data[i] ^= key[k & 3];
+        maskBytes(data, key, this.maskPos, 0, n);
       } else {
         mask(data, key, this.maskPos);
       }
