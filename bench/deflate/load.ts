@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
-import { serveIpc } from '../lib/index.js';
+import { endSockets, serveIpc } from '../lib/index.js';
 import { compressedFrame, compressedSequence } from './messages.js';
 import type { DeflateConnectArgs, DeflateLoadProtocol, DeflateRunResult } from './protocol.js';
 
@@ -236,24 +236,9 @@ async function run({ ms }: { ms: number }): Promise<DeflateRunResult> {
 }
 
 async function closeAll(): Promise<null> {
-  await Promise.all(
-    conns.map(
-      (conn) =>
-        new Promise<void>((resolve) => {
-          if (conn.socket.destroyed) return resolve();
-          const timer = setTimeout(() => {
-            conn.socket.destroy();
-            resolve();
-          }, 5_000);
-          conn.socket.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          conn.socket.end();
-        }),
-    ),
-  );
+  const sockets = conns.map((conn) => conn.socket);
   conns = [];
+  await endSockets(sockets);
   return null;
 }
 

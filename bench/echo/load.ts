@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveIpc } from '../lib/index.js';
+import { endSockets, serveIpc } from '../lib/index.js';
 import { EchoCounter } from './counter.js';
 import { BINARY, TEXT, decodeFrame, makePayload, maskedFrame } from './frames.js';
 import { openWebSocket } from './handshake.js';
@@ -144,23 +144,9 @@ async function run({ ms }: { ms: number }): Promise<RunResult> {
 }
 
 async function closeAll(): Promise<null> {
-  const closing = conns.map(
-    (conn) =>
-      new Promise<void>((resolve) => {
-        if (conn.socket.destroyed) return resolve();
-        const timer = setTimeout(() => {
-          conn.socket.destroy();
-          resolve();
-        }, 5_000);
-        conn.socket.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        conn.socket.end();
-      }),
-  );
+  const sockets = conns.map((conn) => conn.socket);
   conns = [];
-  await Promise.all(closing);
+  await endSockets(sockets);
   return null;
 }
 

@@ -2,6 +2,7 @@
 // is installed; WS_NO_BUFFER_UTIL=1 makes it use its JavaScript masking.
 // Same conventions as examples/echo-server.ts: PORT, HOST, `listening <port>`.
 import { WebSocketServer } from 'ws';
+import { runWsPeer } from '../lib/sockets.js';
 
 const server = new WebSocketServer({
   host: process.env.HOST ?? '127.0.0.1',
@@ -15,14 +16,4 @@ server.on('connection', (socket) => {
   socket.on('error', () => socket.terminate());
 });
 
-server.on('listening', () => {
-  const address = server.address();
-  console.log(`listening ${typeof address === 'object' && address ? address.port : address}`);
-});
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    for (const client of server.clients) client.terminate();
-    server.close(() => process.exit(0));
-  });
-}
+runWsPeer(server);

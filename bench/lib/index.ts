@@ -36,6 +36,9 @@
  *   formatSpread, formatBytes format cells.
  * - describeEnvironment() gives the node version, CPUs, load average and pinning;
  *   busyWarning() a line to print when the load average exceeds the CPU count.
+ * - endSockets(sockets) ends load-generator sockets gracefully (destroying
+ *   stragglers); runWsPeer(server) gives a `ws` peer server the spawnServer
+ *   conventions (`listening <port>`, exit 0 on SIGTERM/SIGINT).
  * - parseFlags() reads `--quick`, `--rounds=5`, `--only=a,b` style flags.
  * - topSelfTime(path) / renderSelfTime(rows) list the top functions by self time
  *   of a .cpuprofile (from stopProfile or `node --cpu-prof`).
@@ -45,6 +48,7 @@ export { busyWarning, describeEnvironment } from './env.js';
 export { heapByConstructor, renderHeapGrowth, type HeapGroup } from './heap.js';
 export { IpcClient, IpcError, serveIpc, type Handlers, type Protocol } from './ipc.js';
 export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
+export { endSockets, runWsPeer } from './sockets.js';
 export type { ProbeProtocol, ProbeStats } from './probe.js';
 export { ROOT, ServerProcess, Worker, spawnServer, spawnWorker, stopChild, type SpawnOptions } from './process.js';
 export { renderSelfTime, topSelfTime, type SelfTime } from './profile.js';
