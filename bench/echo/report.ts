@@ -9,7 +9,7 @@ import {
   summarize,
   type Column,
 } from '../lib/index.js';
-import type { IdleRun } from './idle.js';
+import type { IdleFigures, IdleRun } from './idle.js';
 import type { Target, ThroughputScenario } from './scenarios.js';
 import type { ServerRun } from './throughput.js';
 
@@ -79,35 +79,47 @@ export function throughputNotes(sc: ThroughputScenario, runs: ServerRun[]): stri
   return lines.join('\n');
 }
 
-/** The idle-memory table and its verdict. */
+/**
+ * The idle-memory table and its verdicts: RSS right after the connections came
+ * (forced GC, young generation still grown) and once they sat idle until V8's
+ * memory reducer ran (what a server holding idle connections settles at).
+ */
 export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
+  const med = (run: IdleRun | undefined, pick: (f: IdleFigures) => number): number => (run ? median(run.rounds.map(pick)) : NaN);
   const raw = runs.find((r) => r.def.id === 'raw');
-  const rawRss = raw ? median(raw.rounds.map((r) => r.rssPerConn)) : NaN;
+  const rawRss = med(raw, (f) => f.rssPerConn);
+  const rawSettled = med(raw, (f) => f.settledRssPerConn);
   const table = renderTable(
     [
       { header: 'server', align: 'left' },
       { header: 'RSS /conn', align: 'right' },
+      { header: 'young gen /conn', align: 'right' },
       { header: 'heap /conn', align: 'right' },
       { header: 'external /conn', align: 'right' },
       { header: 'RSS vs raw', align: 'right' },
+      { header: 'RSS /conn, idle', align: 'right' },
+      { header: 'idle vs raw', align: 'right' },
+      { header: 'idle wait', align: 'right' },
     ],
-    runs.map((run) => {
-      const rss = median(run.rounds.map((r) => r.rssPerConn));
-      return [
-        run.error ? `${run.def.label} (FAILED)` : run.def.label,
-        formatBytes(rss),
-        formatBytes(median(run.rounds.map((r) => r.heapPerConn))),
-        formatBytes(median(run.rounds.map((r) => r.externalPerConn))),
-        formatRatio(rss / rawRss),
-      ];
-    }),
+    runs.map((run) => [
+      run.error ? `${run.def.label} (FAILED)` : run.def.label,
+      formatBytes(med(run, (f) => f.rssPerConn)),
+      formatBytes(med(run, (f) => f.youngPerConn)),
+      formatBytes(med(run, (f) => f.heapPerConn)),
+      formatBytes(med(run, (f) => f.externalPerConn)),
+      formatRatio(med(run, (f) => f.rssPerConn) / rawRss),
+      formatBytes(med(run, (f) => f.settledRssPerConn)),
+      formatRatio(med(run, (f) => f.settledRssPerConn) / rawSettled),
+      `${(med(run, (f) => f.settleMs) / 1000).toFixed(1)} s`,
+    ]),
   );
   const ours = runs.find((r) => r.def.id === 'zwire');
   const lines: string[] = [];
   if (ours) {
-    const ratio = median(ours.rounds.map((r) => r.rssPerConn)) / rawRss;
-    const verdict = !Number.isFinite(ratio) ? 'n/a' : ratio <= boundVsRaw ? 'met' : 'NOT MET';
-    lines.push(`- RSS per idle connection vs raw socket (target ≤ ${boundVsRaw}×): ${formatRatio(ratio)} ${verdict}`);
+    const verdict = (ratio: number): string => (!Number.isFinite(ratio) ? 'n/a' : ratio <= boundVsRaw ? 'met' : 'NOT MET');
+    const now = med(ours, (f) => f.rssPerConn) / rawRss;
+    const idle = med(ours, (f) => f.settledRssPerConn) / rawSettled;
+    lines.push(`- RSS per idle connection vs raw socket (target ≤ ${boundVsRaw}×): ${formatRatio(now)} ${verdict(now)} right after connecting, ${formatRatio(idle)} ${verdict(idle)} once idle`);
   }
   for (const run of runs) if (run.error) lines.push(`- ${run.def.label} failed: ${run.error}`);
   for (const run of runs) if (run.heapGrowth) lines.push('', `V8 heap growth per connection, ${run.def.label}:`, '', run.heapGrowth);

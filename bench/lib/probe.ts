@@ -1,7 +1,7 @@
 // Injected into server processes with `node --import <this file>` (see
 // process.ts) so that every server, ours and the peers, is measured by the
 // same code without any benchmark hooks in the server sources.
-import { GCProfiler, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { serveIpc } from './ipc.js';
 import { startProfile, stopProfile } from './profiler.js';
 
@@ -16,6 +16,8 @@ export interface ProbeStats {
   /** GC runs since the process started (v8.GCProfiler). */
   gcCount: number;
   gcMs: number;
+  /** Resident bytes of each V8 heap space, by space name. */
+  spaces: Record<string, number>;
 }
 
 /**
@@ -66,6 +68,7 @@ function stats(): ProbeStats {
     arrayBuffers: mem.arrayBuffers,
     gcCount,
     gcMs,
+    spaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size])),
   };
 }
 

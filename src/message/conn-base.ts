@@ -42,6 +42,9 @@ export abstract class ConnBase extends EventEmitter<ConnEvents> {
 
   constructor(socket: Duplex, opts: ConnOptions) {
     super();
+    // EventEmitter creates its listener table lazily when `_events` is undefined (as for emitters
+    // built without its constructor): an idle Conn nobody listens to holds no table (~180 B).
+    (this as unknown as { _events: undefined })._events = undefined;
     this.socket = socket;
     this.role = opts.role;
     this.protocol = opts.protocol ?? null;

@@ -31,7 +31,8 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   protected mode: 'message' | 'stream' | null = null;
   protected iterating = false;
   private lastStream: InboundStream | null = null;
-  protected streamMaxMessage = Infinity;
+  /** The stream reader's own message size limit; -1 for none (a small integer, not Infinity, keeps the field unboxed). */
+  private streamLimit = -1;
   /** No more frames are parsed (a close frame or an error was seen). */
   protected readStopped = false;
   /** The consumer gets DONE once the queue is drained. */
@@ -63,11 +64,18 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
         if (mode === 'stream') throw new Error('messages({ stream: true }) must be called before messages arrive');
       }
       this.mode = mode;
-      if (mode === 'stream' && opts?.maxMessageSize !== undefined) this.streamMaxMessage = opts.maxMessageSize;
+      const max = opts?.maxMessageSize;
+      if (mode === 'stream' && max !== undefined && max !== Infinity) this.streamLimit = max;
     } else if (this.mode !== mode) {
       throw new Error(`this connection is already read in ${this.mode} mode`);
     }
     return new ItemIterator(this) as unknown as AsyncIterableIterator<Message>;
+  }
+
+  /** The size limit of the message being received. */
+  protected messageLimit(): number {
+    if (this.mode !== 'stream') return this.limits.maxMessageSize;
+    return this.streamLimit < 0 ? Infinity : this.streamLimit;
   }
 
   /** @internal the iterator's next() */

@@ -123,7 +123,7 @@ export abstract class ConnReceiver extends ConnInbound {
       throw new TooBigError('ERR_TOO_MANY_FRAGMENTS', `message has more than ${this.limits.maxFragments} fragments`);
     }
     this.msgBytes += h.length;
-    const max = this.mode === 'stream' ? this.streamMaxMessage : this.limits.maxMessageSize;
+    const max = this.messageLimit();
     if (this.msgBytes > max) {
       throw new TooBigError('ERR_MESSAGE_TOO_BIG', `message exceeds the limit of ${max} bytes`);
     }
@@ -221,7 +221,7 @@ export abstract class ConnReceiver extends ConnInbound {
     const s = this.msgStream;
     const binary = this.msgBinary;
     const validator = p.utf8;
-    const max = this.mode === 'stream' ? this.streamMaxMessage : this.limits.maxMessageSize;
+    const max = this.messageLimit();
     if (last) {
       this.msgPending = null;
       this.msgStream = null;

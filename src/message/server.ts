@@ -139,17 +139,25 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
 }
 
 function runHandler(conn: Conn, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
-  const failed = (err: unknown): void => {
-    if (conn.isOpen) conn.close(1011).catch(() => undefined);
-    onError?.(err instanceof Error ? err : new Error(String(err)));
-  };
+  let r: void | Promise<void>;
   try {
-    const r = handler(conn);
-    if (r !== undefined) r.catch(failed);
+    r = handler(conn);
   } catch (err) {
-    failed(err);
+    handlerFailed(conn, onError, err);
+    return;
   }
+  // Held for the whole life of the connection, so kept small: an anonymous arrow, because
+  // esbuild's keepNames (tsx) gives every named function an own `name`, a 256-byte property table.
+  if (r !== undefined) r.then(undefined, (err: unknown) => handlerFailed(conn, onError, err));
 }
+
+/** The handler threw or rejected: close with 1011 and report it. */
+function handlerFailed(conn: Conn, onError: ((e: Error) => void) | undefined, err: unknown): void {
+  if (conn.isOpen) conn.close(1011).catch(ignore);
+  onError?.(err instanceof Error ? err : new Error(String(err)));
+}
+
+function ignore(): void {}
 
 interface DeflateNegotiation {
   options: DeflateOptions;
