@@ -1,5 +1,5 @@
 import { CloseCode, encodeClosePayload, MAX_CLOSE_REASON, Opcode } from '../wire/index.js';
-import { CLOSED, CLOSING, EMPTY, OPEN } from './conn-base.js';
+import { CLOSED, CLOSING, defineFlags, EMPTY, OPEN } from './conn-base.js';
 import { ConnControl } from './control.js';
 import { AbnormalClosureError, CloseTimeoutError, ConnClosedError } from './errors.js';
 import type { CloseInfo } from './conn-types.js';
@@ -12,28 +12,33 @@ import type { CloseInfo } from './conn-types.js';
 export abstract class ConnClosing extends ConnControl {
   /** @internal called once when the connection has ended (a server's bookkeeping; no closure per connection). */
   onEnded: ((conn: this) => void) | null = null;
-  private closedPromise: Promise<CloseInfo> | null = null;
-  private resolveClosed: ((info: CloseInfo) => void) | null = null;
-  private closeInfo: CloseInfo | null = null;
-  private closeReceived = false;
-  private peerCode: number = CloseCode.NoStatus;
-  private peerReason = '';
-  private failCode = 0;
-  private terminated = false;
-  private closeTimer: NodeJS.Timeout | null = null;
+  /** Made once the end comes into view (closing starts, or someone asks for `closed`). */
+  private ending: Ending | null = null;
+  declare private closeReceived: boolean;
+  declare private terminated: boolean;
 
   /** Resolves once the socket is gone, with how the connection ended. Never rejects. */
   get closed(): Promise<CloseInfo> {
-    if (this.closedPromise === null) {
-      const info = this.closeInfo;
-      this.closedPromise =
+    const e = this.endState();
+    if (e.promise === null) {
+      const info = e.info;
+      e.promise =
         info !== null
           ? Promise.resolve(info)
           : new Promise((resolve) => {
-              this.resolveClosed = resolve;
+              e.resolve = resolve;
             });
     }
-    return this.closedPromise;
+    return e.promise;
+  }
+
+  private endState(): Ending {
+    return (this.ending ??= new Ending());
+  }
+
+  /** The close code we failed the connection with, or 0. */
+  private get failCode(): number {
+    return this.ending === null ? 0 : this.ending.failCode;
   }
 
   /** True until a close frame was sent or the connection ended: `send` works. */
@@ -77,11 +82,11 @@ export abstract class ConnClosing extends ConnControl {
   abortMessage(err: Error): void {
     if (this.state !== OPEN) return;
     this.error ??= err;
-    this.failCode = CloseCode.InternalError;
+    this.endState().failCode = CloseCode.InternalError;
     this.state = CLOSING;
     this.closeSent = true;
-    this.sink.frame(Opcode.Close, true, false, encodeClosePayload(CloseCode.InternalError, 'message aborted'));
-    this.sink.flush();
+    this.out().frame(Opcode.Close, true, false, encodeClosePayload(CloseCode.InternalError, 'message aborted'));
+    this.sink?.flush();
     this.armCloseTimer();
   }
 
@@ -94,8 +99,8 @@ export abstract class ConnClosing extends ConnControl {
     const write = (): void => {
       if (this.closeSent || this.finalized) return;
       this.closeSent = true;
-      this.sink.frame(Opcode.Close, true, false, payload);
-      this.sink.flush();
+      this.out().frame(Opcode.Close, true, false, payload);
+      this.sink?.flush();
       if (this.closeReceived || this.failCode !== 0) this.socket.end();
     };
     if (this.outTail === null || (urgent && this.writerActive)) write();
@@ -106,8 +111,9 @@ export abstract class ConnClosing extends ConnControl {
   protected onPeerClose(code: number, reason: string): void {
     if (this.closeReceived || this.finalized) return;
     this.closeReceived = true;
-    this.peerCode = code;
-    this.peerReason = reason;
+    const e = this.endState();
+    e.peerCode = code;
+    e.peerReason = reason;
     if (this.state === OPEN) {
       this.state = CLOSING;
       this.sendClose(code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code), true);
@@ -128,7 +134,7 @@ export abstract class ConnClosing extends ConnControl {
       return;
     }
     const code = closeCodeOf(err);
-    this.failCode = code;
+    this.endState().failCode = code;
     this.state = CLOSING;
     this.sendClose(encodeClosePayload(code, truncateReason(err.message)), true);
     this.armCloseTimer();
@@ -141,14 +147,15 @@ export abstract class ConnClosing extends ConnControl {
   protected abstract endReading(gone: Error): void;
 
   private armCloseTimer(): void {
-    if (this.closeTimer !== null || this.finalized) return;
-    this.closeTimer = setTimeout(closeTimeout, this.limits.closeTimeoutMs, this);
-    this.closeTimer.unref();
+    const e = this.endState();
+    if (e.timer !== null || this.finalized) return;
+    e.timer = setTimeout(closeTimeout, this.limits.closeTimeoutMs, this);
+    e.timer.unref();
   }
 
   /** @internal the close timer fired */
   onCloseTimeout(): void {
-    this.closeTimer = null;
+    this.endState().timer = null;
     if (this.finalized) return;
     if (!this.closeReceived) this.error ??= new CloseTimeoutError(this.limits.closeTimeoutMs);
     this.socket.destroy();
@@ -172,15 +179,16 @@ export abstract class ConnClosing extends ConnControl {
     if (this.finalized) return;
     this.finalized = true;
     this.state = CLOSED;
-    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
-    this.closeTimer = null;
+    const e = this.endState();
+    if (e.timer !== null) clearTimeout(e.timer);
+    e.timer = null;
     this.deflate?.close();
     const clean = this.closeReceived && this.closeSent && this.error === undefined;
     let info: CloseInfo;
     if (clean) {
-      info = { code: this.peerCode, reason: this.peerReason, wasClean: true };
-    } else if (this.failCode !== 0) {
-      info = { code: this.failCode, reason: '', wasClean: false, error: this.error };
+      info = { code: e.peerCode, reason: e.peerReason, wasClean: true };
+    } else if (e.failCode !== 0) {
+      info = { code: e.failCode, reason: '', wasClean: false, error: this.error };
     } else if (this.terminated && this.error === undefined) {
       info = { code: CloseCode.Abnormal, reason: '', wasClean: false };
     } else {
@@ -191,11 +199,25 @@ export abstract class ConnClosing extends ConnControl {
     this.rejectDrainWaiters(gone);
     this.endControl(gone);
     this.endReading(gone);
-    this.closeInfo = info;
-    this.resolveClosed?.(info);
+    e.info = info;
+    e.resolve?.(info);
+    e.resolve = null;
     this.onEnded?.(this);
     this.emit('close', info);
   }
+}
+
+defineFlags(ConnClosing.prototype, ['closeReceived', 'terminated']);
+
+/** The end of a connection: how it went, who waits for it, the close deadline. */
+class Ending {
+  promise: Promise<CloseInfo> | null = null;
+  resolve: ((info: CloseInfo) => void) | null = null;
+  info: CloseInfo | null = null;
+  peerCode: number = CloseCode.NoStatus;
+  peerReason = '';
+  failCode = 0;
+  timer: NodeJS.Timeout | null = null;
 }
 
 function closeCodeOf(err: Error): number {

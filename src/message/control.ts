@@ -1,18 +1,20 @@
 import { Opcode } from '../wire/index.js';
-import { EMPTY, OPEN } from './conn-base.js';
+import { defineFlags, EMPTY, OPEN } from './conn-base.js';
 import { ConnClosedError, HeartbeatTimeoutError } from './errors.js';
 import { ConnSender } from './sender.js';
 
 type PingWait = { resolve(ms: number): void; reject(e: Error): void; t0: number };
 
+/** Payloads of pings without one: unique within the process, so within every connection. */
+let pingCounter = 0;
+
 /** Control frames other than close: pings with their round trips, pongs, the heartbeat. */
 export abstract class ConnControl extends ConnSender {
   private pings: Map<string, PingWait[]> | null = null;
-  private pingCounter = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private heartbeatPending = false;
+  declare private heartbeatPending: boolean;
   /** Something arrived since the last heartbeat. */
-  protected sawTraffic = false;
+  declare protected sawTraffic: boolean;
 
   /**
    * Send a ping and resolve with the round trip in milliseconds once the pong
@@ -23,7 +25,7 @@ export abstract class ConnControl extends ConnSender {
     let data: Buffer;
     if (payload === undefined) {
       data = Buffer.allocUnsafe(8);
-      data.writeDoubleBE(++this.pingCounter, 0);
+      data.writeDoubleBE(++pingCounter, 0);
     } else {
       if (payload.length > 125) return Promise.reject(new RangeError('a ping payload is at most 125 bytes'));
       data = Buffer.from(payload);
@@ -35,14 +37,14 @@ export abstract class ConnControl extends ConnSender {
       const w: PingWait = { resolve, reject, t0: performance.now() };
       if (list === undefined) pings.set(key, [w]);
       else list.push(w);
-      this.sink.frame(Opcode.Ping, true, false, data);
+      this.out().frame(Opcode.Ping, true, false, data);
     });
   }
 
   /** A ping or pong arrived: answer it, settle the ping() it answers, tell the listeners. */
   protected onPingPong(op: number, payload: Buffer): void {
     if (op === Opcode.Ping) {
-      if (this.limits.autoPong && this.state === OPEN) this.sink.frame(Opcode.Pong, true, false, payload);
+      if (this.limits.autoPong && this.state === OPEN) this.out().frame(Opcode.Pong, true, false, payload);
       if (this.listenerCount('ping') > 0) this.emit('ping', Buffer.from(payload));
       return;
     }
@@ -76,7 +78,7 @@ export abstract class ConnControl extends ConnSender {
     }
     this.sawTraffic = false;
     this.heartbeatPending = true;
-    this.sink.frame(Opcode.Ping, true, false, EMPTY);
+    this.out().frame(Opcode.Ping, true, false, EMPTY);
   }
 
   /** @internal the previous ping is still unanswered after the poll phase: drop the peer. */
@@ -85,7 +87,7 @@ export abstract class ConnControl extends ConnSender {
     if (this.sawTraffic || this.paused) {
       this.sawTraffic = false;
       this.heartbeatPending = true;
-      this.sink.frame(Opcode.Ping, true, false, EMPTY);
+      this.out().frame(Opcode.Ping, true, false, EMPTY);
       return;
     }
     const err = new HeartbeatTimeoutError(this.limits.heartbeatMs);
@@ -103,6 +105,8 @@ export abstract class ConnControl extends ConnSender {
     this.pings = null;
   }
 }
+
+defineFlags(ConnControl.prototype, ['heartbeatPending', 'sawTraffic']);
 
 function heartbeatTick(conn: ConnControl): void {
   conn.onHeartbeat();

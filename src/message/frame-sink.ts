@@ -27,6 +27,30 @@ function reserve(n: number): number {
   return at;
 }
 
+/** What holds a sink while it has frames to write: a connection. */
+export interface SinkOwner {
+  sink: FrameSink | null;
+}
+
+/** Sinks with nothing to write, kept for the next connection that writes. */
+const spares: FrameSink[] = [];
+const MAX_SPARES = 256;
+
+/**
+ * A sink for `owner`'s socket, held (in `owner.sink`) until everything encoded
+ * into it is handed to the socket; then it goes back to the spares. A sink
+ * only has state between a frame and the end of its tick, so an idle
+ * connection holds none.
+ */
+export function takeSink(owner: SinkOwner, socket: Duplex, masked: boolean): FrameSink {
+  const sink = spares.pop() ?? new FrameSink();
+  sink.owner = owner;
+  sink.socket = socket;
+  sink.masked = masked;
+  owner.sink = sink;
+  return sink;
+}
+
 /**
  * Serializes frames onto one socket. Small frames are encoded straight into
  * the shared slab; everything a connection encodes in one tick goes out as one
@@ -35,6 +59,12 @@ function reserve(n: number): number {
  * payload under one cork (writev).
  */
 export class FrameSink {
+  /** @internal set by takeSink */
+  owner: SinkOwner | null = null;
+  /** @internal set by takeSink */
+  socket: Duplex | null = null;
+  /** @internal set by takeSink */
+  masked = false;
   /** The slab holding the current contiguous run of this socket's unwritten frames, or null. */
   private runSlab: Buffer | null = null;
   private runStart = 0;
@@ -43,11 +73,6 @@ export class FrameSink {
   private parts: Buffer[] | null = null;
   private partsBytes = 0;
   private scheduled = false;
-
-  constructor(
-    private readonly socket: Duplex,
-    private readonly masked: boolean,
-  ) {}
 
   /** Bytes encoded and not yet handed to the socket. */
   get pending(): number {
@@ -59,7 +84,7 @@ export class FrameSink {
     const len = payload.length;
     if (len > COPY_LIMIT && !this.masked) {
       this.header(opcode, fin, rsv1, len, 0);
-      const s = this.socket;
+      const s = this.socket as Duplex;
       s.cork();
       this.flush();
       if (!s.destroyed && s.writable) s.write(payload);
@@ -85,11 +110,16 @@ export class FrameSink {
     this.schedule();
   }
 
-  /** Hand everything encoded so far to the socket. */
+  /**
+   * Hand everything encoded so far to the socket. Unless a flush is still
+   * scheduled, the sink then goes back to the spares: its owner must take a
+   * sink again (`takeSink`) for its next frame.
+   */
   flush(): void {
     const run = this.runSlab;
+    const s = this.socket as Duplex;
+    if (!this.scheduled) this.release();
     if (run === null) return;
-    const s = this.socket;
     const last = run.subarray(this.runStart, this.runEnd);
     const parts = this.parts;
     this.runSlab = null;
@@ -104,6 +134,15 @@ export class FrameSink {
     for (const p of parts) s.write(p);
     s.write(last);
     s.uncork();
+  }
+
+  private release(): void {
+    const owner = this.owner;
+    if (owner === null) return;
+    if (owner.sink === this) owner.sink = null;
+    this.owner = null;
+    this.socket = null;
+    if (spares.length < MAX_SPARES) spares.push(this);
   }
 
   /**

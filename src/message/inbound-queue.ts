@@ -1,5 +1,5 @@
 import { ConnClosing } from './closing.js';
-import { OPEN } from './conn-base.js';
+import { defineFlags, OPEN } from './conn-base.js';
 import { ConnClosedError } from './errors.js';
 import { InboundStream } from './inbound-stream.js';
 import type { StreamOwner } from './inbound-stream.js';
@@ -29,14 +29,14 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   protected waiter: Waiter | null = null;
   private moreWaiters: Waiter[] | null = null;
   protected mode: 'message' | 'stream' | null = null;
-  protected iterating = false;
+  declare protected iterating: boolean;
   private lastStream: InboundStream | null = null;
   /** The stream reader's own message size limit; -1 for none (a small integer, not Infinity, keeps the field unboxed). */
   private streamLimit = -1;
   /** No more frames are parsed (a close frame or an error was seen). */
-  protected readStopped = false;
+  declare protected readStopped: boolean;
   /** The consumer gets DONE once the queue is drained. */
-  private readEnded = false;
+  declare private readEnded: boolean;
   private signalTimer: NodeJS.Timeout | null = null;
 
   /** The message being received in streaming mode, owned by the receiver. */
@@ -253,6 +253,8 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
     for (const m of more ?? []) m(DONE);
   }
 }
+
+defineFlags(ConnInbound.prototype, ['iterating', 'readStopped', 'readEnded']);
 
 /** The object `for await` drives; all state lives in the connection. */
 class ItemIterator {

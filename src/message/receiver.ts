@@ -8,7 +8,7 @@ import {
   TooBigError,
   Utf8Validator,
 } from '../wire/index.js';
-import { EMPTY, OPEN, RESOLVED } from './conn-base.js';
+import { defineFlags, EMPTY, OPEN, RESOLVED } from './conn-base.js';
 import { ConnInbound } from './inbound-queue.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
@@ -34,8 +34,8 @@ export abstract class ConnReceiver extends ConnInbound {
   /** Held only while a frame is cut off by the end of a read; between frames a parser goes back to the spare slot. */
   private parser: FrameParser | null = null;
   // The data message being received.
-  private msgBinary = false;
-  private msgCompressed = false;
+  declare private msgBinary: boolean;
+  declare private msgCompressed: boolean;
   private msgBytes = 0;
   protected msgFrames = 0;
   /** A message that spans reads or frames: its pieces kept as they came, then its own buffer; the bytes so far. */
@@ -45,7 +45,7 @@ export abstract class ConnReceiver extends ConnInbound {
   protected msgStream: InboundStream | null = null;
   private msgPending: Pending | null = null;
   private utf8: Utf8Validator | null = null;
-  private frameFin = false;
+  declare private frameFin: boolean;
   /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
   private ctrlOp = 0;
   private ctrlBuf: Buffer | null = null;
@@ -283,6 +283,8 @@ export abstract class ConnReceiver extends ConnInbound {
     this.onPingPong(op, payload);
   }
 }
+
+defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin']);
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);

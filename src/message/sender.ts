@@ -1,5 +1,5 @@
 import { Opcode } from '../wire/index.js';
-import { ConnBase, OPEN, RESOLVED } from './conn-base.js';
+import { ConnBase, defineFlags, OPEN, RESOLVED } from './conn-base.js';
 import { ConnClosedError } from './errors.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
@@ -14,14 +14,14 @@ type Deferred = { resolve(): void; reject(e: Error): void };
  */
 export abstract class ConnSender extends ConnBase {
   /** @internal a MessageWriter holds the data channel (its message may be unfinished). */
-  writerActive = false;
+  declare writerActive: boolean;
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
   protected outTail: Promise<void> | null = null;
   private drainWaiters: Deferred[] | null = null;
 
   /** Bytes handed to the socket and not yet written to the kernel, plus the ones batched for the next write. */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.sink.pending;
+    return this.socket.writableLength + (this.sink?.pending ?? 0);
   }
 
   /**
@@ -42,7 +42,7 @@ export abstract class ConnSender extends ConnBase {
         return this.exclusive(async () => {
           const out = await deflate.compress(isString ? Buffer.from(data) : data, true);
           this.checkWritable();
-          this.sink.frame(op, true, true, out);
+          this.out().frame(op, true, true, out);
           await this.afterWrite();
         });
       }
@@ -50,13 +50,13 @@ export abstract class ConnSender extends ConnBase {
     if (this.outTail !== null) {
       return this.exclusive(() => {
         this.checkWritable();
-        if (isString) this.sink.text(op, true, data);
-        else this.sink.frame(op, true, false, data);
+        if (isString) this.out().text(op, true, data);
+        else this.out().frame(op, true, false, data);
         return this.afterWrite();
       });
     }
-    if (isString) this.sink.text(op, true, data);
-    else this.sink.frame(op, true, false, data);
+    if (isString) this.out().text(op, true, data);
+    else this.out().frame(op, true, false, data);
     return this.afterWrite();
   }
 
@@ -72,7 +72,7 @@ export abstract class ConnSender extends ConnBase {
   /** @internal write one fragment for a MessageWriter that holds the data channel. */
   writeFragment(op: number, fin: boolean, rsv1: boolean, data: Uint8Array): Promise<void> {
     this.checkWritable();
-    this.sink.frame(op, fin, rsv1, data);
+    this.out().frame(op, fin, rsv1, data);
     return this.afterWrite();
   }
 
@@ -133,5 +133,7 @@ export abstract class ConnSender extends ConnBase {
     this.drainWaiters = null;
   }
 }
+
+defineFlags(ConnSender.prototype, ['writerActive']);
 
 function noop(): void {}

@@ -99,6 +99,17 @@ describe('listen + connect', () => {
     expect(errors.map((e) => e.message)).toEqual(['handler bug']);
   });
 
+  it('a handler that throws before its first await closes with 1011 too', async () => {
+    const errors: Error[] = [];
+    const server = await listen({ onError: (e) => errors.push(e) }, () => {
+      throw new Error('sync bug');
+    });
+    cleanups.push(() => server.close());
+    const conn = await client(`ws://127.0.0.1:${server.port}`);
+    expect((await conn.closed).code).toBe(1011);
+    expect(errors.map((e) => e.message)).toEqual(['sync bug']);
+  });
+
   it('server.close() closes live connections with 1001', async () => {
     const server = await listen({}, () => undefined);
     const conn = await client(`ws://127.0.0.1:${server.port}`);
