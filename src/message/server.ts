@@ -5,8 +5,9 @@ import { acceptOffer, PerMessageDeflate } from '../deflate/index.js';
 import type { DeflateOptions } from '../deflate/index.js';
 import { upgrade, upgradeHTTP } from '../upgrade/index.js';
 import type { ExtensionOffer, UpgradeHTTPOptions, UpgradeOptions, UpgradeResult } from '../upgrade/index.js';
+import { upgradeWith } from '../upgrade/upgrade.js';
 import { Conn } from './conn.js';
-import { pickLimits } from './options.js';
+import { pickLimits, resolveLimits } from './options.js';
 import type { ConnLimits } from './options.js';
 
 /** permessage-deflate on the server: false/absent = off, true = defaults, or its options. */
@@ -117,15 +118,35 @@ export class WebSocketServer {
  */
 export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
   const { port = 0, host = '127.0.0.1', onError, ...acceptOptions } = options;
+  const started = (conn: Conn): void => {
+    if (server.track(conn)) runHandler(conn, handler, onError);
+  };
+  const failed = (err: Error): void => onError?.(err);
+  // Without deflate nothing differs between handshakes: one set of options and callbacks
+  // serves them all, so a handshake in flight holds no promises or closures of its own.
+  const plain = acceptOptions.deflate === undefined || acceptOptions.deflate === false;
+  const upgradeOptions: UpgradeOptions = { ...acceptOptions, negotiateExtensions: undefined };
+  const limits = pickLimits(acceptOptions);
+  try {
+    resolveLimits(limits);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const upgraded = (result: UpgradeResult, socket: Duplex): void => {
+    let conn: Conn;
+    try {
+      conn = connFor(socket, result, limits, undefined);
+    } catch (err) {
+      socket.destroy();
+      return failed(err as Error);
+    }
+    started(conn);
+  };
   const server = new WebSocketServer(
     net.createServer((socket) => {
       socket.setNoDelay(true);
-      accept(socket, acceptOptions).then(
-        (conn) => {
-          if (server.track(conn)) runHandler(conn, handler, onError);
-        },
-        (err: Error) => onError?.(err),
-      );
+      if (plain) upgradeWith(socket, upgradeOptions, upgraded, failed);
+      else accept(socket, acceptOptions).then(started, failed);
     }),
   );
   return new Promise((resolve, reject) => {

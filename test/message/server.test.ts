@@ -99,6 +99,10 @@ describe('listen + connect', () => {
     expect(errors.map((e) => e.message)).toEqual(['handler bug']);
   });
 
+  it('listen() with a nonsensical limit rejects with a RangeError before binding', async () => {
+    await expect(listen({ maxMessageSize: -1 }, () => undefined)).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('a handler that throws before its first await closes with 1011 too', async () => {
     const errors: Error[] = [];
     const server = await listen({ onError: (e) => errors.push(e) }, () => {
