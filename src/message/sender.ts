@@ -26,7 +26,7 @@ export abstract class ConnSender extends ConnBase {
 
   /**
    * Send one message. Strings go as text, bytes as binary unless `binary` says
-   * otherwise. Resolves once the frame is handed to the socket — at once while
+   * otherwise. Resolves once the frame is handed to the socket: at once while
    * fewer than `maxQueuedBytes` are waiting to be written, otherwise on 'drain'.
    * Rejects with ConnClosedError when the connection is closing or gone.
    */

@@ -174,3 +174,19 @@ describe("msgpackr's stream classes", () => {
     expect(got).toEqual(values);
   });
 });
+
+describe('msgpackr loading', () => {
+  it('is not loaded by importing zwire, only when a MessagePack codec is first used', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('/node_modules/msgpackr'));",
+      "const zwire = await import('./src/index.ts');",
+      'const before = loaded();',
+      'const back = zwire.msgpackCodec.decode(zwire.msgpackCodec.encode({ a: [1, 2] }));',
+      'console.log(JSON.stringify({ before, after: loaded(), back }));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({ before: false, after: true, back: { a: [1, 2] } });
+  });
+});

@@ -1,5 +1,5 @@
-import { Packr, Unpackr } from 'msgpackr';
-import type { Options } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Options, Packr, Unpackr } from 'msgpackr';
 import { CodecError, DEFAULT_MAX_VALUE_BYTES } from './codec.js';
 import type { Codec, StreamDecoderOptions, ValueStreamDecoder, ValueStreamEncoder } from './codec.js';
 
@@ -7,6 +7,23 @@ import type { Codec, StreamDecoderOptions, ValueStreamDecoder, ValueStreamEncode
 export interface MsgpackCodecOptions extends StreamDecoderOptions {
   /** Passed to msgpackr's Packr/Unpackr. Default: plain MessagePack (`useRecords: false`) so any decoder can read it. */
   msgpackr?: Options;
+}
+
+type Msgpackr = typeof import('msgpackr');
+let msgpackr: Msgpackr | null = null;
+
+/**
+ * msgpackr, loaded when a MessagePack codec is first used: a program that
+ * imports zwire for its WebSockets does not load it (it holds about 0.4 MB of
+ * heap). Being a require, this is msgpackr's CommonJS build; see docs/message.md.
+ */
+function loadMsgpackr(): Msgpackr {
+  if (msgpackr === null) {
+    // The CommonJS build has __filename and no import.meta; the ES module build the reverse.
+    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    msgpackr = require('msgpackr') as Msgpackr;
+  }
+  return msgpackr;
 }
 
 interface IncompleteError {
@@ -56,12 +73,13 @@ class MsgpackStreamDecoder implements ValueStreamDecoder<unknown> {
 /** Create a MessagePack codec on msgpackr: binary messages; streams of values as concatenated MessagePack. */
 export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec<unknown> {
   const opts: Options = { useRecords: false, ...options.msgpackr };
-  const packr = new Packr(opts);
-  const unpackr = new Unpackr(opts);
+  let packr: Packr | null = null;
+  let unpackr: Unpackr | null = null;
+  const unpacker = (): Unpackr => (unpackr ??= new (loadMsgpackr().Unpackr)(opts));
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   const encode = (value: unknown): Uint8Array => {
     try {
-      return packr.pack(value);
+      return (packr ??= new (loadMsgpackr().Packr)(opts)).pack(value);
     } catch (err) {
       throw new CodecError('ERR_ENCODE', `value cannot be encoded as MessagePack: ${(err as Error).message}`, { cause: err });
     }
@@ -74,13 +92,13 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec<unk
     decode(data) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       try {
-        return unpackr.unpack(bytes);
+        return unpacker().unpack(bytes);
       } catch (err) {
         throw new CodecError('ERR_DECODE', `malformed MessagePack: ${(err as Error).message}`, { cause: err });
       }
     },
     streamEncoder: () => encoder,
-    streamDecoder: () => new MsgpackStreamDecoder(unpackr, maxValueBytes),
+    streamDecoder: () => new MsgpackStreamDecoder(unpacker(), maxValueBytes),
   };
 }
 
