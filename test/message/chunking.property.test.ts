@@ -56,6 +56,28 @@ describe('any fragmentation and TCP chopping reads back the same messages', () =
     );
   });
 
+  it('property: large messages either side of the copy-at-end size arrive intact from reads of any size', async () => {
+    // 128 KiB: up to it a message spanning reads is copied whole at its end, above it into a buffer reserved early.
+    const size = fc.constantFrom(65_536, 131_071, 131_072, 131_073, 300_000);
+    await fc.assert(
+      fc.asyncProperty(fc.array(size, { minLength: 1, maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 6 }), async (sizes, chops) => {
+        const expected = sizes.map((n, i) => Buffer.alloc(n, i + 1).fill(0xa0 + i, n >> 1));
+        const wire = Buffer.concat(expected.map((data) => RawPeer.frame(Opcode.Binary, data)));
+        const socket = feedable();
+        const conn = new Conn(socket, { role: 'server' });
+        for (let at = 0, k = 0; at < wire.length; k++) {
+          const n = chops[k % chops.length];
+          socket.push(Buffer.from(wire.subarray(at, at + n)));
+          at += n;
+        }
+        const got = await take(conn, expected.length);
+        expect(got.map((m) => m.data.equals(expected[got.indexOf(m)]))).toEqual(expected.map(() => true));
+        conn.terminate();
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('property: a corrupt text message fails with 1007 after every message before it was delivered', async () => {
     await fc.assert(
       fc.asyncProperty(
