@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     } else {
       const heapDir = flags.has('heap') ? join(resultsDir, `heap-${stamp()}`) : undefined;
       if (heapDir) await mkdir(heapDir, { recursive: true });
-      const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 3, heapDir);
+      const runs = await runIdle(serversFor(IDLE.servers), IDLE.connections, quick ? 1 : 5, heapDir);
       console.log(`## ${IDLE.id}: ${IDLE.title}\n\n${idleReport(runs, IDLE.boundVsRaw)}\n`);
       scenarios[IDLE.id] = runs;
     }
