@@ -24,14 +24,6 @@ let spareClientParser: FrameParser | null = null;
 
 /** A message's buffer is reserved once this fraction of its bytes (1/16) has arrived. */
 const RESERVE_RATIO = 16;
-/**
- * Messages up to this size are copied whole once their last piece arrives: a
- * buffer reserved earlier lives across reads, so the scavenges that the next
- * reads' allocations trigger find it alive and copy it (in three paired 3 s
- * runs of 8x4x64 KiB echoes, copying at the end was 2-19 % faster, with
- * 10-25 % less GC time per message).
- */
-const COPY_AT_END = 128 * 1024;
 
 /**
  * Frame intake: socket bytes through the frame parser into messages (whole,
@@ -179,11 +171,10 @@ export abstract class ConnReceiver extends ConnInbound {
 
   /**
    * Keep a piece of a message that spans reads or frames. Once the last frame
-   * has begun the size is known: a message above COPY_AT_END gets its buffer
-   * then, at that size, and every piece is copied straight into it. Until then,
+   * has begun the size is known: the message's buffer is allocated then, at
+   * that size, and every piece is copied straight into it. Until then, and
    * while fewer than 1/RESERVE_RATIO of its bytes have arrived (so a peer
-   * cannot make us reserve memory it never sends), and for smaller messages,
-   * pieces are kept as they are and copied together at the end.
+   * cannot make us reserve memory it never sends), pieces are kept as they are.
    */
   private gather(piece: Buffer): void {
     const at = this.msgLen;
@@ -191,7 +182,7 @@ export abstract class ConnReceiver extends ConnInbound {
     this.msgLen = end;
     let b = this.msgBuf;
     if (b === null) {
-      if (!this.frameFin || this.msgBytes <= COPY_AT_END || end * RESERVE_RATIO < this.msgBytes) {
+      if (!this.frameFin || end * RESERVE_RATIO < this.msgBytes) {
         (this.msgParts ??= []).push(piece);
         return;
       }
