@@ -5,6 +5,7 @@
 //   flags: --only=small,text,large,huge,idle  --servers=zwire,ws,ws-js,raw
 //          --rounds=N  --seconds=S (per round)  --profile[=server] (CPU profile of one server in the first scenario --only names, default small)
 //          --zwire=<script> (run another script as our server, e.g. a variant under test)
+//          --baseline=<script> (also run this echo server in every scenario, e.g. an older checkout's)
 //          --heap (idle scenario: heap snapshots before/after, what grew per connection)
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -29,10 +30,14 @@ const resultsDir = join(ROOT, 'bench/results');
 const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
 const zwireScript = flags.string('zwire');
 if (zwireScript) SERVERS.zwire = { ...SERVERS.zwire, script: zwireScript };
+// Before/after: another echo server (e.g. examples/echo-server.ts of an older checkout in a git worktree)
+// runs in every scenario, alternated with the others, so both versions see the same machine.
+const baselineScript = flags.string('baseline');
+if (baselineScript) SERVERS.baseline = { id: 'baseline', label: `baseline: ${baselineScript}`, script: baselineScript };
 
 function serversFor(ids: string[]): ServerDef[] {
-  return ids
-    .filter((id) => !wanted || wanted.includes(id))
+  return [...ids, ...(baselineScript ? ['baseline'] : [])]
+    .filter((id) => id === 'baseline' || !wanted || wanted.includes(id))
     .map((id) => SERVERS[id])
     .filter((def) => {
       if (isAvailable(def)) return true;
