@@ -24,7 +24,10 @@ export class Conn extends ConnReceiver {
     if (opts.head !== undefined && opts.head.length > 0) this.handleData(opts.head);
     (socket as OwnedSocket)[kConn] = this;
     socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
+    // A socket that is not half-open ends itself when the peer does ('close' follows, and a
+    // connection closed without a closing handshake is abnormal there too): a listener would
+    // only cost every such connection an array of 'end' listeners.
+    if (socket.allowHalfOpen) socket.on('end', socketOnEnd);
     socket.on('error', socketOnError);
     socket.on('close', socketOnClose);
     socket.on('drain', socketOnDrain);
