@@ -2,6 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
+import { AbnormalClosureError } from '../../src/message/errors.js';
 import { Opcode } from '../../src/wire/index.js';
 import { connPair, RawPeer, socketPair } from './helpers.js';
 
@@ -57,6 +58,24 @@ describe('an idle connection', () => {
     await client.close(4000, 'bye');
     expect((await closed)[0]).toEqual({ code: 4000, reason: 'bye', wasClean: true });
     close();
+  });
+
+  it("listens for 'end' only on half-open sockets, and ends abnormally either way when the peer leaves", async () => {
+    const { a, b } = await socketPair();
+    const server = new Conn(a, { role: 'server' });
+    expect(a.allowHalfOpen).toBe(false);
+    expect(a.listeners('end')).toHaveLength(1);
+    const half = new Duplex({ allowHalfOpen: true, read() {}, write: (_c, _e, cb) => cb() });
+    const onHalf = new Conn(half, { role: 'server' });
+    expect(half.listeners('end')).toHaveLength(1);
+    half.push(null);
+    b.end();
+    const [fromNet, fromHalf] = await Promise.all([server.closed, onHalf.closed]);
+    for (const info of [fromNet, fromHalf]) {
+      expect(info.code).toBe(1006);
+      expect(info.wasClean).toBe(false);
+      expect(info.error).toBeInstanceOf(AbnormalClosureError);
+    }
   });
 
   it('keeps each layer boolean in a bit of its own', () => {
