@@ -38,19 +38,14 @@ export abstract class ConnReceiver extends ConnInbound {
   declare private msgCompressed: boolean;
   private msgBytes = 0;
   protected msgFrames = 0;
-  /** A message that spans reads or frames: its pieces kept as they came, then its own buffer; the bytes so far. */
-  private msgParts: Buffer[] | null = null;
-  private msgBuf: Buffer | null = null;
+  /** Bytes so far of a message that spans reads or frames (its pieces are in the assembly). */
   private msgLen = 0;
   protected msgStream: InboundStream | null = null;
-  private msgPending: Pending | null = null;
-  private utf8: Utf8Validator | null = null;
   declare private frameFin: boolean;
   /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
   private ctrlOp = 0;
-  private ctrlBuf: Buffer | null = null;
-  private ctrlLen = 0;
-  private inflateTail: Promise<void> = RESOLVED;
+  /** What messages and control frames that arrive in pieces need; made for the first such one. */
+  private asm: Assembly | null = null;
 
   /** @internal socket 'data' */
   handleData(chunk: Uint8Array): void {
@@ -100,7 +95,7 @@ export abstract class ConnReceiver extends ConnInbound {
     const op = h.opcode;
     if (op >= 8) {
       this.ctrlOp = op;
-      this.ctrlLen = 0;
+      if (this.asm !== null) this.asm.ctrlLen = 0;
       if (h.length === 0) this.onControl(op, EMPTY);
       return;
     }
@@ -110,8 +105,8 @@ export abstract class ConnReceiver extends ConnInbound {
       this.msgCompressed = h.rsv1;
       this.msgBytes = 0;
       this.msgFrames = 0;
-      if (!this.msgBinary) this.utf8?.reset();
-      if (this.msgCompressed) this.msgPending = new Pending(this.msgBinary);
+      if (!this.msgBinary) this.asm?.utf8?.reset();
+      if (this.msgCompressed) this.assembly().pending = new Pending(this.msgBinary);
       if (this.mode === 'stream') {
         const s = new InboundStream(this, this.msgBinary);
         this.msgStream = s;
@@ -151,7 +146,8 @@ export abstract class ConnReceiver extends ConnInbound {
     }
     if (!this.msgBinary) {
       // Created for the first text message that is not read whole in one piece; reset at every text message.
-      const v = (this.utf8 ??= new Utf8Validator());
+      const a = this.assembly();
+      const v = (a.utf8 ??= new Utf8Validator());
       if (buf.length > 0 && !v.write(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
       if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
     }
@@ -180,50 +176,56 @@ export abstract class ConnReceiver extends ConnInbound {
     const at = this.msgLen;
     const end = at + piece.length;
     this.msgLen = end;
-    let b = this.msgBuf;
+    const a = this.assembly();
+    let b = a.buf;
     if (b === null) {
       if (!this.frameFin || end * RESERVE_RATIO < this.msgBytes) {
-        (this.msgParts ??= []).push(piece);
+        a.parts.push(piece);
         return;
       }
-      this.msgBuf = b = Buffer.allocUnsafe(this.msgBytes);
-      const parts = this.msgParts;
-      if (parts !== null) {
-        let p = 0;
-        for (const part of parts) {
-          b.set(part, p);
-          p += part.length;
-        }
-        parts.length = 0;
+      a.buf = b = Buffer.allocUnsafe(this.msgBytes);
+      let p = 0;
+      for (const part of a.parts) {
+        b.set(part, p);
+        p += part.length;
       }
+      a.parts.length = 0;
     }
     b.set(piece, at);
   }
 
   /** The gathered message, complete. */
   private takeGathered(): Buffer {
-    const b = this.msgBuf;
-    const parts = this.msgParts;
+    const a = this.asm;
+    const len = this.msgLen;
+    this.msgLen = 0;
+    if (a === null) return EMPTY;
+    const b = a.buf;
+    const parts = a.parts;
     let payload: Buffer;
     if (b !== null) payload = b;
-    else if (parts === null || parts.length === 0) payload = EMPTY;
-    else payload = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.msgLen);
-    if (parts !== null) parts.length = 0;
-    this.msgBuf = null;
-    this.msgLen = 0;
+    else if (parts.length === 0) payload = EMPTY;
+    else payload = parts.length === 1 ? parts[0] : Buffer.concat(parts, len);
+    parts.length = 0;
+    a.buf = null;
     return payload;
+  }
+
+  private assembly(): Assembly {
+    return (this.asm ??= new Assembly());
   }
 
   /** Feed a piece of a compressed message to the inflater, in order with every other piece. */
   private inflate(piece: Buffer, last: boolean): void {
     const deflate = this.deflate as MessageCompressor;
-    const p = this.msgPending as Pending;
+    const a = this.assembly();
+    const p = a.pending as Pending;
     const s = this.msgStream;
     const binary = this.msgBinary;
     const validator = p.utf8;
     const max = this.messageLimit();
     if (last) {
-      this.msgPending = null;
+      a.pending = null;
       this.msgStream = null;
       if (s === null && this.state === OPEN) {
         p.queued = true;
@@ -260,18 +262,19 @@ export abstract class ConnReceiver extends ConnInbound {
       if (!p.queued || !this.iterating) this.signal(new Signal(p.error, 0, ''));
       this.wake();
     };
-    this.inflateTail = this.inflateTail.then(() => (p.error === null ? deflate.decompress(piece, last).then(step) : undefined)).catch(failed);
+    a.inflateTail = a.inflateTail.then(() => (p.error === null ? deflate.decompress(piece, last).then(step) : undefined)).catch(failed);
   }
 
   private collectControl(data: Uint8Array, frameDone: boolean): void {
-    if (frameDone && this.ctrlLen === 0) {
+    if (frameDone && (this.asm === null || this.asm.ctrlLen === 0)) {
       this.onControl(this.ctrlOp, asBuffer(data));
       return;
     }
-    if (this.ctrlBuf === null) this.ctrlBuf = Buffer.allocUnsafe(125);
-    this.ctrlBuf.set(data, this.ctrlLen);
-    this.ctrlLen += data.length;
-    if (frameDone) this.onControl(this.ctrlOp, this.ctrlBuf.subarray(0, this.ctrlLen));
+    const a = this.assembly();
+    const buf = (a.ctrlBuf ??= Buffer.allocUnsafe(125));
+    buf.set(data, a.ctrlLen);
+    a.ctrlLen += data.length;
+    if (frameDone) this.onControl(this.ctrlOp, buf.subarray(0, a.ctrlLen));
   }
 
   private onControl(op: number, payload: Buffer): void {
@@ -285,6 +288,24 @@ export abstract class ConnReceiver extends ConnInbound {
 }
 
 defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin']);
+
+/**
+ * A connection's state for what arrives in pieces: a message that spans reads
+ * or frames (kept as it came, then in its own buffer), a compressed message
+ * being inflated, a text message validated piece by piece, a control frame cut
+ * off by the end of a read. Made for the first such arrival and kept: an idle
+ * connection that only ever got whole small messages has none.
+ */
+class Assembly {
+  parts: Buffer[] = [];
+  buf: Buffer | null = null;
+  pending: Pending | null = null;
+  /** Inflation of compressed pieces, one after another. */
+  inflateTail: Promise<void> = RESOLVED;
+  utf8: Utf8Validator | null = null;
+  ctrlBuf: Buffer | null = null;
+  ctrlLen = 0;
+}
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
