@@ -92,7 +92,7 @@ export class WebSocketServer {
   /** @internal a handshake completed; false when the server is closing (the connection is then closed too). */
   track(conn: Conn): boolean {
     if (this.closing !== null) {
-      conn.close(this.closing.code, this.closing.reason).catch(() => undefined);
+      conn.close(this.closing.code, this.closing.reason).catch(ignore);
       return false;
     }
     this.live.add(conn);
@@ -124,8 +124,8 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   const failed = (err: Error): void => onError?.(err);
   // Without deflate nothing differs between handshakes: one set of options and callbacks
   // serves them all, so a handshake in flight holds no promises or closures of its own.
-  const plain = acceptOptions.deflate === undefined || acceptOptions.deflate === false;
-  const upgradeOptions: UpgradeOptions = { ...acceptOptions, negotiateExtensions: undefined };
+  const upgradeOptions: UpgradeOptions | null =
+    acceptOptions.deflate === undefined || acceptOptions.deflate === false ? { ...acceptOptions, negotiateExtensions: undefined } : null;
   const limits = pickLimits(acceptOptions);
   try {
     resolveLimits(limits);
@@ -145,7 +145,7 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   const server = new WebSocketServer(
     net.createServer((socket) => {
       socket.setNoDelay(true);
-      if (plain) upgradeWith(socket, upgradeOptions, upgraded, failed);
+      if (upgradeOptions !== null) upgradeWith(socket, upgradeOptions, upgraded, failed);
       else accept(socket, acceptOptions).then(started, failed);
     }),
   );

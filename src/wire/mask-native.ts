@@ -4,7 +4,7 @@
  * a read buffer, its in-place SIMD loop beats copying them through the wasm
  * kernel. Nothing depends on it; ZWIRE_NO_BUFFER_UTIL=1 turns it off.
  */
-import { createRequire } from 'node:module';
+import { localRequire } from './local-require.js';
 
 /** bufferutil's unmask: XOR `buffer` in place with the 4-byte key, from key position 0. */
 export type NativeUnmask = (buffer: Uint8Array, key: Uint8Array) => void;
@@ -16,11 +16,9 @@ interface BufferUtil {
 function load(): NativeUnmask | null {
   if (process.env.ZWIRE_NO_BUFFER_UTIL) return null;
   try {
-    // The CommonJS build has __filename and no import.meta; the ES module build the reverse.
-    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    const addon = require('bufferutil') as BufferUtil;
+    const addon = localRequire('bufferutil') as BufferUtil;
     // Without a prebuilt binary bufferutil falls back to a JS byte loop, slower than ours.
-    const fallback = require('bufferutil/fallback.js') as BufferUtil;
+    const fallback = localRequire('bufferutil/fallback.js') as BufferUtil;
     return addon.unmask === fallback.unmask ? null : addon.unmask;
   } catch {
     return null;

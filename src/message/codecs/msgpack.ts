@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Options, Packr, Unpackr } from 'msgpackr';
+import { localRequire } from '../../wire/local-require.js';
 import { CodecError, DEFAULT_MAX_VALUE_BYTES } from './codec.js';
 import type { Codec, StreamDecoderOptions, ValueStreamDecoder, ValueStreamEncoder } from './codec.js';
 
@@ -18,12 +18,7 @@ let msgpackr: Msgpackr | null = null;
  * heap). Being a require, this is msgpackr's CommonJS build; see docs/message.md.
  */
 function loadMsgpackr(): Msgpackr {
-  if (msgpackr === null) {
-    // The CommonJS build has __filename and no import.meta; the ES module build the reverse.
-    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    msgpackr = require('msgpackr') as Msgpackr;
-  }
-  return msgpackr;
+  return (msgpackr ??= localRequire('msgpackr') as Msgpackr);
 }
 
 interface IncompleteError {
@@ -75,11 +70,12 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec<unk
   const opts: Options = { useRecords: false, ...options.msgpackr };
   let packr: Packr | null = null;
   let unpackr: Unpackr | null = null;
+  const packer = (): Packr => (packr ??= new (loadMsgpackr().Packr)(opts));
   const unpacker = (): Unpackr => (unpackr ??= new (loadMsgpackr().Unpackr)(opts));
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   const encode = (value: unknown): Uint8Array => {
     try {
-      return (packr ??= new (loadMsgpackr().Packr)(opts)).pack(value);
+      return packer().pack(value);
     } catch (err) {
       throw new CodecError('ERR_ENCODE', `value cannot be encoded as MessagePack: ${(err as Error).message}`, { cause: err });
     }
