@@ -34,6 +34,22 @@ function skipToken(s: string, i: number): number {
   return i;
 }
 
+/** Where the next element of a `#list` starts at or after i, past whitespace and empty elements (RFC 7230 §7); s.length at the end. */
+function nextElement(s: string, i: number): number {
+  for (;;) {
+    i = skipOWS(s, i);
+    if (i >= s.length || s.charCodeAt(i) !== COMMA) return i;
+    i++;
+  }
+}
+
+/** After an element ending at i: only whitespace may come before the next comma. Returns where to look next. */
+function endElement(s: string, i: number, what: string): number {
+  i = skipOWS(s, i);
+  if (i < s.length && s.charCodeAt(i) !== COMMA) fail(what, s, i);
+  return i + 1;
+}
+
 function fail(what: string, s: string, i: number): never {
   const at = i < s.length ? `'${s[i]}' at ${i}` : 'end of value';
   throw new HeaderParseError(`${what}: unexpected ${at}`, i);
@@ -49,15 +65,7 @@ function fail(what: string, s: string, i: number): never {
 export function parseProtocols(value: string, into: string[] = []): string[] {
   // a linear scan for the usual handful of tokens; a Set once the list is long, so a crafted header stays linear
   let seen: Set<string> | null = null;
-  let i = 0;
-  const n = value.length;
-  while (i < n) {
-    i = skipOWS(value, i);
-    if (i >= n) break;
-    if (value.charCodeAt(i) === COMMA) {
-      i++;
-      continue;
-    }
+  for (let i = nextElement(value, 0); i < value.length; i = nextElement(value, i)) {
     const s = i;
     i = skipToken(value, i);
     if (i === s) fail('Invalid subprotocol', value, i);
@@ -68,9 +76,7 @@ export function parseProtocols(value: string, into: string[] = []): string[] {
     }
     seen?.add(token);
     into.push(token);
-    i = skipOWS(value, i);
-    if (i < n && value.charCodeAt(i) !== COMMA) fail('Invalid subprotocol list', value, i);
-    i++;
+    i = endElement(value, i, 'Invalid subprotocol list');
   }
   return into;
 }
@@ -90,15 +96,8 @@ export type DuplicateParams = 'throw' | 'drop';
  * an element repeats a parameter. Linear time, no regular expressions.
  */
 export function parseExtensions(value: string, duplicates: DuplicateParams = 'throw', into: ExtensionOffer[] = []): ExtensionOffer[] {
-  let i = 0;
   const n = value.length;
-  while (i < n) {
-    i = skipOWS(value, i);
-    if (i >= n) break;
-    if (value.charCodeAt(i) === COMMA) {
-      i++;
-      continue;
-    }
+  for (let i = nextElement(value, 0); i < n; i = nextElement(value, i)) {
     const s = i;
     i = skipToken(value, i);
     if (i === s) fail('Invalid extension name', value, i);
@@ -136,8 +135,7 @@ export function parseExtensions(value: string, duplicates: DuplicateParams = 'th
         offer.params.set(param, paramValue);
       }
     }
-    if (i < n && value.charCodeAt(i) !== COMMA) fail('Invalid extension list', value, i);
-    i++;
+    i = endElement(value, i, 'Invalid extension list');
     if (!duplicate) into.push(offer);
   }
   return into;
