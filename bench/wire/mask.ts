@@ -1,9 +1,11 @@
 /*
  * Unmask throughput: zwire's mask() and each of its paths, against the byte
- * loop ws uses without its addon, bufferutil (native SIMD) and memcpy.
+ * loop ws uses without its addon, bufferutil (native SIMD) and memcpy; and
+ * for payload that must be copied out anyway (a message spanning reads),
+ * unmasking then copying against maskTo(), which does both in one pass.
  */
 import { createRequire } from 'node:module';
-import { mask, maskJs, maskSimd } from '../../src/wire/mask.js';
+import { mask, maskJs, maskSimd, maskTo } from '../../src/wire/mask.js';
 import { simd } from '../../src/wire/mask-simd.js';
 import { createReadBuffer } from '../../src/wire/read-buffer.js';
 import { nativeUnmask } from '../../src/wire/mask-native.js';
@@ -94,11 +96,28 @@ export function maskContenders(size: number): Contender[] {
       },
     });
   }
-  list.push({
-    name: 'memcpy (Buffer.copy)',
-    run: (n) => {
-      for (let i = 0; i < n; i++) data.copy(target);
+  list.push(
+    {
+      name: 'memcpy (Buffer.copy)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) data.copy(target);
+      },
     },
-  });
+    {
+      name: 'zwire mask(), then copy out',
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          mask(data, key, 0);
+          data.copy(target);
+        }
+      },
+    },
+    {
+      name: 'zwire maskTo() (unmask into the copy)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) maskTo(data, key, 0, target, 0);
+      },
+    },
+  );
   return list;
 }

@@ -82,7 +82,7 @@ export abstract class ConnReceiver extends ConnInbound {
   private takeParser(): FrameParser {
     const rsv = this.deflate !== null ? RSV1 : 0;
     const spare = this.role === 'server' ? spareServerParser : spareClientParser;
-    if (spare === null) return new FrameParser({ role: this.role, maxFrameSize: this.limits.maxFrameSize, rsv });
+    if (spare === null) return new FrameParser({ role: this.role, maxFrameSize: this.limits.maxFrameSize, rsv, deferUnmask: true });
     if (this.role === 'server') spareServerParser = null;
     else spareClientParser = null;
     spare.maxFrameSize = this.limits.maxFrameSize;
@@ -126,32 +126,36 @@ export abstract class ConnReceiver extends ConnInbound {
     if (h.length === 0) this.onPayload(EMPTY, true);
   }
 
+  /**
+   * A piece of payload. The parser hands it over still masked: each path below
+   * unmasks it where it lies, except gathering into a message's own buffer,
+   * which unmasks while it copies.
+   */
   private onPayload(data: Uint8Array, frameDone: boolean): void {
+    const parser = this.parser as FrameParser;
     if (this.ctrlOp !== 0) {
+      parser.unmask();
       this.collectControl(data, frameDone);
       return;
     }
     const last = frameDone && this.frameFin;
     const buf = asBuffer(data);
     if (this.msgCompressed) {
+      parser.unmask();
       this.inflate(buf, last);
       return;
     }
     const s = this.msgStream;
     if (last && s === null && this.msgLen === 0 && buf.length === this.msgBytes) {
       // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
+      parser.unmask();
       if (!this.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
       if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, buf), buf.length);
       return;
     }
-    if (!this.msgBinary) {
-      // Created for the first text message that is not read whole in one piece; reset at every text message.
-      const a = this.assembly();
-      const v = (a.utf8 ??= new Utf8Validator());
-      if (buf.length > 0 && !v.write(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
-      if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
-    }
     if (s !== null) {
+      parser.unmask();
+      if (!this.msgBinary) this.checkText(buf, last);
       if (buf.length > 0 && s.push(buf)) this.queuedBytes += buf.length;
       if (last) {
         s.end();
@@ -159,20 +163,32 @@ export abstract class ConnReceiver extends ConnInbound {
       }
       return;
     }
-    if (buf.length > 0) this.gather(buf);
+    if (buf.length > 0) this.gather(buf, parser);
+    if (!this.msgBinary && last) this.checkText(EMPTY, true);
     if (!last) return;
     const payload = this.takeGathered();
     if (this.state === OPEN) this.enqueue(new ReceivedMessage(this.msgBinary, payload), payload.length);
   }
 
   /**
+   * Validate the next piece of a text message that is not read whole in one
+   * piece, and with `last` that it does not end inside a UTF-8 sequence. The
+   * validator is made for the first such message and reset at every text message.
+   */
+  private checkText(piece: Uint8Array, last: boolean): void {
+    const v = (this.assembly().utf8 ??= new Utf8Validator());
+    if (piece.length > 0 && !v.write(piece)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+    if (last && !v.end()) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
+  }
+
+  /**
    * Keep a piece of a message that spans reads or frames. Once the last frame
    * has begun the size is known: the message's buffer is allocated then, at
-   * that size, and every piece is copied straight into it. Until then, and
+   * that size, and every piece is unmasked straight into it. Until then, and
    * while fewer than 1/RESERVE_RATIO of its bytes have arrived (so a peer
    * cannot make us reserve memory it never sends), pieces are kept as they are.
    */
-  private gather(piece: Buffer): void {
+  private gather(piece: Buffer, parser: FrameParser): void {
     const at = this.msgLen;
     const end = at + piece.length;
     this.msgLen = end;
@@ -180,6 +196,8 @@ export abstract class ConnReceiver extends ConnInbound {
     let b = a.buf;
     if (b === null) {
       if (!this.frameFin || end * RESERVE_RATIO < this.msgBytes) {
+        parser.unmask();
+        if (!this.msgBinary) this.checkText(piece, false);
         a.parts.push(piece);
         return;
       }
@@ -191,7 +209,8 @@ export abstract class ConnReceiver extends ConnInbound {
       }
       a.parts.length = 0;
     }
-    b.set(piece, at);
+    parser.copyData(b, at);
+    if (!this.msgBinary) this.checkText(b.subarray(at, end), false);
   }
 
   /** The gathered message, complete. */

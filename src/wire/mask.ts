@@ -9,7 +9,7 @@
  * the key rotated to the alignment point (Int32, not Uint32, keeps V8 on
  * small-integer arithmetic).
  */
-import { nativeUnmask } from './mask-native.js';
+import { nativeMask, nativeUnmask } from './mask-native.js';
 import { SIMD_BLOCK, SIMD_WINDOW, simd } from './mask-simd.js';
 import type { SimdKernel } from './mask-simd.js';
 import { kernelOf } from './read-buffer.js';
@@ -66,20 +66,44 @@ export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   maskJs(bytes, key, offset);
 }
 
-const nativeKey = new Uint8Array(4);
-
-/** mask() through bufferutil, which always starts at key position 0: rotate the key first. */
-export function maskNative(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
-  if (nativeUnmask === null) throw new Error('bufferutil is not available');
-  if ((offset & 3) === 0) {
-    nativeUnmask(bytes, key);
+/**
+ * Write `src` XORed with the key into `dst` at `at`, leaving `src` as it was:
+ * an unmask and a copy in one pass over the bytes, for payload that has to be
+ * copied anyway (a message that spans reads). `offset` is the key stream
+ * position of src[0], as for mask().
+ */
+export function maskTo(src: Uint8Array, key: Uint8Array, offset: number, dst: Uint8Array, at: number): void {
+  const n = src.length;
+  if (at < 0 || at + n > dst.length) throw new RangeError(`maskTo: ${n} bytes at ${at} do not fit in ${dst.length}`);
+  if (nativeMask !== null && n >= NATIVE_THRESHOLD) {
+    nativeMask(src, rotated(key, offset), dst, at, n);
     return;
   }
+  if (simd !== null && n >= SIMD_THRESHOLD) {
+    maskSimd(src, key, offset, dst, at);
+    return;
+  }
+  const out = dst.subarray(at, at + n);
+  out.set(src);
+  maskJs(out, key, offset);
+}
+
+const nativeKey = new Uint8Array(4);
+
+/** The key rotated to start at key stream position `offset` (bufferutil always starts at position 0). */
+function rotated(key: Uint8Array, offset: number): Uint8Array {
+  if ((offset & 3) === 0) return key;
   nativeKey[0] = key[offset & 3];
   nativeKey[1] = key[(offset + 1) & 3];
   nativeKey[2] = key[(offset + 2) & 3];
   nativeKey[3] = key[(offset + 3) & 3];
-  nativeUnmask(bytes, nativeKey);
+  return nativeKey;
+}
+
+/** mask() through bufferutil, which always starts at key position 0: rotate the key first. */
+export function maskNative(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
+  if (nativeUnmask === null) throw new Error('bufferutil is not available');
+  nativeUnmask(bytes, rotated(key, offset));
 }
 
 /** The key rotated to key stream position `pos`, as a little-endian i32 (wasm memory order). */
@@ -161,9 +185,9 @@ function windowView(mem: Uint8Array, len: number): Uint8Array {
 
 /**
  * mask() through the SIMD kernel: copy a window into its memory, XOR, copy
- * back. Only when `simd` is not null.
+ * back (into `dst` from `dstAt` when given, as maskTo does). Only when `simd` is not null.
  */
-export function maskSimd(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
+export function maskSimd(bytes: Uint8Array, key: Uint8Array, offset = 0, dst: Uint8Array = bytes, dstAt = 0): void {
   const kernel = simd;
   if (kernel === null) throw new Error('WebAssembly SIMD is not available');
   const n = bytes.length;
@@ -171,10 +195,9 @@ export function maskSimd(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
   const mem = kernel.memory;
   for (let at = 0; at < n; at += SIMD_WINDOW) {
     const len = n - at < SIMD_WINDOW ? n - at : SIMD_WINDOW;
-    const part = len === n ? bytes : bytes.subarray(at, at + len);
-    mem.set(part);
+    mem.set(len === n ? bytes : bytes.subarray(at, at + len));
     // The kernel takes whole 64-byte blocks: rounding up only XORs scratch bytes past the data.
     kernel.xor(0, (len + SIMD_BLOCK - 1) & -SIMD_BLOCK, k);
-    part.set(windowView(mem, len));
+    dst.set(windowView(mem, len), dstAt + at);
   }
 }

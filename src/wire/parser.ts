@@ -4,7 +4,7 @@ import { TooBigError } from './errors.js';
 import type { ProtocolError } from './errors.js';
 import { createHeader, MAX_HEADER_SIZE, readHeader } from './header.js';
 import type { FrameHeader } from './header.js';
-import { mask, maskBytes } from './mask.js';
+import { mask, maskBytes, maskTo } from './mask.js';
 import { isControl } from './opcode.js';
 
 /** Options of a FrameParser. */
@@ -15,6 +15,13 @@ export interface FrameParserOptions {
   maxFrameSize?: number;
   /** Reserved bits owned by negotiated extensions (RSV1 = 4 for permessage-deflate). Default 0. */
   rsv?: number;
+  /**
+   * Return DATA payloads still masked: the caller unmasks each piece with
+   * unmask() where it lies, or copies it out unmasked with copyData(), one
+   * pass over the bytes instead of an unmask and a copy. Default false:
+   * payloads come back unmasked in place.
+   */
+  deferUnmask?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -39,7 +46,8 @@ const CONTROL_OPCODES = (1 << 0x8) | (1 << 0x9) | (1 << 0xa);
  *
  * - HEADER: `header` holds the next frame's header (the same object every time);
  * - DATA: `data` is the next piece of the payload, a view into a pushed chunk,
- *   unmasked in place; `remaining` is how much of the payload is still to come.
+ *   unmasked in place (with `deferUnmask`, when the caller asks: unmask() or
+ *   copyData()); `remaining` is how much of the payload is still to come.
  *
  * A frame with an empty payload yields HEADER only. Payload bytes are never
  * copied; only a header split across chunks is assembled in a scratch buffer.
@@ -69,6 +77,9 @@ export class FrameParser {
   /** The violation that stopped the stream, thrown again by every later next(). */
   private failure: ProtocolError | null = null;
   private maskPos = 0;
+  private readonly deferUnmask: boolean;
+  /** Key stream position of `data` while it is still masked (deferUnmask), else -1. */
+  private dataMaskPos = -1;
   /** Where a header split across chunks is assembled; allocated the first time one is. */
   private scratch: Uint8Array | null = null;
   /** The mask bit every frame must carry for this role (0x80 for a server). */
@@ -78,6 +89,7 @@ export class FrameParser {
     this.state = { role: opts.role, rsv: opts.rsv ?? 0, inMessage: false };
     this.maskBit = opts.role === 'server' ? 0x80 : 0;
     this.maxFrameSize = opts.maxFrameSize ?? 64 * 1024 * 1024;
+    this.deferUnmask = opts.deferUnmask ?? false;
   }
 
   /** Reserved bits owned by extensions; set once an extension is negotiated. */
@@ -132,8 +144,34 @@ export class FrameParser {
     return this.total;
   }
 
+  /** Whether `data` is still masked (only with `deferUnmask`, until unmask()). */
+  get masked(): boolean {
+    return this.dataMaskPos >= 0;
+  }
+
+  /** Unmask `data` in place if it is still masked (with `deferUnmask`); otherwise nothing to do. */
+  unmask(): void {
+    const pos = this.dataMaskPos;
+    if (pos < 0) return;
+    this.dataMaskPos = -1;
+    const data = this.data;
+    if (data.length < INLINE_UNMASK) maskBytes(data, this.header.mask, pos, 0, data.length);
+    else mask(data, this.header.mask, pos);
+  }
+
+  /**
+   * Write `data`, unmasked, into `dst` at `at`. A still-masked piece is unmasked
+   * on the way (one pass); `data` itself is left as it is.
+   */
+  copyData(dst: Uint8Array, at: number): void {
+    const pos = this.dataMaskPos;
+    if (pos < 0) dst.set(this.data, at);
+    else maskTo(this.data, this.header.mask, pos, dst, at);
+  }
+
   /** Advance: NEED_MORE (0), HEADER (1) or DATA (2). Throws ProtocolError on a bad header. */
   next(): number {
+    this.dataMaskPos = -1;
     let event: number;
     if (this.inPayload) {
       event = this.nextData();
@@ -237,7 +275,9 @@ export class FrameParser {
     const data = n === chunk.length ? chunk : chunk.subarray(pos, pos + n);
     if (this.header.masked) {
       const key = this.header.mask;
-      if (n < INLINE_UNMASK) {
+      if (this.deferUnmask) {
+        this.dataMaskPos = this.maskPos;
+      } else if (n < INLINE_UNMASK) {
         maskBytes(data, key, this.maskPos, 0, n);
       } else {
         mask(data, key, this.maskPos);

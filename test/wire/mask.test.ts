@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createReadBuffer, mask } from '../../src/wire/index.js';
 import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
-import { maskJs, maskNative, maskSimd } from '../../src/wire/mask.js';
+import { maskJs, maskNative, maskSimd, maskTo } from '../../src/wire/mask.js';
 import { nativeUnmask } from '../../src/wire/mask-native.js';
 
 /** mask() and each of its paths available here, which must all agree with the reference. */
@@ -115,6 +115,73 @@ describe('mask (RFC 6455 §5.3)', () => {
     const expected = maskReference(buf, key, 0);
     mask(buf, key);
     expect(Buffer.compare(buf, expected)).toBe(0);
+  });
+});
+
+describe('maskTo: unmask while copying', () => {
+  /** Check maskTo(src at srcAlign, into dst at `at`) against the reference; returns what went wrong. */
+  function check(length: number, srcAlign: number, at: number, offset: number): string | null {
+    const src = placed(length, srcAlign);
+    const before = Buffer.from(src);
+    const dst = new Uint8Array(length + at + 5).fill(0xaa);
+    maskTo(src, key, offset, dst, at);
+    if (Buffer.compare(src, before) !== 0) return 'source changed';
+    if (Buffer.compare(dst.subarray(at, at + length), maskReference(before, key, offset)) !== 0) return 'wrong bytes';
+    if ([...dst.subarray(0, at), ...dst.subarray(at + length)].some((b) => b !== 0xaa)) return 'bytes outside the target changed';
+    return null;
+  }
+
+  it('writes the reference into the target and leaves the source, at every length 0-300, alignment and key offset', () => {
+    const wrong: string[] = [];
+    for (let length = 0; length <= 300; length++) {
+      for (let align = 0; align < 8; align++) {
+        for (let offset = 0; offset < 4; offset++) {
+          const why = check(length, align, (align * 3) & 7, offset);
+          if (why) wrong.push(`length ${length} align ${align} offset ${offset}: ${why}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('does the same on long inputs (native and SIMD window paths)', () => {
+    const wrong: string[] = [];
+    for (const length of [1023, 1024, 1025, SIMD_WINDOW - 1, SIMD_WINDOW + 1, 2 * SIMD_WINDOW + 63, 65536, 65550, 1 << 20]) {
+      for (const [align, at] of [[0, 0], [1, 6], [3, 0], [7, 5]]) {
+        for (let offset = 0; offset < 4; offset++) {
+          const why = check(length, align, at, offset + 4 * length);
+          if (why) wrong.push(`length ${length} align ${align} at ${at} offset ${offset}: ${why}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses a target the bytes do not fit in', () => {
+    expect(() => maskTo(new Uint8Array(10), key, 0, new Uint8Array(12), 3)).toThrow(RangeError);
+    expect(() => maskTo(new Uint8Array(2000), key, 0, new Uint8Array(2000), 1)).toThrow(RangeError);
+    expect(() => maskTo(new Uint8Array(1), key, 0, new Uint8Array(4), -1)).toThrow(RangeError);
+  });
+
+  it('equals the reference for any data, alignment, target position and key offset', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.nat({ max: 15 }),
+        fc.nat({ max: 40 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        (data, align, at, k, offset) => {
+          const src = new Uint8Array(data.length + align).subarray(align);
+          src.set(data);
+          const dst = new Uint8Array(data.length + at);
+          maskTo(src, k, offset, dst, at);
+          expect(Buffer.compare(dst.subarray(at), maskReference(data, k, offset))).toBe(0);
+          expect(Buffer.compare(src, data)).toBe(0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -37,7 +37,15 @@ function parse(chunks: readonly Uint8Array[], opts: FrameParserOptions, pushAll 
         // Plain checks: expect() per piece would dominate the property tests' run time.
         if (r !== FrameParser.DATA || p.data.length === 0) throw new Error(`bad next() result ${r}, ${p.data.length} bytes`);
         if (owner !== null && p.data.buffer !== owner.buffer) throw new Error('DATA is not a view into the chunk just pushed');
-        pieces.push(p.data.slice());
+        if (opts.deferUnmask && pieces.length % 2 === 1) {
+          // Every other piece is copied out unmasked, the rest unmasked in place.
+          const out = new Uint8Array(p.data.length + 3);
+          p.copyData(out, 3);
+          pieces.push(out.subarray(3));
+        } else {
+          p.unmask();
+          pieces.push(p.data.slice());
+        }
         if (p.remaining === 0) events.push({ type: 'payload', hex: Buffer.from(concat(pieces)).toString('hex') });
       }
     }
@@ -86,6 +94,29 @@ describe('FrameParser', () => {
     expect(bytes.subarray(6).toString()).toBe('Hello');
     expect(p.next()).toBe(FrameParser.NEED_MORE);
     expect(p.buffered()).toBe(0);
+  });
+
+  it('with deferUnmask, leaves a piece masked until unmask() or copyData() is asked for', () => {
+    const frame = buildFrame({ opcode: 0x2, payload: 'masked until asked', mask: Uint8Array.of(1, 2, 3, 4) });
+    const p = new FrameParser({ role: 'server', deferUnmask: true });
+    p.push(frame.slice());
+    expect(p.next()).toBe(FrameParser.HEADER);
+    expect(p.next()).toBe(FrameParser.DATA);
+    expect(p.masked).toBe(true);
+    const still = Buffer.from(p.data);
+    expect(still.toString()).not.toBe('masked until asked');
+    const out = Buffer.alloc(20, 0xee);
+    p.copyData(out, 1);
+    expect(out.subarray(1, 19).toString()).toBe('masked until asked');
+    expect([out[0], out[19]]).toEqual([0xee, 0xee]);
+    expect(Buffer.from(p.data)).toEqual(still);
+    p.unmask();
+    expect(p.masked).toBe(false);
+    expect(Buffer.from(p.data).toString()).toBe('masked until asked');
+    p.unmask();
+    expect(Buffer.from(p.data).toString()).toBe('masked until asked');
+    expect(p.next()).toBe(FrameParser.NEED_MORE);
+    expect(p.masked).toBe(false);
   });
 
   it('parses the RFC 6455 §5.7 examples on the client side', () => {
@@ -335,6 +366,17 @@ describe('FrameParser properties', () => {
         expect(parse(copies(splitAt(bytes, at)), opts, true)).toEqual(expected);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('decodes the same with deferUnmask, each piece unmasked in place or copied out by the caller', () => {
+    fc.assert(
+      fc.property(validStream(true), cuts, (specs, at) => {
+        const bytes = concat(specs.map(buildFrame));
+        const opts: FrameParserOptions = { role: 'server', rsv: RSV1, deferUnmask: true };
+        expect(parse(copies(splitAt(bytes, at)), opts)).toEqual(expectedEvents(specs));
+      }),
+      { numRuns: 1000 },
     );
   });
 
