@@ -26,6 +26,10 @@ export interface IdleFigures {
   settledRssPerConn: number;
   /** How long that took, in ms (the wait gives up at SETTLE_LIMIT_MS). */
   settleMs: number;
+  /** The whole process's RSS over the connections, right after connecting (start-up memory included). */
+  processRssPerConn: number;
+  /** The same once idle. */
+  settledProcessRssPerConn: number;
 }
 
 /** All rounds of one server. */
@@ -37,7 +41,7 @@ export interface IdleRun {
   heapGrowth?: string;
 }
 
-const FAILED: IdleFigures = { rssPerConn: NaN, heapPerConn: NaN, externalPerConn: NaN, youngPerConn: NaN, settledRssPerConn: NaN, settleMs: NaN };
+const FAILED: IdleFigures = { rssPerConn: NaN, heapPerConn: NaN, externalPerConn: NaN, youngPerConn: NaN, settledRssPerConn: NaN, settleMs: NaN, processRssPerConn: NaN, settledProcessRssPerConn: NaN };
 
 /** V8's memory reducer runs about 8 s after the last full GC of a process that stopped allocating. */
 const SETTLE_LIMIT_MS = 20_000;
@@ -95,7 +99,6 @@ export async function runIdle(defs: ServerDef[], connections: number, rounds: nu
       try {
         await waitForMemoryReducer(server);
         const before = await settle(server);
-        const idleBefore = before;
         const snapshots = heapDir && round === 0 ? [join(heapDir, `${def.id}-before.heapsnapshot`), join(heapDir, `${def.id}-after.heapsnapshot`)] : null;
         if (snapshots) await server.heapSnapshot(snapshots[0]);
         await load.ipc.call('connect', { host: '127.0.0.1', port: server.port, connections, size: 32, text: false, inflight: 1 }, 120_000);
@@ -112,8 +115,10 @@ export async function runIdle(defs: ServerDef[], connections: number, rounds: nu
           heapPerConn: (after.heapUsed - before.heapUsed) / connections,
           externalPerConn: (after.external - before.external) / connections,
           youngPerConn: (after.spaces[NEW_SPACE] - before.spaces[NEW_SPACE]) / connections,
-          settledRssPerConn: (settled.rss - idleBefore.rss) / connections,
+          settledRssPerConn: (settled.rss - before.rss) / connections,
           settleMs,
+          processRssPerConn: after.rss / connections,
+          settledProcessRssPerConn: settled.rss / connections,
         };
       } catch (err) {
         run.error = (err as Error).message;

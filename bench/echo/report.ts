@@ -82,13 +82,16 @@ export function throughputNotes(sc: ThroughputScenario, runs: ServerRun[]): stri
 /**
  * The idle-memory table and its verdicts: RSS right after the connections came
  * (forced GC, young generation still grown) and once they sat idle until V8's
- * memory reducer ran (what a server holding idle connections settles at).
+ * memory reducer ran (what a server holding idle connections settles at),
+ * and the whole process's RSS over the connections (start-up memory included,
+ * which is how a quick `ps` reading per connection comes out).
  */
 export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
   const med = (run: IdleRun | undefined, pick: (f: IdleFigures) => number): number => (run ? median(run.rounds.map(pick)) : NaN);
   const raw = runs.find((r) => r.def.id === 'raw');
   const rawRss = med(raw, (f) => f.rssPerConn);
   const rawSettled = med(raw, (f) => f.settledRssPerConn);
+  const rawProcess = med(raw, (f) => f.processRssPerConn);
   const table = renderTable(
     [
       { header: 'server', align: 'left' },
@@ -100,6 +103,8 @@ export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
       { header: 'RSS /conn, idle', align: 'right' },
       { header: 'idle vs raw', align: 'right' },
       { header: 'idle wait', align: 'right' },
+      { header: 'process RSS /conn', align: 'right' },
+      { header: 'process vs raw', align: 'right' },
     ],
     runs.map((run) => [
       run.error ? `${run.def.label} (FAILED)` : run.def.label,
@@ -111,6 +116,8 @@ export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
       formatBytes(med(run, (f) => f.settledRssPerConn)),
       formatRatio(med(run, (f) => f.settledRssPerConn) / rawSettled),
       `${(med(run, (f) => f.settleMs) / 1000).toFixed(1)} s`,
+      formatBytes(med(run, (f) => f.processRssPerConn)),
+      formatRatio(med(run, (f) => f.processRssPerConn) / rawProcess),
     ]),
   );
   const ours = runs.find((r) => r.def.id === 'zwire');
@@ -119,7 +126,11 @@ export function idleReport(runs: IdleRun[], boundVsRaw: number): string {
     const verdict = (ratio: number): string => (!Number.isFinite(ratio) ? 'n/a' : ratio <= boundVsRaw ? 'met' : 'NOT MET');
     const now = med(ours, (f) => f.rssPerConn) / rawRss;
     const idle = med(ours, (f) => f.settledRssPerConn) / rawSettled;
-    lines.push(`- RSS per idle connection vs raw socket (target ≤ ${boundVsRaw}×): ${formatRatio(now)} ${verdict(now)} right after connecting, ${formatRatio(idle)} ${verdict(idle)} once idle`);
+    const whole = med(ours, (f) => f.processRssPerConn) / rawProcess;
+    lines.push(
+      `- RSS per idle connection vs raw socket (target ≤ ${boundVsRaw}×): growth ${formatRatio(now)} ${verdict(now)} right after connecting, ` +
+        `${formatRatio(idle)} ${verdict(idle)} once idle; process RSS / connections ${formatRatio(whole)} ${verdict(whole)}`,
+    );
   }
   for (const run of runs) if (run.error) lines.push(`- ${run.def.label} failed: ${run.error}`);
   for (const run of runs) if (run.heapGrowth) lines.push('', `V8 heap growth per connection, ${run.def.label}:`, '', run.heapGrowth);
