@@ -20,24 +20,21 @@ type Waiter = (r: IteratorResult<Message | MessageStream>) => void;
  * effect in their place in the queue.
  */
 export abstract class ConnInbound extends ConnClosing implements AsyncIterable<Message>, StreamOwner {
-  /** Queue slots [qHead, qTail). */
-  private readonly items: Item[] = [];
+  /** Queue slots [qHead, qTail); null while the queue is empty (an idle connection holds no array). */
+  private items: Item[] | null = null;
   private qHead = 0;
   private qTail = 0;
   protected queuedBytes = 0;
-  /** The consumer waiting for an item; `moreWaiters` only if next() is called again before it settles. */
+  /** The consumer waiting for an item (further ones, if next() is called again before it settles, in `extra`). */
   protected waiter: Waiter | null = null;
-  private moreWaiters: Waiter[] | null = null;
   protected mode: 'message' | 'stream' | null = null;
   declare protected iterating: boolean;
-  private lastStream: InboundStream | null = null;
-  /** The stream reader's own message size limit; -1 for none (a small integer, not Infinity, keeps the field unboxed). */
-  private streamLimit = -1;
   /** No more frames are parsed (a close frame or an error was seen). */
   declare protected readStopped: boolean;
   /** The consumer gets DONE once the queue is drained. */
   declare private readEnded: boolean;
-  private signalTimer: NodeJS.Timeout | null = null;
+  /** What streaming reads, extra waiters and deferred signals need; made for the first of them. */
+  private extra: ReadExtras | null = null;
 
   /** The message being received in streaming mode, owned by the receiver. */
   protected abstract msgStream: InboundStream | null;
@@ -65,7 +62,7 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
       }
       this.mode = mode;
       const max = opts?.maxMessageSize;
-      if (mode === 'stream' && max !== undefined && max !== Infinity) this.streamLimit = max;
+      if (mode === 'stream' && max !== undefined && max !== Infinity) this.extras().streamLimit = max;
     } else if (this.mode !== mode) {
       throw new Error(`this connection is already read in ${this.mode} mode`);
     }
@@ -75,7 +72,12 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   /** The size limit of the message being received. */
   protected messageLimit(): number {
     if (this.mode !== 'stream') return this.limits.maxMessageSize;
-    return this.streamLimit < 0 ? Infinity : this.streamLimit;
+    const limit = this.extra?.streamLimit ?? -1;
+    return limit < 0 ? Infinity : limit;
+  }
+
+  private extras(): ReadExtras {
+    return (this.extra ??= new ReadExtras());
   }
 
   /** @internal the iterator's next() */
@@ -87,25 +89,26 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
     }
     return new Promise((resolve) => {
       if (this.waiter === null) this.waiter = resolve;
-      else (this.moreWaiters ??= []).push(resolve);
+      else this.extras().moreWaiters.push(resolve);
     });
   }
 
   /** @internal the iterator's return(): the consumer left its loop. */
   stopIterating(): void {
     this.iterating = false;
-    this.lastStream?.abandon();
+    this.extra?.lastStream?.abandon();
     this.flushSignal();
   }
 
   /** Run a queued close/error signal now, ahead of the messages still queued before it. */
   private flushSignal(): void {
-    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
-    this.signalTimer = null;
+    this.clearSignalTimer();
+    const items = this.items;
+    if (items === null) return;
     for (let i = this.qHead; i < this.qTail; i++) {
-      const item = this.items[i];
+      const item = items[i];
       if (item instanceof Signal) {
-        this.items[i] = undefined as unknown as Item;
+        items[i] = undefined as unknown as Item;
         this.qTail = i;
         this.runSignal(item);
         this.wake();
@@ -116,7 +119,7 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
 
   /** @internal a deferred signal waited closeTimeoutMs for the consumer */
   onSignalTimeout(): void {
-    this.signalTimer = null;
+    (this.extra as ReadExtras).signalTimer = null;
     this.flushSignal();
   }
 
@@ -133,7 +136,7 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   private pull(): IteratorResult<Message | MessageStream> | null {
     for (;;) {
       if (this.qHead === this.qTail) return this.readEnded ? DONE : null;
-      const item = this.items[this.qHead];
+      const item = (this.items as Item[])[this.qHead];
       if (item instanceof ReceivedMessage) {
         this.shift();
         this.consumed(item.data.length);
@@ -141,8 +144,9 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
       }
       if (item instanceof InboundStream) {
         this.shift();
-        this.lastStream?.abandon();
-        this.lastStream = item;
+        const x = this.extras();
+        x.lastStream?.abandon();
+        x.lastStream = item;
         return { done: false, value: item };
       }
       if (item instanceof Pending) {
@@ -165,13 +169,13 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   }
 
   private shift(): void {
-    this.items[this.qHead++] = undefined as unknown as Item;
+    (this.items as Item[])[this.qHead++] = undefined as unknown as Item;
     // An empty queue gives its storage back: an idle connection holds none.
     if (this.qHead === this.qTail) this.dropQueue();
   }
 
   private dropQueue(): void {
-    this.items.length = 0;
+    this.items = null;
     this.qHead = this.qTail = 0;
   }
 
@@ -181,14 +185,14 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
       const r = this.pull();
       if (r === null) return;
       const w = this.waiter;
-      const more = this.moreWaiters;
-      this.waiter = more !== null && more.length > 0 ? (more.shift() as Waiter) : null;
+      const more = this.extra?.moreWaiters;
+      this.waiter = more !== undefined && more.length > 0 ? (more.shift() as Waiter) : null;
       w(r);
     }
   }
 
   protected enqueue(item: Item, bytes: number): void {
-    this.items[this.qTail++] = item;
+    (this.items ??= [])[this.qTail++] = item;
     this.queuedBytes += bytes;
   }
 
@@ -208,22 +212,29 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
       // make its consumer wait for the signal queued behind it (there is nothing to answer).
       this.msgStream = null;
       s.fail(sig.error ?? new ConnClosedError('the peer closed the connection in the middle of a message'));
-      if (waiting === 1 && this.items[this.qHead] === s) waiting = 0;
-      if (this.lastStream === s) consumerIdle = true;
+      if (waiting === 1 && this.items !== null && this.items[this.qHead] === s) waiting = 0;
+      if (this.extra?.lastStream === s) consumerIdle = true;
     }
     if (this.state !== OPEN || !this.iterating || (waiting === 0 && consumerIdle)) {
       this.runSignal(sig);
       return;
     }
-    this.items[this.qTail++] = sig;
-    this.signalTimer = setTimeout(signalTimeout, this.limits.closeTimeoutMs, this);
-    this.signalTimer.unref();
+    this.enqueue(sig, 0);
+    const x = this.extras();
+    x.signalTimer = setTimeout(signalTimeout, this.limits.closeTimeoutMs, this);
+    x.signalTimer.unref();
+  }
+
+  private clearSignalTimer(): void {
+    const x = this.extra;
+    if (x === null || x.signalTimer === null) return;
+    clearTimeout(x.signalTimer);
+    x.signalTimer = null;
   }
 
   /** Take a close/error signal into effect. Callers wake the consumer (pull() hands out the result itself). */
   private runSignal(sig: Signal): void {
-    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
-    this.signalTimer = null;
+    this.clearSignalTimer();
     if (sig.error !== null) {
       this.fail(sig.error);
     } else {
@@ -241,20 +252,34 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
   protected endReading(gone: Error): void {
     this.readStopped = true;
     this.readEnded = true;
-    if (this.signalTimer !== null) clearTimeout(this.signalTimer);
-    this.signalTimer = null;
+    this.clearSignalTimer();
     this.msgStream?.fail(gone);
-    this.lastStream?.fail(gone);
+    this.extra?.lastStream?.fail(gone);
     this.wake();
     const w = this.waiter;
-    const more = this.moreWaiters;
-    this.waiter = this.moreWaiters = null;
+    this.waiter = null;
     w?.(DONE);
-    for (const m of more ?? []) m(DONE);
+    const more = this.extra?.moreWaiters;
+    if (more === undefined) return;
+    const rest = more.splice(0);
+    for (const m of rest) m(DONE);
   }
 }
 
 defineFlags(ConnInbound.prototype, ['iterating', 'readStopped', 'readEnded']);
+
+/**
+ * The read side's rarely needed state: the consumer's further waiters, the
+ * stream handed out last and the stream reader's size limit (streaming mode),
+ * the timer of a close or error signal waiting for the consumer.
+ */
+class ReadExtras {
+  moreWaiters: Waiter[] = [];
+  lastStream: InboundStream | null = null;
+  /** The stream reader's own message size limit; -1 for none (a small integer, not Infinity, keeps the field unboxed). */
+  streamLimit = -1;
+  signalTimer: NodeJS.Timeout | null = null;
+}
 
 /** The object `for await` drives; all state lives in the connection. */
 class ItemIterator {

@@ -78,6 +78,29 @@ describe('an idle connection', () => {
     }
   });
 
+  it('holds no queue array and no read extras once its messages are read, and they come back when needed', async () => {
+    const { server, client, close } = await connPair();
+    const state = server as unknown as { items: unknown; extra: unknown };
+    const it = server.messages();
+    await client.send('one');
+    expect((await it.next()).value?.text()).toBe('one');
+    expect(state.items).toBeNull();
+    expect(state.extra).toBeNull();
+    // Two next() calls before anything arrives: the second waiter is the first thing kept in the extras.
+    const first = it.next();
+    const second = it.next();
+    expect(state.extra).not.toBeNull();
+    await client.send('two');
+    await client.send('three');
+    expect([(await first).value?.text(), (await second).value?.text()]).toEqual(['two', 'three']);
+    expect(state.items).toBeNull();
+    const third = it.next();
+    const fourth = it.next();
+    await client.close(1000);
+    expect([(await third).done, (await fourth).done]).toEqual([true, true]);
+    close();
+  });
+
   it('keeps each layer boolean in a bit of its own', () => {
     const { conn } = recordingConn();
     const flags = conn as unknown as Record<string, boolean> & { flags: number };
