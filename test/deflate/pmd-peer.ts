@@ -10,6 +10,7 @@ import { buildFrame, OP } from '../helpers/frame-builder.js';
 import { FrameReader } from '../helpers/frame-reader.js';
 import { acceptFor, newKey, type ParsedHead } from '../helpers/handshake.js';
 import { readHead } from '../helpers/raw-client.js';
+import { Conditions } from '../helpers/conditions.js';
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -86,7 +87,7 @@ export class DeflatePeer {
   private compressor: zlib.DeflateRaw | null = null;
   private decompressor: zlib.InflateRaw | null = null;
   private inflating: Promise<void> = Promise.resolve();
-  private waiters = new Set<() => void>();
+  private readonly conditions = new Conditions();
 
   constructor(
     readonly socket: Socket,
@@ -101,7 +102,7 @@ export class DeflatePeer {
       this.tcpClosed = true;
       this.compressor?.close();
       this.decompressor?.close();
-      this.wake();
+      this.conditions.wake();
     });
     if (head.length > 0) this.onData(head);
     socket.resume();
@@ -166,28 +167,11 @@ export class DeflatePeer {
   }
 
   waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (!pred()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        resolve(pred());
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.conditions.until(pred, timeoutMs);
   }
 
   destroy(): void {
     this.socket.destroy();
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 
   private onData(chunk: Buffer): void {
@@ -218,7 +202,7 @@ export class DeflatePeer {
         this.deliver(m.binary, m.compressed, Buffer.concat(m.parts));
       }
     }
-    this.wake();
+    this.conditions.wake();
   }
 
   private deliver(binary: boolean, compressed: boolean, payload: Buffer): void {
@@ -239,7 +223,7 @@ export class DeflatePeer {
         }
       }
       this.messages.push({ binary, compressed, data });
-      this.wake();
+      this.conditions.wake();
     });
   }
 }

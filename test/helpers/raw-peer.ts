@@ -10,6 +10,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { FrameReader, type RawFrame } from './frame-reader.js';
 import { Utf8Prefix } from './utf8-check.js';
 import { OP, buildFrame, chop, closePayload, type FrameSpec } from './frame-builder.js';
+import { Conditions } from './conditions.js';
 
 export type PeerEvent =
   | { type: 'message'; binary: boolean; data: Buffer }
@@ -54,7 +55,7 @@ export class RawPeer {
   private readonly reader = new FrameReader();
   private consumed = 0;
   private message: { binary: boolean; parts: Buffer[]; utf8: Utf8Prefix | null } | null = null;
-  private waiters = new Set<() => void>();
+  private readonly conditions = new Conditions();
   private lastMaskKey: number | null = null;
 
   /**
@@ -73,7 +74,7 @@ export class RawPeer {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.tcpClosed = true;
-      this.wake();
+      this.conditions.wake();
     });
     if (head.length > 0) this.onData(head);
     socket.resume();
@@ -139,28 +140,11 @@ export class RawPeer {
 
   /** Resolves true when pred() holds (checked on every received frame/close), false after timeoutMs. */
   waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!pred()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        resolve(pred());
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.conditions.until(pred, timeoutMs);
   }
 
   destroy(): void {
     this.socket.destroy();
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 
   private violation(reason: string): void {
@@ -175,7 +159,7 @@ export class RawPeer {
       this.violation(`unparseable frame: ${(err as Error).message}`);
       this.socket.destroy();
     }
-    this.wake();
+    this.conditions.wake();
   }
 
   private onFrame(f: RawFrame): void {
