@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RpcError } from '../../src/rpc/errors.js';
 import { defineService } from '../../src/rpc/service.js';
 import { RpcRouter, type RouterOptions } from '../../src/rpc/server.js';
-import { Probe, testHandlers, testService } from './fixture.js';
+import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 import { MemoryLink } from './memory-transport.js';
 
 type Ctx = { user: string };
@@ -21,24 +21,6 @@ function setup(codec: 'json' | 'msgpack', routerOptions: RouterOptions<Ctx> = {}
   closers.push(() => client.close());
   return { probe, router, link, client };
 }
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error('expected a rejection');
-}
-
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 
 describe.each(['json', 'msgpack'] as const)('RPC core over memory (%s)', (codec) => {
   it('answers many unary calls in flight on one connection', async () => {

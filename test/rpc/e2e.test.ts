@@ -4,7 +4,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
 import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
-import { Probe, testHandlers, testService } from './fixture.js';
+import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 
 type Ctx = { user: string };
 type Methods = (typeof testService)['methods'];
@@ -26,24 +26,6 @@ function client(url: string, options: ClientOptions = {}): RpcClient<Methods> {
   cleanup.push(() => c.close());
   return c;
 }
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error('expected a rejection');
-}
-
-const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 const transports: [string, ClientOptions][] = [
   ['zwire json', { codec: 'json' }],

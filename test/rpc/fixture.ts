@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { defineService, withEventId } from '../../src/rpc/service.js';
 import { RpcError } from '../../src/rpc/errors.js';
@@ -98,4 +99,24 @@ export function testHandlers(probe: Probe): Handlers<(typeof testService)['metho
     },
     big: ({ size }) => ({ s: 'x'.repeat(size) }),
   };
+}
+
+/** The RpcError `p` rejects with; fails the test if it resolves or rejects with something else. */
+export async function rejection(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RpcError);
+    return err as RpcError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Poll until cond() holds; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
