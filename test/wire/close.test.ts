@@ -9,21 +9,13 @@ import {
   ProtocolError,
 } from '../../src/wire/index.js';
 import { closePayload } from '../helpers/frame-builder.js';
+import { errorOf } from '../helpers/error-of.js';
 
 /** §7.4.1/§7.4.2 and the IANA registry, written as the issue lists them. */
 function expectedValid(code: number): boolean {
   if (code >= 1000 && code <= 1003) return true;
   if (code >= 1007 && code <= 1014) return true;
   return code >= 3000 && code <= 4999;
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('close codes (RFC 6455 §7.4)', () => {

@@ -11,19 +11,11 @@ import {
 } from '../../src/wire/index.js';
 import type { FrameHeader } from '../../src/wire/index.js';
 import { buildFrame } from '../helpers/frame-builder.js';
+import { errorOf } from '../helpers/error-of.js';
 
 function decode(bytes: Uint8Array, offset = 0): { size: number; h: FrameHeader } {
   const h = createHeader();
   return { size: readHeader(bytes, offset, h), h };
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('readHeader', () => {
