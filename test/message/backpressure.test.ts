@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import { ConnClosedError } from '../../src/message/errors.js';
-import { connPair, RawPeer, socketPair, sleep, take } from './helpers.js';
+import { RawPeer, socketPair, sleep, take, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const { pair, closeLater } = pairsClosedAfterEach();
 
 /** Whether p settles within ms. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -22,7 +19,7 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 describe('outbound backpressure', () => {
   it('send() resolves at once while the queue is short, waits for drain when it is full', async () => {
     const { a, b, close } = await socketPair();
-    cleanups.push(close);
+    closeLater(close);
     const conn = new Conn(a, { role: 'server', maxQueuedBytes: 256 * 1024 });
     const peer = new RawPeer(b);
     peer.socket.pause();
@@ -45,7 +42,7 @@ describe('outbound backpressure', () => {
 
   it('a send waiting for drain rejects when the connection dies', async () => {
     const { a, b, close } = await socketPair();
-    cleanups.push(close);
+    closeLater(close);
     const conn = new Conn(a, { role: 'server', maxQueuedBytes: 64 * 1024 });
     b.pause();
     const chunk = Buffer.alloc(512 * 1024);
@@ -62,8 +59,7 @@ describe('outbound backpressure', () => {
 
 describe('inbound backpressure', () => {
   it('pauses the socket while the consumer is not reading, resumes when it reads', async () => {
-    const p = await connPair({ readHighWaterMark: 64 * 1024 });
-    cleanups.push(p.close);
+    const p = await pair({ readHighWaterMark: 64 * 1024 });
     const serverSocket = (p.server as unknown as { socket: import('node:net').Socket }).socket;
     const msg = Buffer.alloc(16 * 1024, 7);
     const count = 800;

@@ -1,26 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import { AbnormalClosureError, CloseTimeoutError, ConnClosedError } from '../../src/message/errors.js';
-import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode } from '../../src/wire/index.js';
-import { connPair, RawPeer, rawPair, socketPair, take } from './helpers.js';
+import { RawPeer, socketPair, take, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function raw(opts: Partial<ConnOptions> = {}) {
-  const p = await rawPair(opts);
-  cleanups.push(p.close);
-  return p;
-}
-
-async function pair() {
-  const p = await connPair();
-  cleanups.push(p.close);
-  return p;
-}
+const { raw, pair, closeLater } = pairsClosedAfterEach();
 
 describe('closing handshake', () => {
   it('client-initiated close: both sides end clean with the code and reason', async () => {
@@ -138,7 +122,7 @@ describe('closing handshake', () => {
 
   it('a Conn on an already destroyed socket is closed', async () => {
     const { a, close } = await socketPair();
-    cleanups.push(close);
+    closeLater(close);
     a.destroy();
     const conn = new Conn(a, { role: 'server' });
     expect((await conn.closed).code).toBe(1006);

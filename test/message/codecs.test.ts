@@ -2,24 +2,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { PackrStream } from 'msgpackr';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../src/message/codecs/codec.js';
 import { createJsonCodec, jsonCodec } from '../../src/message/codecs/json.js';
 import { msgpackCodec } from '../../src/message/codecs/msgpack.js';
 import { readValueStream, receiveValues, sendValues, writeValueStream } from '../../src/message/codecs/values.js';
 import type { MessageStream } from '../../src/message/message.js';
-import { connPair } from './helpers.js';
+import { pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function pair() {
-  const p = await connPair();
-  cleanups.push(p.close);
-  return p;
-}
+const { pair } = pairsClosedAfterEach();
 
 const sample = [{ id: 1, name: 'zwire', tags: ['a', 'b'], nested: { ok: true, n: null } }, 'text ✓', 42, [1, 2, 3], false];
 

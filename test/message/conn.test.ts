@@ -1,25 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import { ConnClosedError } from '../../src/message/errors.js';
 import { Opcode } from '../../src/wire/index.js';
-import { connPair, RawPeer, rawPair, socketPair, take } from './helpers.js';
+import { RawPeer, socketPair, take, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function pair(...args: Parameters<typeof connPair>) {
-  const p = await connPair(...args);
-  cleanups.push(p.close);
-  return p;
-}
-
-async function raw(...args: Parameters<typeof rawPair>) {
-  const p = await rawPair(...args);
-  cleanups.push(p.close);
-  return p;
-}
+const { raw, pair, closeLater } = pairsClosedAfterEach();
 
 describe('Conn send/receive', () => {
   it('exchanges text and binary messages both ways, in order', async () => {
@@ -98,7 +83,7 @@ describe('Conn send/receive', () => {
 
   it('processes frames that arrive with the handshake leftovers (head)', async () => {
     const { a, b, close } = await socketPair();
-    cleanups.push(close);
+    closeLater(close);
     const head = Buffer.concat([rawFrame(Opcode.Text, Buffer.from('early'), true), rawFrame(Opcode.Text, Buffer.from('par'), false)]);
     const conn = new Conn(a, { role: 'server', head });
     b.write(rawFrame(Opcode.Continuation, Buffer.from('tial'), true));
@@ -118,7 +103,7 @@ describe('Conn send/receive', () => {
 
   it('exposes the subprotocol and validated limits', async () => {
     const { a, close } = await socketPair();
-    cleanups.push(close);
+    closeLater(close);
     const conn = new Conn(a, { role: 'server', protocol: 'chat', maxMessageSize: 10 });
     expect(conn.protocol).toBe('chat');
     expect(conn.limits.maxMessageSize).toBe(10);

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { afterEach } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import type { ConnOptions } from '../../src/message/options.js';
 import { createHeader, FrameParser, headerSize, mask, maskKey, Opcode, writeHeader } from '../../src/wire/index.js';
@@ -192,4 +193,35 @@ export async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
 /** Resolve after ms. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Connection pairs closed after each test. Call once at the top of a test file; `closeLater`
+ * registers any other close function the same way.
+ */
+export function pairsClosedAfterEach(): {
+  raw: typeof rawPair;
+  pair: typeof connPair;
+  closeLater(close: () => void): void;
+} {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+  const closeLater = (close: () => void): void => {
+    cleanups.push(close);
+  };
+  return {
+    raw: async (opts) => {
+      const p = await rawPair(opts);
+      closeLater(p.close);
+      return p;
+    },
+    pair: async (serverOpts, clientOpts) => {
+      const p = await connPair(serverOpts, clientOpts);
+      closeLater(p.close);
+      return p;
+    },
+    closeLater,
+  };
 }

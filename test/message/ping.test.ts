@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnClosedError, HeartbeatTimeoutError } from '../../src/message/errors.js';
-import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode } from '../../src/wire/index.js';
-import { connPair, rawPair, sleep } from './helpers.js';
+import { sleep, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function raw(opts: Partial<ConnOptions> = {}) {
-  const p = await rawPair(opts);
-  cleanups.push(p.close);
-  return p;
-}
+const { raw, pair } = pairsClosedAfterEach();
 
 describe('ping and pong', () => {
   it('answers pings automatically with the same payload and emits ping', async () => {
@@ -51,8 +41,7 @@ describe('ping and pong', () => {
   });
 
   it('ping() resolves with the round trip when the matching pong arrives', async () => {
-    const p = await connPair();
-    cleanups.push(p.close);
+    const p = await pair();
     const rtt = await p.client.ping();
     expect(rtt).toBeGreaterThanOrEqual(0);
     expect(rtt).toBeLessThan(1000);
@@ -73,8 +62,7 @@ describe('ping and pong', () => {
 
 describe('heartbeat', () => {
   it('keeps a responsive peer alive', async () => {
-    const p = await connPair({ heartbeatMs: 40 });
-    cleanups.push(p.close);
+    const p = await pair({ heartbeatMs: 40 });
     await sleep(200);
     expect(p.server.isOpen).toBe(true);
     expect(p.client.isOpen).toBe(true);

@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conn } from '../../src/message/conn.js';
 import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode, ProtocolError } from '../../src/wire/index.js';
-import { RawPeer, rawPair, sleep, take } from './helpers.js';
+import { RawPeer, sleep, take, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function raw(opts: Partial<ConnOptions> = {}) {
-  const p = await rawPair(opts);
-  cleanups.push(p.close);
-  return p;
-}
+const { raw } = pairsClosedAfterEach();
 
 /** Echo until the connection ends, as an application would. */
 async function echo(conn: Conn): Promise<void> {

@@ -1,21 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageStream } from '../../src/message/message.js';
-import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode } from '../../src/wire/index.js';
-import { connPair, RawPeer, rawPair } from './helpers.js';
+import { RawPeer, pairsClosedAfterEach } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function raw(opts: Partial<ConnOptions> = {}) {
-  const p = await rawPair(opts);
-  cleanups.push(p.close);
-  return p;
-}
+const { raw, pair } = pairsClosedAfterEach();
 
 async function collect(s: AsyncIterable<Buffer>): Promise<{ data: Buffer; chunks: number }> {
   const parts: Buffer[] = [];
@@ -44,8 +34,7 @@ describe('streaming reader', () => {
   });
 
   it('streams a message far larger than maxMessageSize, which only limits whole messages', async () => {
-    const p = await connPair({ maxMessageSize: 1024 });
-    cleanups.push(p.close);
+    const p = await pair({ maxMessageSize: 1024 });
     const total = 2 * 1024 * 1024;
     const writing = (async () => {
       const w = p.client.writer({ fragmentSize: 16 * 1024 });
@@ -205,8 +194,7 @@ describe('streaming writer', () => {
   });
 
   it('round-trips a piped message between two Conns', async () => {
-    const p = await connPair();
-    cleanups.push(p.close);
+    const p = await pair();
     const parts = Array.from({ length: 50 }, (_, i) => Buffer.from(`part ${i};`));
     await pipeline(Readable.from(parts), p.client.writer({ fragmentSize: 7, binary: false }));
     const it = p.server[Symbol.asyncIterator]();
