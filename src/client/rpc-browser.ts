@@ -23,7 +23,17 @@ export type { ClientEvents, ClientState } from './rpc-events.js';
 export type { ReconnectOptions } from './rpc-backoff.js';
 export type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 export { webSocketTransport, WebSocketOpenError, type WebSocketConstructor, type WebSocketLike } from './transport-websocket.js';
-export { RpcError, RpcErrorCode, isRpcErrorCode } from '../rpc/errors.js';
+export {
+  RpcError,
+  RpcErrorCode,
+  isErrorCode,
+  isRpcError,
+  isRpcErrorCode,
+  isValidationError,
+  type ErrorCode,
+  type ValidationError,
+  type ValidationIssue,
+} from '../rpc/errors.js';
 export { defineService, withEventId, type Service, type ServiceDef } from '../rpc/service.js';
 export { Subprotocol, type CodecName } from '../rpc/envelope.js';
 export type { EnvelopeCodec, WireData } from '../rpc/codec.js';

@@ -75,7 +75,7 @@ function optionalSchema(name: string, field: string, value: unknown): Schema | n
   if (value === undefined) return null;
   if (!isSchema(value)) throw new TypeError(`method ${name}: ${field} must be a zod schema`);
   // zod 4 schemas (classic and mini) carry `_zod`; zod 3's do not
-  if (!('_zod' in value)) throw new TypeError(`method ${name}: ${field} is a zod 3 schema; zwire needs zod 4 (npm install zod@^4, then import { z } from 'zod' or 'zod/mini')`);
+  if (!('_zod' in value)) throw new TypeError(`method ${name}: ${field} is a zod 3 schema; zwire needs zod 4 (npm install zod@^4; schemas of zod or zod/mini)`);
   return value;
 }
 
