@@ -14,12 +14,12 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function serve(): Promise<{ probe: Probe; url: string }> {
+async function serve(at = 0): Promise<{ probe: Probe; url: string; close: () => Promise<void> }> {
   const probe = new Probe();
   const server = createServer(testService, testHandlers(probe), { context: () => ({ user: 'ada' }) });
-  const { port } = await server.listen({ port: 0 });
+  const { port } = await server.listen({ port: at });
   cleanup.push(() => server.close());
-  return { probe, url: `ws://127.0.0.1:${port}/rpc` };
+  return { probe, url: `ws://127.0.0.1:${port}/rpc`, close: () => server.close() };
 }
 
 function typesOnly(url: string, options: Partial<TypesOnlyOptions<Methods>> = {}): TypesOnlyClient<Methods> {
@@ -81,6 +81,33 @@ describe('types-only client', () => {
     const both = c.count({ to: 2 }) as unknown as ServerStream<{ n: number }> & PromiseLike<unknown>;
     await both.next();
     await expect(Promise.resolve(both)).rejects.toThrow(/already iterated/);
+  });
+
+  it('resumes the streams named in `resumable` across a server restart, and only those', async () => {
+    const first = await serve();
+    const port = Number(new URL(first.url).port);
+    const reconnect = { initialDelayMs: 10, maxDelayMs: 50 };
+    const seqs: number[] = [];
+    let second: Awaited<ReturnType<typeof serve>> | null = null;
+    for await (const { seq } of typesOnly(first.url, { reconnect }).feed({})) {
+      seqs.push(seq);
+      if (seq === 10) {
+        await first.close();
+        second = await serve(port);
+      }
+      if (seqs.length === 40) break;
+    }
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(Number(second?.probe.lastEventIds[0])).toBeGreaterThanOrEqual(10);
+
+    const notResumed = typesOnly(second!.url, { reconnect, resumable: [] }).feed({});
+    expect((await notResumed.next()).value).toEqual({ seq: 0 });
+    await second!.close();
+    // the items already received drain first, then the stream ends with the connection
+    const drain = async (): Promise<void> => {
+      for (let i = 0; i < 1000; i++) if ((await notResumed.next()).done === true) return;
+    };
+    expect((await rejection(drain())).code).toBe('UNAVAILABLE');
   });
 
   it('refuses a codec that is not loaded, naming the import', () => {
