@@ -11,17 +11,20 @@ export function cancelledByCaller(o: CallOptions | undefined): RpcError | null {
   return o?.signal?.aborted === true ? new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: o.signal.reason }) : null;
 }
 
+/** Submits the call `make` builds, unless the caller's signal has already fired; answers with its promise. */
+function submitted(core: RpcClientCore, o: CallOptions | undefined, make: () => UnaryCall | ClientStreamCall): Promise<unknown> {
+  const err = cancelledByCaller(o);
+  if (err !== null) return Promise.reject(err);
+  const call = make();
+  core.submit(call);
+  return call.promise;
+}
+
 /** Builds the client function of one method from its definition (validating client). */
 export function methodFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, info: MethodInfo, timeoutMs: number, window: number): unknown {
   switch (info.kind) {
     case 'unary':
-      return (input: unknown, o?: CallOptions) => {
-        const err = cancelledByCaller(o);
-        if (err !== null) return Promise.reject(err);
-        const call = new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs);
-        core.submit(call);
-        return call.promise;
-      };
+      return (input: unknown, o?: CallOptions) => submitted(core, o, () => new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs));
     case 'stream':
       return (input: unknown, o?: CallOptions) => {
         const s = new RpcStream<unknown>(core, core, codec, core.nextId(), info, input, window, info.resumable, o);
@@ -30,13 +33,8 @@ export function methodFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, 
         return s;
       };
     case 'clientStream':
-      return (items: AsyncIterable<unknown> | Iterable<unknown>, o?: CallOptions) => {
-        const err = cancelledByCaller(o);
-        if (err !== null) return Promise.reject(err);
-        const call = new ClientStreamCall(core, codec, core.nextId(), info, items, o, timeoutMs);
-        core.submit(call);
-        return call.promise;
-      };
+      return (items: AsyncIterable<unknown> | Iterable<unknown>, o?: CallOptions) =>
+        submitted(core, o, () => new ClientStreamCall(core, codec, core.nextId(), info, items, o, timeoutMs));
     case 'notify':
       return (input: unknown) => {
         const call = new NotifyCall(core, codec, info, input, timeoutMs);

@@ -116,6 +116,19 @@ function inPage<K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Prom
   ) as Promise<Awaited<ReturnType<Api[K]>>>;
 }
 
+/** Serves the chat service for one test and opens the page's client `key` to it; both are closed afterwards. */
+async function withPageClient(key: string, codec: 'json' | 'msgpack', body: (probe: Probe) => Promise<void>): Promise<void> {
+  const probe = new Probe();
+  const server = await serveChat(probe, 0);
+  try {
+    await inPage('open', key, `ws://127.0.0.1:${server.port}/`, codec);
+    await body(probe);
+    await inPage('close', key);
+  } finally {
+    await server.close();
+  }
+}
+
 describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
   beforeAll(async () => {
     const bundle = await build({
@@ -146,56 +159,35 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
   });
 
   describe.each(['json', 'msgpack'] as const)('%s', (codec) => {
-    it('makes typed unary calls, a client stream and a notification; the server validates', async () => {
-      const probe = new Probe();
-      const server = await serveChat(probe, 0);
-      try {
-        await inPage('open', `u-${codec}`, `ws://127.0.0.1:${server.port}/`, codec);
+    it('makes typed unary calls, a client stream and a notification; the server validates', () =>
+      withPageClient(`u-${codec}`, codec, async (probe) => {
         const got = await inPage('unary', `u-${codec}`, codec);
         const bytes = codec === 'msgpack' ? { bytes: [1, 2, 255], size: 3 } : { bytes: [], size: 0 };
         expect(got).toEqual({ sent: { id: 1, text: 'hello from Chromium' }, ...bytes, total: 55 });
         expect(await inPage('badInput', `u-${codec}`)).toBe('BAD_REQUEST');
         await until(() => probe.typing.length === 1);
         expect(probe.protocols).toEqual([`zwire.rpc.v1.${codec}`]);
-        await inPage('close', `u-${codec}`);
-      } finally {
-        await server.close();
-      }
-    });
+      }));
 
-    it('holds a server stream to the window while the page does not read, then delivers every item in order', async () => {
-      const probe = new Probe();
-      const server = await serveChat(probe, 0);
-      try {
-        await inPage('open', `s-${codec}`, `ws://127.0.0.1:${server.port}/`, codec);
+    it('holds a server stream to the window while the page does not read, then delivers every item in order', () =>
+      withPageClient(`s-${codec}`, codec, async () => {
         const { producedWhilePaused, seqs } = await inPage('slowConsumer', `s-${codec}`, 400, 40);
         // 40 read + a window of 16 granted ahead (+1 the generator may have computed before waiting for credit)
         expect(producedWhilePaused).toBeGreaterThanOrEqual(40);
         expect(producedWhilePaused).toBeLessThanOrEqual(40 + 16 + 1);
         expect(seqs).toEqual(Array.from({ length: 400 }, (_, i) => i));
-        await inPage('close', `s-${codec}`);
-      } finally {
-        await server.close();
-      }
-    });
+      }));
   });
 
-  it('cancels a call by its AbortSignal and a stream left early, at the server too', async () => {
-    const probe = new Probe();
-    const server = await serveChat(probe, 0);
-    try {
-      await inPage('open', 'c', `ws://127.0.0.1:${server.port}/`, 'json');
+  it('cancels a call by its AbortSignal and a stream left early, at the server too', () =>
+    withPageClient('c', 'json', async (probe) => {
       const { call, firstItems } = await inPage('cancel', 'c');
       expect(call).toBe('CANCELLED');
       expect(firstItems).toEqual([0, 1, 2, 3, 4]);
       await until(() => probe.aborted.includes('wait') && probe.aborted.includes('history'));
       expect(probe.finished).toBe(1);
       expect(probe.produced).toBeLessThan(100);
-      await inPage('close', 'c');
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
   it('reconnects after the server restarts on the same port; a call made while it was down is answered', async () => {
     const probe = new Probe();
