@@ -6,6 +6,7 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createClient, msgpack, type ServerStream, type TypesOnlyClient, type TypesOnlyOptions } from '../../src/client/index.js';
 import { jsonEnvelope } from '../../src/rpc/codec-json.js';
 import { createServer } from '../../src/rpc/create-server.js';
+import { defineService } from '../../src/rpc/service.js';
 import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 
 type Methods = (typeof testService)['methods'];
@@ -127,6 +128,9 @@ describe('types-only client', () => {
       createClient<typeof testService>('ws://127.0.0.1:1', { notify: ['greet'] });
       // @ts-expect-error count is not resumable
       createClient<typeof testService>('ws://127.0.0.1:1', { notify: ['log'], resumable: ['count'] });
+      // a service without notifications needs no options
+      const plain = defineService({ greet: testService.methods.greet });
+      void createClient<typeof plain>('ws://127.0.0.1:1').greet({ name: 'a' });
       const c = typesOnly('ws://127.0.0.1:1');
       // @ts-expect-error an array is one unary input: client streams take an iterator
       void c.sum([{ n: 1 }]);
