@@ -21,7 +21,7 @@ export interface ClientOptions {
   codec?: CodecName | EnvelopeCodec;
   /** Default per-call timeout in ms for unary calls and client streams (default 30 000; 0 = none). */
   timeoutMs?: number;
-  /** Validate results and stream items against the service's schemas (default true). */
+  /** Validate results and stream items against the service's schemas (default true; a types-only client has none). */
   validate?: boolean;
   /** Reconnect with jittered exponential backoff (default on), or false. */
   reconnect?: ReconnectOptions | false;
@@ -103,10 +103,10 @@ function defaultTransport(url: string, options: ResolvedConnectOptions): Transpo
   throw new TypeError('no WebSocket available: pass the WebSocket option (or import zwire/client in Node)');
 }
 
-/** Options of a types-only client: with no definition at run time, it is told which methods are notifications and which streams resume. */
 /** An options parameter that may be left out when nothing in it is required. */
 type OptionalIfEmpty<O> = {} extends O ? [options?: O] : [options: O];
 
+/** Options of a types-only client: with no definition at run time, it is told which methods are notifications and which streams resume. */
 export type TypesOnlyOptions<S extends ServiceDef> = ClientOptions &
   ([NotifyName<S>] extends [never] ? { notify?: readonly never[] } : { /** Every notification method of the service (sent without an answer). */ notify: readonly NotifyName<S>[] }) & {
     /** Server streams to reopen after a reconnect with their last event id (as `resumable: true` in the definition). */
@@ -153,10 +153,13 @@ export function createClient(first: Service | string | URL, second?: string | UR
   Object.defineProperty(control, 'state', { get: () => core.state, enumerable: true });
   if (service !== null) return control;
   const lazy = { core, codec, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
+  const methods = new Map<string, (input: unknown, o?: CallOptions) => LazyCall>();
   return new Proxy(control, {
     get: (target, name, receiver) => {
       if (typeof name !== 'string' || RESERVED_NAMES.has(name)) return Reflect.get(target, name, receiver);
-      return (input: unknown, o?: CallOptions) => new LazyCall(lazy, name, input, o);
+      let m = methods.get(name);
+      if (m === undefined) methods.set(name, (m = (input, o) => new LazyCall(lazy, name, input, o)));
+      return m;
     },
   });
 }
