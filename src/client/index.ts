@@ -1,3 +1,4 @@
 export { connect } from './connect.js';
 export type { ConnectOptions } from './connect.js';
+export { HandshakeError } from '../upgrade/errors.js';
 export * from './rpc-exports.js';

@@ -1,4 +1,4 @@
-import { isRpcErrorCode, RpcError } from '../rpc/errors.js';
+import { isErrorCode, RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
 
@@ -32,8 +32,8 @@ export interface CallHost {
 export function errorFromEnvelope(env: unknown[]): RpcError {
   const code = env[2];
   const message = typeof env[3] === 'string' ? env[3] : 'error';
-  if (isRpcErrorCode(code)) return new RpcError(code, message, env[4]);
-  // a code from a newer protocol revision: keep it visible without breaking the fixed set
+  if (isErrorCode(code)) return new RpcError(code, message, env[4]);
+  // not a code at all: keep it visible without inventing one
   return new RpcError('INTERNAL', `${String(code)}: ${message}`, env[4]);
 }
 

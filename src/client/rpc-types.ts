@@ -26,3 +26,33 @@ export type ClientMethod<D> = D extends { stream: infer T extends Schema }
 
 /** The typed methods of a client for a service. */
 export type ClientMethods<S extends ServiceDef> = { readonly [K in keyof S]: ClientMethod<S[K]> };
+
+/** A server stream as the types-only client returns it: RpcStream's public surface. */
+export interface ServerStream<T> extends AsyncIterableIterator<T> {
+  /** Stops the stream; the server's handler sees `ctx.signal` abort. */
+  cancel(): void;
+  /** Id of the last event received (for streams whose server tags items). */
+  readonly lastEventId: string | undefined;
+}
+
+/**
+ * The signature of one method on a types-only client. Client-stream items come
+ * as an iterator or async iterable, not an array: with no definition at run
+ * time, an array is taken as the input of a unary call.
+ */
+export type TypesOnlyMethod<D> = D extends { stream: infer T extends Schema }
+  ? (input: ClientInput<D>, options?: CallOptions) => ServerStream<z.output<T>>
+  : D extends { clientStream: infer T extends Schema; output: infer O extends Schema }
+    ? (items: AsyncIterable<z.input<T>> | IterableIterator<z.input<T>>, options?: CallOptions) => Promise<z.output<O>>
+    : ClientMethod<D>;
+
+/** The typed methods of a types-only client for a service. */
+export type TypesOnlyMethods<S extends ServiceDef> = { readonly [K in keyof S]: TypesOnlyMethod<S[K]> };
+
+type NamesOf<S, P> = { [K in keyof S]: S[K] extends P ? K : never }[keyof S] & string;
+
+/** Names of a service's notification methods. */
+export type NotifyName<S> = NamesOf<S, { notify: true }>;
+
+/** Names of a service's resumable server streams. */
+export type ResumableName<S> = NamesOf<S, { resumable: true }>;

@@ -1,24 +1,27 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { envelopeCodec } from '../rpc/codecs.js';
 import { Subprotocol, type CodecName } from '../rpc/envelope.js';
-import { RpcError } from '../rpc/errors.js';
-import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
+import type { EnvelopeCodec } from '../rpc/codec.js';
+import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
-import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
+import { resolveCodec } from './rpc-codec.js';
 import { RpcClientCore } from './rpc-core.js';
 import type { ClientEvents, ClientState } from './rpc-events.js';
-import { RpcStream } from './rpc-stream.js';
-import type { CallOptions, ClientMethods } from './rpc-types.js';
+import { LazyCall } from './rpc-lazy-call.js';
+import { methodsFromDefinition } from './rpc-methods.js';
+import type { CallOptions, ClientMethods, NotifyName, ResumableName, TypesOnlyMethods } from './rpc-types.js';
 import type { TransportFactory } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport-websocket.js';
 
 /** Options of createClient. */
 export interface ClientOptions {
-  /** Envelope codec, negotiated as a subprotocol (default 'json'). */
-  codec?: CodecName;
+  /**
+   * Envelope codec, negotiated as a subprotocol (default 'json'). 'msgpack' works
+   * in zwire/client; in a browser bundle pass `msgpack` from zwire/client/msgpack.
+   */
+  codec?: CodecName | EnvelopeCodec;
   /** Default per-call timeout in ms for unary calls and client streams (default 30 000; 0 = none). */
   timeoutMs?: number;
-  /** Validate results and stream items against the service's schemas (default true). */
+  /** Validate results and stream items against the service's schemas (default true; a types-only client has none). */
   validate?: boolean;
   /** Reconnect with jittered exponential backoff (default on), or false. */
   reconnect?: ReconnectOptions | false;
@@ -100,69 +103,63 @@ function defaultTransport(url: string, options: ResolvedConnectOptions): Transpo
   throw new TypeError('no WebSocket available: pass the WebSocket option (or import zwire/client in Node)');
 }
 
+/** An options parameter that may be left out when nothing in it is required. */
+type OptionalIfEmpty<O> = {} extends O ? [options?: O] : [options: O];
+
+/** Options of a types-only client: with no definition at run time, it is told which methods are notifications and which streams resume. */
+export type TypesOnlyOptions<S extends ServiceDef> = ClientOptions &
+  ([NotifyName<S>] extends [never] ? { notify?: readonly never[] } : { /** Every notification method of the service (sent without an answer). */ notify: readonly NotifyName<S>[] }) & {
+    /** Server streams to reopen after a reconnect with their last event id (as `resumable: true` in the definition). */
+    resumable?: readonly ResumableName<S>[];
+  };
+
+/** A types-only RPC client for service S. */
+export type TypesOnlyClient<S extends ServiceDef> = TypesOnlyMethods<S> & ClientControl;
+
 /**
  * Creates a typed client for `service` at `url`. Methods, inputs, results and
- * stream items are inferred from the service definition.
+ * stream items are inferred from the service definition, and results and
+ * stream items are validated against its schemas (option `validate`).
  */
-export function createClient<S extends ServiceDef>(service: Service<S>, url: string | URL, options: ClientOptions = {}): RpcClient<S> {
-  const codecName = options.codec ?? 'json';
-  const codec = envelopeCodec(codecName);
+export function createClient<S extends ServiceDef>(service: Service<S>, url: string | URL, options?: ClientOptions): RpcClient<S>;
+/**
+ * Creates a types-only client: `createClient<typeof service>(url)`. The
+ * definition is used for its types alone, so neither it nor zod reaches the
+ * bundle and nothing is validated on the client (the server validates). A
+ * call is sent when it is awaited or iterated (see TypesOnlyMethod).
+ */
+export function createClient<T extends Service>(url: string | URL, ...options: OptionalIfEmpty<TypesOnlyOptions<T['methods']>>): TypesOnlyClient<T['methods']>;
+export function createClient(first: Service | string | URL, second?: string | URL | ClientOptions, third?: ClientOptions): unknown {
+  const service = typeof first === 'string' || first instanceof URL ? null : first;
+  const url = service === null ? (first as string | URL) : (second as string | URL);
+  const options: ClientOptions & { notify?: readonly string[]; resumable?: readonly string[] } = (service === null ? (second as ClientOptions | undefined) : third) ?? {};
+  const codec = resolveCodec(options.codec);
   const core = new RpcClientCore({
     codec,
-    protocols: [Subprotocol[codecName]],
+    protocols: [Subprotocol[codec.name]],
     factory: options.transport ?? connectWithDefaults(url, options),
     reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxMessageSize: options.maxMessageSize ?? 1 << 20,
-    validateResponses: options.validate ?? true,
+    validateResponses: service !== null && (options.validate ?? true),
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const window = Math.max(1, options.streamWindow ?? 64);
-
-  const client: Record<string, unknown> = {
-    on: core.on.bind(core),
-    ready: () => core.ready(),
-    close: () => core.close(),
-  };
-  Object.defineProperty(client, 'state', { get: () => core.state, enumerable: true });
-
-  const aborted = (o: CallOptions | undefined): RpcError | null =>
-    o?.signal?.aborted === true ? new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: o.signal.reason }) : null;
-
-  const method = (info: MethodInfo): unknown => {
-    switch (info.kind) {
-      case 'unary':
-        return (input: unknown, o?: CallOptions) => {
-          const err = aborted(o);
-          if (err !== null) return Promise.reject(err);
-          const call = new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs);
-          core.submit(call);
-          return call.promise;
-        };
-      case 'stream':
-        return (input: unknown, o?: CallOptions) => {
-          const s = new RpcStream<unknown>(core, core, codec, core.nextId(), info, input, window, info.resumable, o);
-          const err = aborted(o);
-          if (err !== null) s.fail(err);
-          return s;
-        };
-      case 'clientStream':
-        return (items: AsyncIterable<unknown> | Iterable<unknown>, o?: CallOptions) => {
-          const err = aborted(o);
-          if (err !== null) return Promise.reject(err);
-          const call = new ClientStreamCall(core, codec, core.nextId(), info, items, o, timeoutMs);
-          core.submit(call);
-          return call.promise;
-        };
-      case 'notify':
-        return (input: unknown) => {
-          const call = new NotifyCall(core, codec, info, input, timeoutMs);
-          core.submit(call);
-          return call.promise;
-        };
-    }
-  };
-  for (const info of service.table.values()) client[info.name] = method(info);
-  return client as unknown as RpcClient<S>;
+  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition(core, codec, service, timeoutMs, window);
+  control.on = core.on.bind(core);
+  control.ready = () => core.ready();
+  control.close = () => core.close();
+  Object.defineProperty(control, 'state', { get: () => core.state, enumerable: true });
+  if (service !== null) return control;
+  const lazy = { core, codec, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
+  const methods = new Map<string, (input: unknown, o?: CallOptions) => LazyCall>();
+  return new Proxy(control, {
+    get: (target, name, receiver) => {
+      if (typeof name !== 'string' || RESERVED_NAMES.has(name)) return Reflect.get(target, name, receiver);
+      let m = methods.get(name);
+      if (m === undefined) methods.set(name, (m = (input, o) => new LazyCall(lazy, name, input, o)));
+      return m;
+    },
+  });
 }

@@ -3,7 +3,18 @@
  * validation both ways, streams with credit flow control, cancellation,
  * middleware and limits; call it from the typed client in zwire/client.
  */
-export { RpcError, RpcErrorCode, isRpcErrorCode, type ErrorExposure } from './errors.js';
+export {
+  RpcError,
+  RpcErrorCode,
+  isErrorCode,
+  isRpcError,
+  isRpcErrorCode,
+  isValidationError,
+  type ErrorCode,
+  type ErrorExposure,
+  type ValidationError,
+  type ValidationIssue,
+} from './errors.js';
 export {
   defineService,
   withEventId,

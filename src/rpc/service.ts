@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import { RpcError } from './errors.js';
 
-/** Any zod schema. */
-export type Schema = z.ZodType;
+/** What `safeParse` answers; the failure carries zod's issues. */
+export type SafeParseResult = { success: true; data: unknown } | { success: false; error: { issues: z.core.$ZodIssue[] } };
+
+/** Any zod 4 schema, from `zod` or from `zod/mini` (both have `safeParse`). */
+export type Schema = z.core.$ZodType & { safeParse(value: unknown): SafeParseResult };
 
 /** Request/response: `client.m(input) -> Promise<output>`. */
 export interface UnaryDef {
@@ -71,6 +74,8 @@ function isSchema(value: unknown): value is Schema {
 function optionalSchema(name: string, field: string, value: unknown): Schema | null {
   if (value === undefined) return null;
   if (!isSchema(value)) throw new TypeError(`method ${name}: ${field} must be a zod schema`);
+  // zod 4 schemas (classic and mini) carry `_zod`; zod 3's do not
+  if (!('_zod' in value)) throw new TypeError(`method ${name}: ${field} is a zod 3 schema; zwire needs zod 4 (npm install zod@^4; schemas of zod or zod/mini)`);
   return value;
 }
 

@@ -49,6 +49,14 @@ describe('user story 1: a zod-typed RPC service and its typed client', () => {
   });
 });
 
+describe('errors a caller can act on', () => {
+  it('examples/app-errors.ts tells an application error code and a validation failure apart', async () => {
+    const ex = start('app-errors.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual(['stored 2', 'APP_QUOTA: no room for b (limit 3)', 'BAD_REQUEST: key too_small, size invalid_type', '']);
+  });
+});
+
 describe('user story 2: a long JSON stream consumed with for-await and backpressure', () => {
   it('examples/stream-json.ts keeps the producer within the credit window of a slow consumer', async () => {
     const ex = start('stream-json.ts');

@@ -1,9 +1,11 @@
 /**
  * The published shape: every entry point of package.json "exports" loads from
- * the tsup build (ESM and CJS) and works, as a user's `import 'zwire/...'` would.
+ * the tsup build (ESM and CJS) and works, as a user's `import 'zwire/...'` would;
+ * `npm pack` ships the build, the docs the README links to and the LICENSE, and nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -14,8 +16,17 @@ function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
 }
 
+/** Newest modification time under a folder (or of a file). */
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
 beforeAll(() => {
-  if (!existsSync(`${root}dist/index.js`)) {
+  const built = `${root}dist/index.js`;
+  const sources = Math.max(newest(`${root}src`), newest(`${root}package.json`), newest(`${root}tsup.config.ts`));
+  if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     execFileSync(process.execPath, [`${root}node_modules/tsup/dist/cli-default.js`], { cwd: root, stdio: 'ignore' });
   }
 }, 180_000);
@@ -58,7 +69,7 @@ describe('package exports', () => {
   it('CJS: every entry point requires, and the wire layer round-trips a masked frame', () => {
     const script = `
       const wire = require('zwire/wire');
-      for (const entry of ['zwire', 'zwire/upgrade', 'zwire/deflate', 'zwire/rpc', 'zwire/client', 'zwire/client/browser']) require(entry);
+      for (const entry of ['zwire', 'zwire/upgrade', 'zwire/deflate', 'zwire/rpc', 'zwire/client', 'zwire/client/browser', 'zwire/client/msgpack']) require(entry);
       const parts = wire.encodeFrame(wire.Opcode.Text, 'héllo', { mask: true });
       const p = new wire.FrameParser({ role: 'server' });
       for (const part of parts) p.push(part);
@@ -83,5 +94,49 @@ describe('package exports', () => {
       client: 'function',
       browser: 'function',
     });
+  });
+
+  it('one RpcError across the builds: instanceof holds between the ESM and the CJS copy, both ways', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import * as esm from 'zwire/rpc';
+      import * as esmClient from 'zwire/client';
+      const cjs = createRequire(import.meta.url)('zwire/rpc');
+      const fromEsm = new esm.RpcError('APP_QUOTA', 'esm');
+      const fromCjs = new cjs.RpcError('NOT_FOUND', 'cjs');
+      console.log(JSON.stringify({
+        distinctClasses: esm.RpcError !== cjs.RpcError,
+        esmIsCjs: fromEsm instanceof cjs.RpcError,
+        cjsIsEsm: fromCjs instanceof esm.RpcError,
+        clientSeesCjs: esmClient.isRpcError(fromCjs, 'NOT_FOUND'),
+        plainError: new Error('x') instanceof cjs.RpcError,
+      }));
+    `;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual({
+      distinctClasses: true,
+      esmIsCjs: true,
+      cjsIsEsm: true,
+      clientSeesCjs: true,
+      plainError: false,
+    });
+  });
+
+  it('npm pack ships dist, docs, README and LICENSE, every exported file, and no sources, tests or benchmarks', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'docs/rpc-protocol.md', 'docs/message.md', 'docs/deflate.md']) expect(files).toContain(f);
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    for (const target of Object.values(pkg.exports)) {
+      for (const path of typeof target === 'string' ? [target] : Object.values(target)) {
+        expect(files).toContain(path.replace(/^\.\//, ''));
+        if (path.endsWith('.js') && path.startsWith('./dist/')) expect(files).toContain(path.replace(/^\.\//, '').replace(/\.js$/, '.d.ts'));
+      }
+    }
+    expect([...files].filter((f) => /^(src|test|bench|examples|node_modules)\//.test(f))).toEqual([]);
+    // every link from the README into docs/ lands on a file in the package
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const docLinks = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
+    expect(docLinks.length).toBeGreaterThan(0);
+    for (const link of docLinks) expect(files).toContain(link);
   });
 });

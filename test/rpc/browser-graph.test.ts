@@ -27,10 +27,14 @@ function graph(entry: string): { files: Set<string>; packages: Set<string> } {
 describe('browser-safe RPC client', () => {
   it('reaches no Node built-in and none of the server layers', () => {
     const { files, packages } = graph('client/rpc-browser.ts');
-    expect([...packages].sort()).toEqual(['msgpackr']);
+    expect([...packages]).toEqual([]);
     const layers = [...files].map((f) => f.slice(SRC.length + 1).split('/')[0]);
     expect(new Set(layers)).toEqual(new Set(['client', 'rpc']));
     expect([...files].some((f) => f.endsWith('create-server.ts') || f.endsWith('transport-zwire.ts'))).toBe(false);
+  });
+
+  it('loads msgpackr only through the opt-in zwire/client/msgpack entry', () => {
+    expect([...graph('client/msgpack.ts').packages]).toEqual(['msgpackr']);
   });
 
   it('is what zwire/client re-exports, plus the Node transport', () => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type ClientOptions } from '../../src/client/rpc.js';
+// the browser-safe client names msgpack only once its opt-in module is loaded
+import '../../src/client/msgpack.js';
 import { z } from 'zod';
 import { RpcError } from '../../src/rpc/errors.js';
 import { defineService } from '../../src/rpc/service.js';

@@ -1,0 +1,26 @@
+import type { EnvelopeCodec } from '../rpc/codec.js';
+import { jsonEnvelope } from '../rpc/codec-json.js';
+import type { CodecName } from '../rpc/envelope.js';
+
+/**
+ * Codecs the client can name as a string. JSON is always there; msgpack joins
+ * when its module is imported (zwire/client does, zwire/client/msgpack does), so
+ * a browser bundle that never names it carries no msgpackr.
+ */
+const named = new Map<CodecName, EnvelopeCodec>([['json', jsonEnvelope]]);
+
+/** Makes `codec: codec.name` usable in createClient. */
+export function registerCodec(codec: EnvelopeCodec): void {
+  named.set(codec.name, codec);
+}
+
+/** The codec createClient uses for its `codec` option (default JSON). */
+export function resolveCodec(option: CodecName | EnvelopeCodec | undefined): EnvelopeCodec {
+  if (option === undefined) return jsonEnvelope;
+  if (typeof option !== 'string') return option;
+  const codec = named.get(option);
+  if (codec === undefined) {
+    throw new TypeError(`codec '${option}' is not loaded: pass the codec object (\`${option}\` exported by zwire/client/${option}) as the codec option`);
+  }
+  return codec;
+}
