@@ -5,7 +5,7 @@ export { MessageWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { ConnLimits, ConnOptions, MessageCompressor, Role } from './options.js';
-export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, HeartbeatTimeoutError } from './errors.js';
+export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, DrainTimeoutError, HeartbeatTimeoutError, MessageTimeoutError } from './errors.js';
 export { accept, fromUpgradeHTTP, listen, WebSocketServer } from './server.js';
 export type { AcceptOptions, ConnHandler, DeflateSetting, FromUpgradeHTTPOptions, ListenOptions } from './server.js';
 export { CodecError } from './codecs/codec.js';
