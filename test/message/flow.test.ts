@@ -6,6 +6,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { PerMessageDeflate } from '../../src/deflate/index.js';
 import { Conn } from '../../src/message/conn.js';
+import { jsonCodec } from '../../src/message/codecs/json.js';
+import { sendValues } from '../../src/message/codecs/values.js';
 import { DrainTimeoutError } from '../../src/message/errors.js';
 import type { ConnOptions } from '../../src/message/options.js';
 import { Opcode } from '../../src/wire/index.js';
@@ -125,6 +127,25 @@ describe('outbound budget: awaited sends to a peer that does not read', () => {
       w.destroy();
     });
   }
+
+  it('sendValues() over a generator that is always ready', async () => {
+    const conn = await sendingPair('server', false);
+    let sent = 0;
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const base = memory();
+    const end = Date.now() + FLOOD_MS;
+    function* values(): Generator<{ i: number; pad: string }> {
+      while (Date.now() < end && sent < MAX_SENDS) yield { i: sent++, pad: TEXT };
+    }
+    const done = sendValues(conn, values(), jsonCodec).catch(() => undefined);
+    await Promise.race([done, sleep(FLOOD_MS + 200)]);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThanOrEqual(5);
+    expect(conn.bufferedAmount).toBeLessThanOrEqual(2 * BUDGET + 64 * 1024);
+    expect(memory() - base).toBeLessThan(2 * BUDGET + MARGIN);
+    conn.terminate();
+  });
 
   it('a budget smaller than the socket buffer is kept too, and whenWritable() waits for room', async () => {
     const small = 4 * 1024;
