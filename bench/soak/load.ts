@@ -4,8 +4,9 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { endSockets, serveIpc } from '../lib/index.js';
-import { BINARY, decodeFrame, makePayload, maskedFrame } from '../echo/frames.js';
+import { BINARY, makePayload, maskedFrame } from '../echo/frames.js';
 import { openWebSocket } from '../echo/handshake.js';
+import { verifyEcho } from '../echo/verify.js';
 import type { SoakProtocol } from './protocol.js';
 
 const CONNECT_CONCURRENCY = 100;
@@ -17,32 +18,6 @@ const CLOSE = maskedFrame(0x8, Buffer.from([0x03, 0xe8]));
 /** Oldest first. */
 let pool: Socket[] = [];
 
-/** Send one message on a fresh connection and wait for its echo; then the connection idles, its bytes ignored. */
-function echoOnce(socket: Socket, head: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let received = head;
-    const timer = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
-    const check = (): void => {
-      const frame = decodeFrame(received);
-      if (!frame) return;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.on('data', ignore);
-      if (frame.opcode !== BINARY || !frame.payload.equals(PAYLOAD)) reject(new Error(`bad echo: opcode ${frame.opcode}`));
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      check();
-    };
-    socket.on('data', onData);
-    socket.on('error', ignore);
-    socket.resume();
-    socket.write(FRAME);
-    check();
-  });
-}
-
 function ignore(): void {}
 
 async function open({ host, port, count }: { host: string; port: number; count: number }): Promise<{ open: number; ms: number }> {
@@ -52,7 +27,8 @@ async function open({ host, port, count }: { host: string; port: number; count: 
     const sockets = await Promise.all(
       Array.from({ length: group }, async () => {
         const { socket, head } = await openWebSocket(host, port);
-        await echoOnce(socket, head);
+        socket.on('error', ignore);
+        await verifyEcho(socket, head, BINARY, PAYLOAD, FRAME);
         return socket;
       }),
     );
