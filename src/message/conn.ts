@@ -44,7 +44,7 @@ export class Conn extends ConnReceiver {
   readHead(head: Uint8Array): void {
     if (this.finalized) return;
     this.handleData(head);
-    if (!this.paused && !this.outPaused && !this.finalized) this.socket.resume();
+    this.resumeReading();
   }
 }
 

@@ -47,6 +47,8 @@ export abstract class ConnReceiver extends ConnInbound implements ProgressWatche
   declare private frameFin: boolean;
   /** A frame or message has begun and its deadline is kept in progress-deadlines.ts. */
   declare private watched: boolean;
+  /** Its deadline passed while reading was paused: resuming restarts the clock. */
+  declare private progressHeld: boolean;
   /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
   private ctrlOp = 0;
   /** What messages and control frames that arrive in pieces need; made for the first such one. */
@@ -126,12 +128,14 @@ export abstract class ConnReceiver extends ConnInbound implements ProgressWatche
       return;
     }
     if (this.watched && !progress) return;
+    this.progressHeld = false;
     this.watched = true;
     watchProgress(this, ms);
   }
 
   private unwatch(): void {
     this.watched = false;
+    this.progressHeld = false;
     unwatchProgress(this);
   }
 
@@ -141,12 +145,25 @@ export abstract class ConnReceiver extends ConnInbound implements ProgressWatche
       this.watched = false;
       return 0;
     }
-    // Time spent paused (the consumer or the peer's reading is behind) does not count.
-    if (this.paused || this.outPaused) return this.limits.messageTimeoutMs;
+    // Time spent paused (the consumer or the peer's reading is behind) does not count: the
+    // deadline moves on, and the clock starts afresh when reading resumes.
+    if (this.paused || this.outPaused) {
+      this.progressHeld = true;
+      return this.limits.messageTimeoutMs;
+    }
     this.watched = false;
     this.signal(new Signal(new MessageTimeoutError(this.limits.messageTimeoutMs), 0, ''));
     if (this.waiter !== null) this.wake();
     return 0;
+  }
+
+  protected override resumeReading(): void {
+    super.resumeReading();
+    if (this.progressHeld && this.watched && !this.paused && !this.outPaused) {
+      // The deadline passed while paused: the peer gets its full time from now.
+      this.progressHeld = false;
+      watchProgress(this, this.limits.messageTimeoutMs);
+    }
   }
 
   protected override endReading(gone: Error): void {
@@ -382,7 +399,7 @@ export abstract class ConnReceiver extends ConnInbound implements ProgressWatche
   }
 }
 
-defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin', 'watched']);
+defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin', 'watched', 'progressHeld']);
 
 /**
  * A connection's state for what arrives in pieces: a message that spans reads

@@ -175,8 +175,13 @@ export abstract class ConnSender extends ConnBase implements BudgetOwner {
     ob.release();
     if (this.outPaused) {
       this.outPaused = false;
-      if (!this.paused && !this.finalized) this.socket.resume();
+      this.resumeReading();
     }
+  }
+
+  /** Reading was paused for one reason and that reason is gone: resume unless the other one holds. */
+  protected resumeReading(): void {
+    if (!this.paused && !this.outPaused && !this.finalized) this.socket.resume();
   }
 
   /** @internal the queue stayed over budget for drainTimeoutMs: the peer does not read, drop it with 1008. */

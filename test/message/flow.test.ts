@@ -46,22 +46,33 @@ interface FloodResult {
   peakMemory: number;
 }
 
-/** Run `send` in an awaited loop for FLOOD_MS, counting timer ticks and the peak of queued bytes and memory. */
+/** Longest a flood runs: on a loaded machine filling the kernel's socket buffers takes a while. */
+const FLOOD_MAX_MS = 8000;
+
+/**
+ * Run `send` in an awaited loop, counting timer ticks and the peak of queued
+ * bytes and memory. It runs until timers have ticked for FLOOD_MS (the sends
+ * are held back, so the event loop runs) or until FLOOD_MAX_MS or MAX_SENDS.
+ */
 async function flood(conn: Conn, send: () => Promise<void>): Promise<FloodResult> {
   const base = memory();
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 10);
   const r: FloodResult = { sends: 0, ticks: 0, peakBuffered: 0, peakMemory: 0 };
-  const end = Date.now() + FLOOD_MS;
-  let timedOut = false;
-  const deadline = sleep(FLOOD_MS).then(() => {
-    timedOut = true;
-  });
+  const started = Date.now();
+  let stopped = false;
+  let stop!: () => void;
+  const stopping = new Promise<void>((resolve) => (stop = resolve));
+  const timer = setInterval(() => {
+    r.ticks++;
+    if (r.ticks * 10 >= FLOOD_MS || Date.now() - started > FLOOD_MAX_MS) {
+      stopped = true;
+      stop();
+    }
+  }, 10);
   try {
-    while (Date.now() < end && r.sends < MAX_SENDS) {
-      // A send held back until the peer reads is what we want: the loop ends at the deadline.
-      await Promise.race([send(), deadline]);
-      if (timedOut) break;
+    while (!stopped && r.sends < MAX_SENDS && Date.now() - started < FLOOD_MAX_MS) {
+      // A send held back until the peer reads is what we want: the loop ends when told to stop.
+      await Promise.race([send(), stopping]);
+      if (stopped) break;
       r.sends++;
       if ((r.sends & 63) === 0) r.peakBuffered = Math.max(r.peakBuffered, conn.bufferedAmount);
       if ((r.sends & 4095) === 0) r.peakMemory = Math.max(r.peakMemory, memory() - base);
@@ -69,7 +80,6 @@ async function flood(conn: Conn, send: () => Promise<void>): Promise<FloodResult
   } finally {
     clearInterval(timer);
   }
-  r.ticks = ticks;
   r.peakMemory = Math.max(r.peakMemory, memory() - base);
   return r;
 }
@@ -132,14 +142,18 @@ describe('outbound budget: awaited sends to a peer that does not read', () => {
     const conn = await sendingPair('server', false);
     let sent = 0;
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 10);
+    const started = Date.now();
+    let stop!: () => void;
+    const stopping = new Promise<void>((resolve) => (stop = resolve));
+    const timer = setInterval(() => {
+      if (++ticks * 10 >= FLOOD_MS || Date.now() - started > FLOOD_MAX_MS) stop();
+    }, 10);
     const base = memory();
-    const end = Date.now() + FLOOD_MS;
     function* values(): Generator<{ i: number; pad: string }> {
-      while (Date.now() < end && sent < MAX_SENDS) yield { i: sent++, pad: TEXT };
+      while (ticks * 10 < FLOOD_MS && Date.now() - started < FLOOD_MAX_MS && sent < MAX_SENDS) yield { i: sent++, pad: TEXT };
     }
     const done = sendValues(conn, values(), jsonCodec).catch(() => undefined);
-    await Promise.race([done, sleep(FLOOD_MS + 200)]);
+    await Promise.race([done, stopping]);
     clearInterval(timer);
     expect(ticks).toBeGreaterThanOrEqual(5);
     expect(conn.bufferedAmount).toBeLessThanOrEqual(2 * BUDGET + 64 * 1024);
@@ -183,13 +197,18 @@ function pingBurst(masked: boolean): Buffer {
   return Buffer.concat(Array.from({ length: 256 }, () => one));
 }
 
-/** Write pings as fast as TCP lets us for `ms`; returns whether our writes were ever held back. */
+/**
+ * Write pings as fast as TCP lets us until our writes are held back (or
+ * FLOOD_MAX_MS), then `ms` more; returns whether they were held back.
+ */
 async function pingFlood(socket: Socket, masked: boolean, ms: number, sample: () => void): Promise<boolean> {
   const burst = pingBurst(masked);
-  const end = Date.now() + ms;
+  const started = Date.now();
+  let end = started + FLOOD_MAX_MS;
   let held = false;
   while (Date.now() < end && !socket.destroyed) {
     if (!socket.write(burst)) {
+      if (!held) end = Math.min(end, Date.now() + ms);
       held = true;
       await Promise.race([once(socket, 'drain'), sleep(20)]);
     } else {
@@ -220,7 +239,7 @@ describe('outbound budget: a peer that sends pings and never reads', () => {
         let ticks = 0;
         const timer = setInterval(() => ticks++, 10);
         let samples = 0;
-        const held = await pingFlood(b, role === 'server', 1000, () => {
+        const held = await pingFlood(b, role === 'server', 500, () => {
           peakBuffered = Math.max(peakBuffered, conn.bufferedAmount);
           if ((++samples & 15) === 0) peakMemory = Math.max(peakMemory, memory() - base);
         });

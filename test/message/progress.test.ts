@@ -72,6 +72,27 @@ describe('messageTimeoutMs', () => {
   });
 });
 
+describe('messageTimeoutMs while reading is paused', () => {
+  it('does not count the time the socket is paused because nobody reads', async () => {
+    const { conn, peer } = await raw({ messageTimeoutMs: 300, readHighWaterMark: 16 * 1024 });
+    const first = RawPeer.frame(Opcode.Binary, Buffer.alloc(20 * 1024, 1));
+    const second = RawPeer.frame(Opcode.Binary, Buffer.alloc(8 * 1024, 2));
+    // The first message fills the read queue (the socket pauses), the second is cut in the middle.
+    peer.write(Buffer.concat([first, second.subarray(0, 100)]));
+    await sleep(900);
+    expect(conn.isOpen).toBe(true);
+    const reading = take(conn, 2);
+    await sleep(20);
+    peer.write(second.subarray(100));
+    const got = await reading;
+    expect(got.map((m) => [m.data.length, m.data[0]])).toEqual([
+      [20 * 1024, 1],
+      [8 * 1024, 2],
+    ]);
+    expect(conn.isOpen).toBe(true);
+  });
+});
+
 describe('heartbeat and trickled bytes', () => {
   it('bytes of a frame that never completes are not life: the heartbeat drops the peer', async () => {
     const { conn, peer } = await raw({ heartbeatMs: 150, messageTimeoutMs: 0 });
