@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { Conn } from './conn.js';
 
 /** Where a connection accepted by `listen` came from: the second argument of its handler. */
 export interface ConnInfo {
@@ -14,8 +15,17 @@ export interface ConnInfo {
   readonly remoteAddress: string | undefined;
   /** The subprotocol chosen in the handshake, or null. */
   readonly protocol: string | null;
-  /** Aborted when the server starts closing (`server.close()`), so the handler can wind down. */
+  /**
+   * Aborted when the server starts closing (`server.close()`), so the handler
+   * can wind down. Each connection has its own, made when first asked for: its
+   * listeners go away with the connection.
+   */
   readonly signal: AbortSignal;
+}
+
+/** Where a connection's shutdown signal comes from (the server that accepted it). */
+export interface ShutdownSignals {
+  signalFor(conn: Conn): AbortSignal;
 }
 
 /**
@@ -28,10 +38,18 @@ export class RequestInfo implements ConnInfo {
 
   constructor(
     private readonly request: Buffer | undefined,
+    private readonly conn: Conn,
     private readonly socket: Duplex,
-    readonly protocol: string | null,
-    readonly signal: AbortSignal,
+    private readonly signals: ShutdownSignals,
   ) {}
+
+  get protocol(): string | null {
+    return this.conn.protocol;
+  }
+
+  get signal(): AbortSignal {
+    return this.signals.signalFor(this.conn);
+  }
 
   get url(): string {
     return this.parse().url;

@@ -95,9 +95,11 @@ export class WebSocketServer {
   /** Sockets whose handshake is in progress. */
   private readonly handshakes = new Set<Duplex>();
   private closing: { code: number; reason: string } | null = null;
-  private readonly shutdown = new AbortController();
+  /** The shutdown signals handlers asked for, by connection. */
+  private readonly signals = new Map<Conn, AbortController>();
   private readonly untrack = (conn: Conn): void => {
     this.live.delete(conn);
+    this.signals.delete(conn);
   };
 
   /** @internal */
@@ -115,9 +117,16 @@ export class WebSocketServer {
     return this.live;
   }
 
-  /** Aborted when `close()` begins; every handler's `info.signal`. */
-  get signal(): AbortSignal {
-    return this.shutdown.signal;
+  /** @internal a handler's `info.signal`: aborted when `close()` begins. */
+  signalFor(conn: Conn): AbortSignal {
+    if (this.closing !== null) return AbortSignal.abort();
+    let c = this.signals.get(conn);
+    if (c === undefined) {
+      c = new AbortController();
+      // A connection that has already ended needs no signal kept for it.
+      if (this.live.has(conn)) this.signals.set(conn, c);
+    }
+    return c.signal;
   }
 
   /** @internal a handshake began on this socket; false when the server is closing (the socket is refused). */
@@ -164,7 +173,8 @@ export class WebSocketServer {
     this.closing ??= { code: o.code ?? 1001, reason: o.reason ?? '' };
     const { code, reason: why } = this.closing;
     const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
-    this.shutdown.abort();
+    for (const c of this.signals.values()) c.abort();
+    this.signals.clear();
     for (const socket of this.handshakes) refuse(socket);
     this.handshakes.clear();
     if (graceMs > 0 && this.live.size > 0) await endedOrTimeout([...this.live], graceMs);
@@ -201,7 +211,7 @@ function endedOrTimeout(conns: Conn[], ms: number): Promise<void> {
 export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
   const { port = 0, host = '127.0.0.1', onError, ...acceptOptions } = options;
   const started = (conn: Conn, result: UpgradeResult, socket: Duplex): void => {
-    if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, socket, conn.protocol, server.signal), handler, onError);
+    if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, conn, socket, server), handler, onError);
   };
   const failed = (err: Error, socket: Duplex): void => {
     // Handshakes the closing server dropped are not failures to report.

@@ -55,6 +55,29 @@ describe("listen's handler learns where the connection came from", () => {
   });
 });
 
+describe('info.signal', () => {
+  it('is one per connection, so listeners of connections that ended do not pile up', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    const signals: AbortSignal[] = [];
+    const server = await listen({}, (conn, info) => {
+      signals.push(info.signal);
+      info.signal.addEventListener('abort', () => void conn.close());
+    });
+    servers.push(server);
+    for (let i = 0; i < 15; i++) {
+      const conn = await connect(`ws://127.0.0.1:${server.port}`);
+      await conn.close();
+    }
+    await sleep(20);
+    process.off('warning', onWarning);
+    expect(new Set(signals).size).toBe(15);
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    expect(signals.some((s) => s.aborted)).toBe(false);
+  });
+});
+
 describe('server.close()', () => {
   it('answers a handshake still being received with 503 and does not wait for it', async () => {
     const server = await listen({}, () => undefined);
