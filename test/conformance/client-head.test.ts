@@ -14,6 +14,8 @@ const WAIT_MS = 3000;
 const BAD_FRAMES: [string, Buffer, number][] = [
   ['a frame with RSV2 set (3.2)', buildFrame({ opcode: OP.text, payload: 'bad', rsv: 2, mask: false }), 1002],
   ['a reserved opcode (4.1.3)', buildFrame({ opcode: 0x5, payload: 'x', mask: false }), 1002],
+  ['a reserved control opcode (4.2.3)', buildFrame({ opcode: 0xb, payload: '', mask: false }), 1002],
+  ['a masked frame from the server', buildFrame({ opcode: OP.text, payload: 'masked', mask: true }), 1002],
   ['a continuation with nothing to continue (5.15)', buildFrame({ opcode: OP.cont, payload: 'c', mask: false }), 1002],
   ['invalid UTF-8 in a text message', buildFrame({ opcode: OP.text, payload: Buffer.from([0xce, 0xba, 0xe1, 0xbd]), mask: false }), 1007],
 ];
