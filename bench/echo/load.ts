@@ -7,9 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endSockets, serveIpc } from '../lib/index.js';
 import { EchoCounter } from './counter.js';
-import { BINARY, TEXT, decodeFrame, makePayload, maskedFrame } from './frames.js';
+import { BINARY, TEXT, makePayload, maskedFrame } from './frames.js';
 import { openWebSocket } from './handshake.js';
 import type { ConnectArgs, LoadProtocol, RunResult } from './protocol.js';
+import { verifyEcho } from './verify.js';
 
 const CONNECT_CONCURRENCY = 100;
 
@@ -32,31 +33,6 @@ let failure: Error | null = null;
 function fail(err: Error): void {
   failure ??= err;
   onDrained?.();
-}
-
-/** Send one message on a fresh connection and compare the echo byte for byte. */
-async function verifyEcho(socket: Socket, head: Buffer, opcode: number, payload: Buffer, frame: Buffer): Promise<void> {
-  let received = head;
-  socket.resume();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
-    const check = (): void => {
-      const decoded = decodeFrame(received);
-      if (!decoded) return;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      if (!decoded.fin || decoded.opcode !== opcode || !decoded.payload.equals(payload) || decoded.size !== received.length) {
-        reject(new Error(`bad echo: fin ${decoded.fin}, opcode ${decoded.opcode}, ${decoded.payload.length} bytes`));
-      } else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      check();
-    };
-    socket.on('data', onData);
-    socket.write(frame);
-    check();
-  });
 }
 
 function attach(conn: Connection): void {

@@ -60,7 +60,7 @@ export abstract class ConnClosing extends ConnControl {
       this.armCloseTimer();
       if (this.paused) {
         this.paused = false;
-        this.socket.resume();
+        this.resumeReading();
       }
     }
     return this.closed;

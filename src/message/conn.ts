@@ -21,7 +21,6 @@ export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './co
 export class Conn extends ConnReceiver {
   constructor(socket: Duplex, opts: ConnOptions) {
     super(socket, opts);
-    if (opts.head !== undefined && opts.head.length > 0) this.handleData(opts.head);
     (socket as OwnedSocket)[kConn] = this;
     socket.on('data', socketOnData);
     // A socket that is not half-open ends itself when the peer does ('close' follows, and a
@@ -31,10 +30,26 @@ export class Conn extends ConnReceiver {
     socket.on('error', socketOnError);
     socket.on('close', socketOnClose);
     socket.on('drain', socketOnDrain);
-    if (!this.paused) socket.resume();
     this.startHeartbeat();
     if (socket.destroyed) this.handleClose();
+    else if (opts.head !== undefined && opts.head.length > 0) setImmediate(readHead, this, opts.head);
+    else socket.resume();
   }
+
+  /**
+   * @internal the bytes that came with the handshake, read once the caller
+   * has had the chance to start reading: a protocol error among them then
+   * takes effect after the messages before it were delivered, as for later bytes.
+   */
+  readHead(head: Uint8Array): void {
+    if (this.finalized) return;
+    this.handleData(head);
+    this.resumeReading();
+  }
+}
+
+function readHead(conn: Conn, head: Uint8Array): void {
+  conn.readHead(head);
 }
 
 /** The Conn a socket belongs to: one set of listener functions serves every connection. */

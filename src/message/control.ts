@@ -13,8 +13,10 @@ export abstract class ConnControl extends ConnSender {
   private pings: Map<string, PingWait[]> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   declare private heartbeatPending: boolean;
-  /** Something arrived since the last heartbeat. */
+  /** A whole frame arrived since the last heartbeat. */
   declare protected sawTraffic: boolean;
+  /** A pong was queued in answer to a ping in the read being handled. */
+  declare protected replied: boolean;
 
   /**
    * Send a ping and resolve with the round trip in milliseconds once the pong
@@ -44,7 +46,10 @@ export abstract class ConnControl extends ConnSender {
   /** A ping or pong arrived: answer it, settle the ping() it answers, tell the listeners. */
   protected onPingPong(op: number, payload: Buffer): void {
     if (op === Opcode.Ping) {
-      if (this.limits.autoPong && this.state === OPEN) this.out().frame(Opcode.Pong, true, false, payload);
+      if (this.limits.autoPong && this.state === OPEN) {
+        this.out().frame(Opcode.Pong, true, false, payload);
+        this.replied = true;
+      }
       if (this.listenerCount('ping') > 0) this.emit('ping', Buffer.from(payload));
       return;
     }
@@ -71,7 +76,7 @@ export abstract class ConnControl extends ConnSender {
   /** @internal a heartbeat interval passed */
   onHeartbeat(): void {
     if (this.state !== OPEN) return;
-    if (this.heartbeatPending && !this.sawTraffic && !this.paused) {
+    if (this.heartbeatPending && !this.sawTraffic && !this.paused && !this.outPaused) {
       // After an event-loop stall timers run before pending reads: let the poll phase deliver a pong first.
       setImmediate(heartbeatVerdict, this);
       return;
@@ -84,7 +89,7 @@ export abstract class ConnControl extends ConnSender {
   /** @internal the previous ping is still unanswered after the poll phase: drop the peer. */
   onHeartbeatVerdict(): void {
     if (this.state !== OPEN || this.finalized) return;
-    if (this.sawTraffic || this.paused) {
+    if (this.sawTraffic || this.paused || this.outPaused) {
       this.sawTraffic = false;
       this.heartbeatPending = true;
       this.out().frame(Opcode.Ping, true, false, EMPTY);
@@ -106,7 +111,7 @@ export abstract class ConnControl extends ConnSender {
   }
 }
 
-defineFlags(ConnControl.prototype, ['heartbeatPending', 'sawTraffic']);
+defineFlags(ConnControl.prototype, ['heartbeatPending', 'sawTraffic', 'replied']);
 
 function heartbeatTick(conn: ConnControl): void {
   conn.onHeartbeat();

@@ -39,3 +39,25 @@ export class AbnormalClosureError extends ConnError {
     super('ERR_ABNORMAL_CLOSURE', 'the connection ended without a closing handshake', { cause });
   }
 }
+
+/**
+ * The peer did not take the bytes queued for it: the outbound queue stayed over
+ * `maxQueuedBytes` for `drainTimeoutMs` ('ERR_DRAIN_TIMEOUT'). The connection closes with 1008.
+ */
+export class DrainTimeoutError extends ConnError {
+  readonly closeCode = 1008;
+  constructor(ms: number) {
+    super('ERR_DRAIN_TIMEOUT', `the peer did not read what was queued for it within ${ms} ms`);
+  }
+}
+
+/**
+ * A frame, or a message read whole, did not arrive complete within `messageTimeoutMs` of its
+ * start ('ERR_MESSAGE_TIMEOUT'). The connection closes with 1008.
+ */
+export class MessageTimeoutError extends ConnError {
+  readonly closeCode = 1008;
+  constructor(ms: number) {
+    super('ERR_MESSAGE_TIMEOUT', `a frame or message did not arrive complete within ${ms} ms`);
+  }
+}

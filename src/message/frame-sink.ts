@@ -123,6 +123,7 @@ export class FrameSink {
     const last = run.subarray(this.runStart, this.runEnd);
     const parts = this.parts;
     this.runSlab = null;
+    this.runStart = this.runEnd = 0;
     this.parts = null;
     this.partsBytes = 0;
     if (s.destroyed || !s.writable) return;

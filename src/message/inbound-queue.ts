@@ -128,7 +128,7 @@ export abstract class ConnInbound extends ConnClosing implements AsyncIterable<M
     this.queuedBytes -= n;
     if (this.paused && this.queuedBytes <= this.limits.readHighWaterMark >>> 1) {
       this.paused = false;
-      this.socket.resume();
+      this.resumeReading();
     }
   }
 

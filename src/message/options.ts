@@ -20,8 +20,19 @@ export interface ConnLimits {
   maxMessageSize?: number;
   /** Most frames per message (close 1009 above). Default unlimited: memory is bounded by `maxMessageSize`. */
   maxFragments?: number;
-  /** Outbound bytes queued in the socket above which `send` waits for 'drain'. Default 4 MiB. */
+  /**
+   * The outbound budget: bytes queued for the peer (data frames, batched frames, pongs, close
+   * frames) above which `send` waits until the socket has drained, and reading pauses when the
+   * peer's own pings or close pushed the queue over it. Default 4 MiB.
+   */
   maxQueuedBytes?: number;
+  /** Longest time the outbound queue may stay over `maxQueuedBytes` before the peer is dropped (close 1008); 0 = no limit. Default 30 000. */
+  drainTimeoutMs?: number;
+  /**
+   * Time a frame, and a message read whole (not with `messages({ stream: true })`), has to
+   * arrive complete once it has begun (close 1008 after); not counted while reading is paused. 0 = no limit. Default 30 000.
+   */
+  messageTimeoutMs?: number;
   /** Received bytes held for a consumer that is not reading, above which the socket is paused. Default 1 MiB. */
   readHighWaterMark?: number;
   /** Answer pings with pongs automatically. Default true. */
@@ -54,6 +65,8 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxMessageSize: 64 * 1024 * 1024,
   maxFragments: Infinity,
   maxQueuedBytes: 4 * 1024 * 1024,
+  drainTimeoutMs: 30_000,
+  messageTimeoutMs: 30_000,
   readHighWaterMark: 1024 * 1024,
   autoPong: true,
   heartbeatMs: 0,
@@ -71,6 +84,8 @@ export function resolveLimits(o: ConnLimits): Readonly<ResolvedLimits> {
     maxMessageSize: o.maxMessageSize ?? DEFAULT_LIMITS.maxMessageSize,
     maxFragments: o.maxFragments ?? DEFAULT_LIMITS.maxFragments,
     maxQueuedBytes: o.maxQueuedBytes ?? DEFAULT_LIMITS.maxQueuedBytes,
+    drainTimeoutMs: o.drainTimeoutMs ?? DEFAULT_LIMITS.drainTimeoutMs,
+    messageTimeoutMs: o.messageTimeoutMs ?? DEFAULT_LIMITS.messageTimeoutMs,
     readHighWaterMark: o.readHighWaterMark ?? DEFAULT_LIMITS.readHighWaterMark,
     autoPong: o.autoPong ?? DEFAULT_LIMITS.autoPong,
     heartbeatMs: o.heartbeatMs ?? DEFAULT_LIMITS.heartbeatMs,
@@ -85,6 +100,8 @@ export function resolveLimits(o: ConnLimits): Readonly<ResolvedLimits> {
   positive('fragmentSize', r.fragmentSize);
   nonNegative('heartbeatMs', r.heartbeatMs);
   nonNegative('closeTimeoutMs', r.closeTimeoutMs);
+  nonNegative('drainTimeoutMs', r.drainTimeoutMs);
+  nonNegative('messageTimeoutMs', r.messageTimeoutMs);
   return r;
 }
 
@@ -103,6 +120,8 @@ export function pickLimits(o: ConnLimits): ConnLimits {
     maxMessageSize: o.maxMessageSize,
     maxFragments: o.maxFragments,
     maxQueuedBytes: o.maxQueuedBytes,
+    drainTimeoutMs: o.drainTimeoutMs,
+    messageTimeoutMs: o.messageTimeoutMs,
     readHighWaterMark: o.readHighWaterMark,
     autoPong: o.autoPong,
     heartbeatMs: o.heartbeatMs,

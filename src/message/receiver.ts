@@ -9,10 +9,13 @@ import {
   Utf8Validator,
 } from '../wire/index.js';
 import { defineFlags, EMPTY, OPEN, RESOLVED } from './conn-base.js';
+import { MessageTimeoutError } from './errors.js';
 import { ConnInbound } from './inbound-queue.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageCompressor } from './options.js';
+import { unwatchProgress, watchProgress } from './progress-deadlines.js';
+import type { ProgressWatched } from './progress-deadlines.js';
 import { Pending, Signal } from './queue-items.js';
 
 /**
@@ -30,7 +33,7 @@ const RESERVE_RATIO = 16;
  * streamed, or inflated), UTF-8 and size checks, control frames, and read
  * backpressure. Everything found goes into the inbound queue in order.
  */
-export abstract class ConnReceiver extends ConnInbound {
+export abstract class ConnReceiver extends ConnInbound implements ProgressWatched {
   /** Held only while a frame is cut off by the end of a read; between frames a parser goes back to the spare slot. */
   private parser: FrameParser | null = null;
   // The data message being received.
@@ -42,6 +45,10 @@ export abstract class ConnReceiver extends ConnInbound {
   private msgLen = 0;
   protected msgStream: InboundStream | null = null;
   declare private frameFin: boolean;
+  /** A frame or message has begun and its deadline is kept in progress-deadlines.ts. */
+  declare private watched: boolean;
+  /** Its deadline passed while reading was paused: resuming restarts the clock. */
+  declare private progressHeld: boolean;
   /** Opcode of the frame whose payload is being read when it is a control frame, else 0. */
   private ctrlOp = 0;
   /** What messages and control frames that arrive in pieces need; made for the first such one. */
@@ -50,33 +57,119 @@ export abstract class ConnReceiver extends ConnInbound {
   /** @internal socket 'data' */
   handleData(chunk: Uint8Array): void {
     if (this.readStopped) return;
-    this.sawTraffic = true;
     const parser = (this.parser ??= this.takeParser());
     parser.push(chunk);
+    // Only whole frames are life for the heartbeat and progress for the message deadline.
+    let frameDone = false;
+    let progress = false;
     try {
       for (;;) {
         const r = parser.next();
         if (r === FrameParser.NEED_MORE) break;
-        if (r === FrameParser.HEADER) this.onHeader();
-        else this.onPayload(parser.data, parser.remaining === 0);
+        let done: boolean;
+        if (r === FrameParser.HEADER) {
+          this.onHeader();
+          done = parser.header.length === 0;
+        } else {
+          done = parser.remaining === 0;
+          this.onPayload(parser.data, done);
+        }
+        if (done) {
+          frameDone = true;
+          if (this.ctrlOp === 0 && (this.frameFin || this.mode === 'stream')) progress = true;
+        }
         if (this.readStopped) break;
       }
     } catch (err) {
       this.signal(new Signal(err as Error, 0, ''));
     }
+    if (frameDone) this.sawTraffic = true;
     if (parser.remaining === 0 && parser.buffered() === 0 && !parser.inMessage && !this.readStopped) {
       // Between frames a parser holds no state: an idle connection need not carry one.
       this.parser = null;
       if (this.role === 'server') spareServerParser = parser;
       else spareClientParser = parser;
+      if (this.watched) this.unwatch();
+    } else if (!this.readStopped) {
+      this.trackProgress(parser, progress);
     }
     if (this.waiter !== null) this.wake();
     if (!this.paused && this.queuedBytes > this.limits.readHighWaterMark && this.state === OPEN && !this.readStopped) {
       this.paused = true;
       this.socket.pause();
     }
+    if (this.replied) {
+      this.replied = false;
+      if (this.bufferedAmount > this.limits.maxQueuedBytes) this.holdReading();
+    }
   }
 
+  /**
+   * The peer's pings filled the outbound queue: stop reading until the socket
+   * drains, so a peer that sends without reading is held back by TCP.
+   */
+  private holdReading(): void {
+    if (this.outPaused || this.state !== OPEN || this.overBudgetNow() === null) return;
+    this.outPaused = true;
+    this.socket.pause();
+  }
+
+  /**
+   * A read ended inside a frame, or inside a message read whole: the rest must
+   * come within messageTimeoutMs. The clock restarts when a message (a data
+   * frame, when streaming) completed in this read.
+   */
+  private trackProgress(parser: FrameParser, progress: boolean): void {
+    const ms = this.limits.messageTimeoutMs;
+    if (ms <= 0) return;
+    if (parser.remaining === 0 && parser.buffered() === 0 && this.mode === 'stream') {
+      // Between the fragments of a streamed message: a long stream may take its time.
+      if (this.watched) this.unwatch();
+      return;
+    }
+    if (this.watched && !progress) return;
+    this.progressHeld = false;
+    this.watched = true;
+    watchProgress(this, ms);
+  }
+
+  private unwatch(): void {
+    this.watched = false;
+    this.progressHeld = false;
+    unwatchProgress(this);
+  }
+
+  /** @internal ProgressWatched: what began did not complete in time. */
+  onProgressTimeout(): number {
+    if (!this.watched || this.finalized || this.readStopped) {
+      this.watched = false;
+      return 0;
+    }
+    // Time spent paused (the consumer or the peer's reading is behind) does not count: the
+    // deadline moves on, and the clock starts afresh when reading resumes.
+    if (this.paused || this.outPaused) {
+      this.progressHeld = true;
+      return this.limits.messageTimeoutMs;
+    }
+    this.watched = false;
+    this.signal(new Signal(new MessageTimeoutError(this.limits.messageTimeoutMs), 0, ''));
+    if (this.waiter !== null) this.wake();
+    return 0;
+  }
+
+  protected override resumeReading(): void {
+    super.resumeReading();
+    if (this.progressHeld && this.watched && !this.paused && !this.outPaused) {
+      // The deadline passed while paused: the peer gets its full time from now.
+      this.progressHeld = false;
+      watchProgress(this, this.limits.messageTimeoutMs);
+    }
+  }
+
+  protected override endReading(gone: Error): void {
+    if (this.watched) this.unwatch();
+    super.endReading(gone);
+  }
 
   /** A parser for this connection: the spare one of its role, set up for it, or a new one. */
   private takeParser(): FrameParser {
@@ -306,7 +399,7 @@ export abstract class ConnReceiver extends ConnInbound {
   }
 }
 
-defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin']);
+defineFlags(ConnReceiver.prototype, ['msgBinary', 'msgCompressed', 'frameFin', 'watched', 'progressHeld']);
 
 /**
  * A connection's state for what arrives in pieces: a message that spans reads

@@ -1,34 +1,55 @@
 import { Opcode } from '../wire/index.js';
 import { ConnBase, defineFlags, OPEN, RESOLVED } from './conn-base.js';
-import { ConnClosedError } from './errors.js';
+import { ConnClosedError, DrainTimeoutError } from './errors.js';
+import { OverBudget } from './outbound-budget.js';
+import type { BudgetOwner } from './outbound-budget.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
 import type { SendOptions } from './conn-types.js';
 
-type Deferred = { resolve(): void; reject(e: Error): void };
-
 /**
  * The write side of a connection: messages in order on the data channel
  * (asynchronous sends such as compression or a streaming writer hold it in
- * turn) and backpressure against the socket's write buffer.
+ * turn) and the outbound budget: every byte queued for the peer counts, and
+ * past `maxQueuedBytes` sends wait until the socket has drained.
  */
-export abstract class ConnSender extends ConnBase {
+export abstract class ConnSender extends ConnBase implements BudgetOwner {
   /** @internal a MessageWriter holds the data channel (its message may be unfinished). */
   declare writerActive: boolean;
+  /** Reading is paused until the outbound queue drains (the peer's pings filled it). */
+  declare protected outPaused: boolean;
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
   protected outTail: Promise<void> | null = null;
-  private drainWaiters: Deferred[] | null = null;
+  /** Non-null while the outbound queue is over budget. */
+  private overBudget: OverBudget | null = null;
 
-  /** Bytes handed to the socket and not yet written to the kernel, plus the ones batched for the next write. */
+  /**
+   * Bytes queued for the peer and not yet taken by the kernel: frames batched
+   * for this tick's write plus the socket's write buffer. Compared with
+   * `limits.maxQueuedBytes`, this is the outbound budget in use.
+   */
   get bufferedAmount(): number {
-    return this.socket.writableLength + (this.sink?.pending ?? 0);
+    const sink = this.sink;
+    return this.socket.writableLength + (sink === null ? 0 : sink.pending);
+  }
+
+  /**
+   * Resolves at once while the outbound queue is within `maxQueuedBytes`,
+   * otherwise once the socket has written it all. Rejects with ConnClosedError
+   * when the connection ends first.
+   */
+  whenWritable(): Promise<void> {
+    if (this.bufferedAmount <= this.limits.maxQueuedBytes) return RESOLVED;
+    return this.waitForRoom();
   }
 
   /**
    * Send one message. Strings go as text, bytes as binary unless `binary` says
-   * otherwise. Resolves once the frame is handed to the socket: at once while
-   * fewer than `maxQueuedBytes` are waiting to be written, otherwise on 'drain'.
-   * Rejects with ConnClosedError when the connection is closing or gone.
+   * otherwise. Resolves once the frame is queued while the outbound queue
+   * (`bufferedAmount`) is within `maxQueuedBytes`; past it, once the socket
+   * has written everything queued (so a loop of awaited sends is held back by
+   * a peer that does not read). Rejects with ConnClosedError when the
+   * connection is closing or gone.
    */
   send(data: string | Uint8Array, opts?: SendOptions): Promise<void> {
     if (this.state !== OPEN) return Promise.reject(new ConnClosedError());
@@ -111,29 +132,76 @@ export abstract class ConnSender extends ConnBase {
     if (this.closeSent || this.finalized) throw new ConnClosedError();
   }
 
+  /** The budget check of every send: one add and one compare while within it. */
   private afterWrite(): Promise<void> {
+    const sink = this.sink;
+    if (this.socket.writableLength + (sink === null ? 0 : sink.pending) <= this.limits.maxQueuedBytes) return RESOLVED;
+    return this.waitForRoom();
+  }
+
+  private waitForRoom(): Promise<void> {
+    if (this.finalized) return Promise.reject(new ConnClosedError());
+    const ob = this.overBudgetNow();
+    return ob === null ? RESOLVED : ob.wait();
+  }
+
+  /**
+   * The queue looks over budget: hand the frames batched for this tick to the
+   * socket (so they count where 'drain' is measured) and, if the socket still
+   * holds more than the budget, enter the over-budget state until it drains.
+   */
+  protected overBudgetNow(): OverBudget | null {
+    this.sink?.flush();
     const s = this.socket;
-    if (s.writableLength <= this.limits.maxQueuedBytes || !s.writableNeedDrain) return RESOLVED;
-    return new Promise((resolve, reject) => {
-      (this.drainWaiters ??= []).push({ resolve, reject });
-    });
+    if (s.writableLength <= this.limits.maxQueuedBytes) return null;
+    const ob = (this.overBudget ??= new OverBudget(this, this.limits.drainTimeoutMs));
+    ob.watch(this, s);
+    return ob;
   }
 
-  /** @internal socket 'drain' */
+  /** @internal socket 'drain' (or a write barrier completed) */
   handleDrain(): void {
-    const list = this.drainWaiters;
-    if (list === null) return;
-    this.drainWaiters = null;
-    for (const w of list) w.resolve();
+    const ob = this.overBudget;
+    if (ob === null) return;
+    if (this.bufferedAmount > this.limits.maxQueuedBytes) {
+      // Sends that were not awaited refilled it: wait for the next drain.
+      this.sink?.flush();
+      if (this.socket.writableLength > this.limits.maxQueuedBytes) {
+        ob.watch(this, this.socket);
+        return;
+      }
+    }
+    this.overBudget = null;
+    ob.release();
+    if (this.outPaused) {
+      this.outPaused = false;
+      this.resumeReading();
+    }
   }
 
-  /** The connection is gone: sends waiting for 'drain' fail. */
+  /** Reading was paused for one reason and that reason is gone: resume unless the other one holds. */
+  protected resumeReading(): void {
+    if (!this.paused && !this.outPaused && !this.finalized) this.socket.resume();
+  }
+
+  /** @internal the queue stayed over budget for drainTimeoutMs: the peer does not read, drop it with 1008. */
+  onDrainTimeout(): void {
+    const ob = this.overBudget;
+    if (ob !== null) ob.timer = null;
+    if (this.finalized) return;
+    this.fail(new DrainTimeoutError(this.limits.drainTimeoutMs));
+  }
+
+  /** Fail the connection with the error's close code. */
+  protected abstract fail(err: Error): void;
+
+  /** The connection is gone: sends waiting for room fail. */
   protected rejectDrainWaiters(gone: Error): void {
-    for (const w of this.drainWaiters ?? []) w.reject(gone);
-    this.drainWaiters = null;
+    this.overBudget?.fail(gone);
+    this.overBudget = null;
   }
 }
 
-defineFlags(ConnSender.prototype, ['writerActive']);
+defineFlags(ConnSender.prototype, ['writerActive', 'outPaused']);
 
 function noop(): void {}

@@ -7,6 +7,8 @@ import { upgrade, upgradeHTTP } from '../upgrade/index.js';
 import type { ExtensionOffer, UpgradeHTTPOptions, UpgradeOptions, UpgradeResult } from '../upgrade/index.js';
 import { upgradeWith } from '../upgrade/upgrade.js';
 import { Conn } from './conn.js';
+import { RequestInfo } from './conn-info.js';
+import type { ConnInfo } from './conn-info.js';
 import { pickLimits, resolveLimits } from './options.js';
 import type { ConnLimits } from './options.js';
 
@@ -30,9 +32,13 @@ export interface FromUpgradeHTTPOptions extends Omit<UpgradeHTTPOptions, 'negoti
  * destroying the socket.
  */
 export async function accept(socket: Duplex, options: AcceptOptions = {}): Promise<Conn> {
+  return (await acceptWithResult(socket, options)).conn;
+}
+
+async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgrade(socket, { ...options, negotiateExtensions: negotiation?.negotiate });
-  return connFor(socket, result, options, negotiation);
+  return { conn: connFor(socket, result, options, negotiation), result };
 }
 
 /**
@@ -61,17 +67,39 @@ export interface ListenOptions extends AcceptOptions {
   onError?(error: Error): void;
 }
 
-/** A connection handler; a thrown error or rejection closes the connection with 1011. */
-export type ConnHandler = (conn: Conn) => void | Promise<void>;
+/**
+ * A connection handler: the Conn and where it came from (path, query, headers,
+ * remote address, subprotocol). A thrown error or rejection closes the connection with 1011.
+ */
+export type ConnHandler = (conn: Conn, info: ConnInfo) => void | Promise<void>;
+
+/** Options of `server.close()`. */
+export interface ServerCloseOptions {
+  /** Close code sent to every connection. Default 1001 (going away). */
+  code?: number;
+  reason?: string;
+  /**
+   * Time the open connections get to finish before they are sent the close
+   * code; connections that end sooner are not waited for. Default 0: closed at once.
+   */
+  graceMs?: number;
+}
+
+const SERVICE_UNAVAILABLE = Buffer.from('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', 'latin1');
 
 /** A listening WebSocket server made by `listen`. */
 export class WebSocketServer {
   /** The underlying net.Server. */
   readonly net: net.Server;
   private readonly live = new Set<Conn>();
+  /** Sockets whose handshake is in progress. */
+  private readonly handshakes = new Set<Duplex>();
   private closing: { code: number; reason: string } | null = null;
+  /** The shutdown signals handlers asked for, by connection. */
+  private readonly signals = new Map<Conn, AbortController>();
   private readonly untrack = (conn: Conn): void => {
     this.live.delete(conn);
+    this.signals.delete(conn);
   };
 
   /** @internal */
@@ -89,6 +117,34 @@ export class WebSocketServer {
     return this.live;
   }
 
+  /** @internal a handler's `info.signal`: aborted when `close()` begins. */
+  signalFor(conn: Conn): AbortSignal {
+    if (this.closing !== null) return AbortSignal.abort();
+    let c = this.signals.get(conn);
+    if (c === undefined) {
+      c = new AbortController();
+      // A connection that has already ended needs no signal kept for it.
+      if (this.live.has(conn)) this.signals.set(conn, c);
+    }
+    return c.signal;
+  }
+
+  /** @internal a handshake began on this socket; false when the server is closing (the socket is refused). */
+  handshakeStarted(socket: Duplex): boolean {
+    if (this.closing !== null) {
+      refuse(socket);
+      return false;
+    }
+    this.handshakes.add(socket);
+    return true;
+  }
+
+  /** @internal the handshake on this socket ended (upgraded or failed); whether the server is still open. */
+  handshakeEnded(socket: Duplex): boolean {
+    this.handshakes.delete(socket);
+    return this.closing === null;
+  }
+
   /** @internal a handshake completed; false when the server is closing (the connection is then closed too). */
   track(conn: Conn): boolean {
     if (this.closing !== null) {
@@ -101,15 +157,51 @@ export class WebSocketServer {
   }
 
   /**
-   * Stop accepting, close every open connection (default 1001 going away) and
-   * resolve once all of them and the listener are closed.
+   * Stop accepting at once (the listener closes; handshakes in progress are
+   * answered 503 and dropped), then close every open connection (default 1001
+   * going away) and resolve once all of them and the listener are closed.
+   * With `graceMs`, connections get that long to finish first: handlers see
+   * `info.signal` aborted at once and the close frame at the end of the grace
+   * period; messages sent before it still go out first.
    */
-  async close(code = 1001, reason = ''): Promise<void> {
-    this.closing ??= { code, reason };
+  close(options?: ServerCloseOptions): Promise<void>;
+  close(code?: number, reason?: string): Promise<void>;
+  async close(codeOrOptions: number | ServerCloseOptions = {}, reason = ''): Promise<void> {
+    const o: ServerCloseOptions = typeof codeOrOptions === 'number' ? { code: codeOrOptions, reason } : codeOrOptions;
+    const graceMs = o.graceMs ?? 0;
+    if (!(graceMs >= 0)) throw new RangeError(`graceMs must be >= 0, got ${graceMs}`);
+    this.closing ??= { code: o.code ?? 1001, reason: o.reason ?? '' };
+    const { code, reason: why } = this.closing;
     const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
-    await Promise.all([...this.live].map((c) => c.close(code, reason)));
+    for (const c of this.signals.values()) c.abort();
+    this.signals.clear();
+    for (const socket of this.handshakes) refuse(socket);
+    this.handshakes.clear();
+    if (graceMs > 0 && this.live.size > 0) await endedOrTimeout([...this.live], graceMs);
+    await Promise.all([...this.live].map((c) => c.close(code, why)));
     await stopped;
   }
+}
+
+/** A handshake that will not be completed: answer 503 and drop the socket once that is written. */
+function refuse(socket: Duplex): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(SERVICE_UNAVAILABLE, () => socket.destroy());
+}
+
+/** Resolves once every connection has ended, or after ms. */
+function endedOrTimeout(conns: Conn[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void Promise.all(conns.map((c) => c.closed)).then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -118,10 +210,13 @@ export class WebSocketServer {
  */
 export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
   const { port = 0, host = '127.0.0.1', onError, ...acceptOptions } = options;
-  const started = (conn: Conn): void => {
-    if (server.track(conn)) runHandler(conn, handler, onError);
+  const started = (conn: Conn, result: UpgradeResult, socket: Duplex): void => {
+    if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, conn, socket, server), handler, onError);
   };
-  const failed = (err: Error): void => onError?.(err);
+  const failed = (err: Error, socket: Duplex): void => {
+    // Handshakes the closing server dropped are not failures to report.
+    if (server.handshakeEnded(socket)) onError?.(err);
+  };
   // Without deflate nothing differs between handshakes: one set of options and callbacks
   // serves them all, so a handshake in flight holds no promises or closures of its own.
   const upgradeOptions: UpgradeOptions | null =
@@ -133,20 +228,36 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
     return Promise.reject(err);
   }
   const upgraded = (result: UpgradeResult, socket: Duplex): void => {
+    if (!server.handshakeEnded(socket)) {
+      // The 101 is out, but the server closed meanwhile.
+      socket.destroy();
+      return;
+    }
     let conn: Conn;
     try {
       conn = connFor(socket, result, limits, undefined);
     } catch (err) {
       socket.destroy();
-      return failed(err as Error);
+      onError?.(err as Error);
+      return;
     }
-    started(conn);
+    started(conn, result, socket);
   };
   const server = new WebSocketServer(
     net.createServer((socket) => {
       socket.setNoDelay(true);
-      if (upgradeOptions !== null) upgradeWith(socket, upgradeOptions, upgraded, failed);
-      else accept(socket, acceptOptions).then(started, failed);
+      if (!server.handshakeStarted(socket)) return;
+      if (upgradeOptions !== null) {
+        upgradeWith(socket, upgradeOptions, upgraded, failed);
+        return;
+      }
+      acceptWithResult(socket, acceptOptions).then(
+        ({ conn, result }) => {
+          if (server.handshakeEnded(socket)) started(conn, result, socket);
+          else conn.terminate();
+        },
+        (err: Error) => failed(err, socket),
+      );
     }),
   );
   return new Promise((resolve, reject) => {
@@ -159,10 +270,10 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   });
 }
 
-function runHandler(conn: Conn, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
+function runHandler(conn: Conn, info: ConnInfo, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
   let r: void | Promise<void>;
   try {
-    r = handler(conn);
+    r = handler(conn, info);
   } catch (err) {
     handlerFailed(conn, onError, err);
     return;

@@ -83,6 +83,8 @@ export interface UpgradeResult {
   extensions: ExtensionOffer[];
   /** Bytes the client sent after the request (frames may follow at once); may be empty. */
   head: Buffer;
+  /** The request head as received (request line and headers), on the raw `upgrade` path; undefined after `upgradeHTTP`. */
+  request?: Buffer;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;

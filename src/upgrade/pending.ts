@@ -120,15 +120,22 @@ export abstract class PendingHandshake {
    * Negotiates, runs onBeforeUpgrade (possibly async) and writes the 101 for
    * the 24 key bytes at `key[keyStart]`.
    */
-  protected proceed(key: Uint8Array, keyStart: number, protocols: string[] | null, offers: ExtensionOffer[] | null, head: Buffer): void {
+  protected proceed(
+    key: Uint8Array,
+    keyStart: number,
+    protocols: string[] | null,
+    offers: ExtensionOffer[] | null,
+    head: Buffer,
+    request?: Buffer,
+  ): void {
     const n = negotiate(protocols, offers, this.policy);
     if (n instanceof Failure) return this.fail(n);
     const before = beforeUpgrade(this.policy);
     if (before instanceof Promise) {
       this.arm();
-      before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head));
+      before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head, request));
     } else {
-      this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, before, head);
+      this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, before, head, request);
     }
   }
 
@@ -140,6 +147,7 @@ export abstract class PendingHandshake {
     extensionsHeader: string,
     before: { headers?: Parameters<typeof headerBytes>[0] } | undefined | Failure,
     head: Buffer,
+    request: Buffer | undefined,
   ): void {
     if (this.settled) return;
     if (before instanceof Failure) return this.fail(before);
@@ -157,7 +165,7 @@ export abstract class PendingHandshake {
     this.socket.pause();
     this.socket.write(response);
     // the caller owns the result: never hand out the shared empty list
-    this.resolve({ protocol, extensions: extensions.length === 0 ? [] : extensions, head }, this.socket);
+    this.resolve({ protocol, extensions: extensions.length === 0 ? [] : extensions, head, request }, this.socket);
   }
 }
 

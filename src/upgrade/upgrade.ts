@@ -130,7 +130,7 @@ class RawHandshake extends PendingHandshake {
       return this.fail(plainHttpFailure());
     }
     if (verdict !== null) return this.fail(verdict);
-    this.proceed(buf, parsed.keyStart, parsed.protocols, parsed.offers, head);
+    this.proceed(buf, parsed.keyStart, parsed.protocols, parsed.offers, head, buf.subarray(0, end));
   }
 }
 

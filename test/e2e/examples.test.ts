@@ -5,6 +5,8 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { connect } from '../../src/client/connect.js';
+import { take } from '../message/helpers.js';
 import { runExample, type Example } from './run-example.js';
 
 const running: Example[] = [];
@@ -112,6 +114,23 @@ describe('user story 3: the Node client against any RFC 6455 server', () => {
     } finally {
       wss.close();
     }
+  });
+});
+
+describe('user story 3: a server that routes on the request and shuts down gracefully', () => {
+  it('examples/rooms-server.ts puts connections in rooms by path and name, and on SIGTERM says so, closes them with 1001 and exits 0', async () => {
+    const server = start('rooms-server.ts', [], { PORT: '0' });
+    const [, port] = await server.waitFor(/listening (\d+)/);
+    const [ann, bob, eve] = await Promise.all(
+      ['/rooms/a?name=ann', '/rooms/a?name=bob', '/rooms/b?name=eve'].map((path) => connect(`ws://127.0.0.1:${port}${path}`)),
+    );
+    await ann.send('hi');
+    expect((await take(bob, 1)).map((m) => m.text())).toEqual(['ann: hi']);
+    expect((await take(ann, 1)).map((m) => m.text())).toEqual(['ann: hi']);
+    server.child.kill('SIGTERM');
+    for (const conn of [ann, bob, eve]) expect((await take(conn, 1)).map((m) => m.text())).toEqual(['server: shutting down']);
+    expect((await Promise.all([ann.closed, bob.closed, eve.closed])).map((i) => i.code)).toEqual([1001, 1001, 1001]);
+    expect(await server.exited()).toEqual({ code: 0, signal: null });
   });
 });
 
