@@ -5,6 +5,11 @@ import { mask, maskKey } from '../wire/index.js';
 const SLAB_SIZE = 64 * 1024;
 /** Payloads above this are written as their own buffer (unmasked) instead of copied into a slab. */
 const COPY_LIMIT = 8 * 1024;
+/**
+ * Shared frames up to this size are copied into the slab: a copy this small costs less than a
+ * write request of its own in the socket's writev; larger ones are written from the shared buffer.
+ */
+const SHARED_COPY_LIMIT = 512;
 
 /**
  * One slab shared by every connection, used as a bump allocator: a frame is
@@ -73,6 +78,8 @@ export class FrameSink {
   private parts: Buffer[] | null = null;
   private partsBytes = 0;
   private scheduled = false;
+  /** @internal in the per-turn flush list (see `shared`). */
+  inTurn = false;
 
   /** Bytes encoded and not yet handed to the socket. */
   get pending(): number {
@@ -111,28 +118,53 @@ export class FrameSink {
   }
 
   /**
+   * Queue a whole frame that other sockets share (a hub publication, unmasked,
+   * never modified): small ones are copied behind the frames already queued,
+   * larger ones are written from `frame` itself. The batch is written once per
+   * event-loop turn, so a socket receiving many publications in a turn gets
+   * one write (unless a frame of its own flushes it earlier in the same order).
+   */
+  shared(frame: Buffer): void {
+    if (frame.length <= SHARED_COPY_LIMIT) {
+      const at = reserve(frame.length);
+      this.extendRun(at, frame.length);
+      slab.set(frame, at);
+    } else {
+      if (this.runSlab !== null) this.pushPart(this.runSlab.subarray(this.runStart, this.runEnd));
+      this.runSlab = null;
+      this.runStart = this.runEnd = 0;
+      this.pushPart(frame);
+    }
+    if (this.scheduled || this.inTurn) return;
+    this.inTurn = true;
+    turn.push(this);
+    if (turn.length === 1) setImmediate(flushTurn);
+  }
+
+  /**
    * Hand everything encoded so far to the socket. Unless a flush is still
    * scheduled, the sink then goes back to the spares: its owner must take a
    * sink again (`takeSink`) for its next frame.
    */
   flush(): void {
     const run = this.runSlab;
+    const parts = this.parts;
     const s = this.socket as Duplex;
     if (!this.scheduled) this.release();
-    if (run === null) return;
-    const last = run.subarray(this.runStart, this.runEnd);
-    const parts = this.parts;
+    if (run === null && parts === null) return;
+    const last = run === null ? null : run.subarray(this.runStart, this.runEnd);
     this.runSlab = null;
+    this.runStart = this.runEnd = 0;
     this.parts = null;
     this.partsBytes = 0;
     if (s.destroyed || !s.writable) return;
-    if (parts === null) {
-      s.write(last);
+    if (parts === null || (last === null && parts.length === 1)) {
+      s.write(parts === null ? (last as Buffer) : parts[0]);
       return;
     }
     s.cork();
     for (const p of parts) s.write(p);
-    s.write(last);
+    if (last !== null) s.write(last);
     s.uncork();
   }
 
@@ -183,14 +215,15 @@ export class FrameSink {
       this.runEnd = at + n;
       return;
     }
-    if (run !== null) {
-      const part = run.subarray(this.runStart, this.runEnd);
-      (this.parts ??= []).push(part);
-      this.partsBytes += part.length;
-    }
+    if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
     this.runSlab = slab;
     this.runStart = at;
     this.runEnd = at + n;
+  }
+
+  private pushPart(part: Buffer): void {
+    (this.parts ??= []).push(part);
+    this.partsBytes += part.length;
   }
 
   private schedule(): void {
@@ -208,4 +241,16 @@ export class FrameSink {
 
 function flushScheduled(sink: FrameSink): void {
   sink.runScheduled();
+}
+
+/** Sinks holding shared frames, written together at the end of the event-loop turn. */
+let turn: FrameSink[] = [];
+
+function flushTurn(): void {
+  const sinks = turn;
+  turn = [];
+  for (const sink of sinks) {
+    sink.inTurn = false;
+    sink.flush();
+  }
 }

@@ -4,6 +4,7 @@ import { ConnClosedError } from './errors.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
 import type { SendOptions } from './conn-types.js';
+import type { Publication } from './publication.js';
 
 type Deferred = { resolve(): void; reject(e: Error): void };
 
@@ -67,6 +68,26 @@ export abstract class ConnSender extends ConnBase {
    */
   writer(opts: WriterOptions = {}): MessageWriter {
     return new MessageWriter(this, opts);
+  }
+
+  /**
+   * @internal queue a hub publication: the frame it shares with other
+   * connections, in order behind earlier sends, or (a client's masked frames,
+   * compression with context takeover) a send of its own.
+   */
+  deliver(publication: Publication): void {
+    const frame = this.role === 'server' ? publication.frameFor(this.deflate) : null;
+    if (frame === null) {
+      this.send(publication.payload, publication.options).catch(noop);
+      return;
+    }
+    if (this.outTail === null) {
+      this.out().shared(frame);
+      return;
+    }
+    void this.exclusive(() => {
+      if (!this.closeSent && !this.finalized) this.out().shared(frame);
+    });
   }
 
   /** @internal write one fragment for a MessageWriter that holds the data channel. */
