@@ -10,6 +10,9 @@ const COPY_LIMIT = 8 * 1024;
  * write request of its own in the socket's writev; larger ones are written from the shared buffer.
  */
 const SHARED_COPY_LIMIT = 512;
+/** Bounds of the slab regions a sink reserves for shared frames (see `sharedRegion`). */
+const REGION_MIN = 1024;
+const REGION_MAX = 16 * 1024;
 
 /**
  * One slab shared by every connection, used as a bump allocator: a frame is
@@ -74,6 +77,8 @@ export class FrameSink {
   private runSlab: Buffer | null = null;
   private runStart = 0;
   private runEnd = 0;
+  /** End of the slab region reserved for this run: shared frames are copied up to here. */
+  private runCap = 0;
   /** Earlier runs of this batch that were not contiguous with the current one. */
   private parts: Buffer[] | null = null;
   private partsBytes = 0;
@@ -125,14 +130,15 @@ export class FrameSink {
    * one write (unless a frame of its own flushes it earlier in the same order).
    */
   shared(frame: Buffer): void {
-    if (frame.length <= SHARED_COPY_LIMIT) {
-      const at = reserve(frame.length);
-      this.extendRun(at, frame.length);
-      slab.set(frame, at);
+    const n = frame.length;
+    if (n <= SHARED_COPY_LIMIT) {
+      if (this.runSlab === null || this.runEnd + n > this.runCap) this.sharedRegion(n);
+      (this.runSlab as Buffer).set(frame, this.runEnd);
+      this.runEnd += n;
     } else {
       if (this.runSlab !== null) this.pushPart(this.runSlab.subarray(this.runStart, this.runEnd));
       this.runSlab = null;
-      this.runStart = this.runEnd = 0;
+      this.runStart = this.runEnd = this.runCap = 0;
       this.pushPart(frame);
     }
     if (this.scheduled || this.inTurn) return;
@@ -154,7 +160,7 @@ export class FrameSink {
     if (run === null && parts === null) return;
     const last = run === null ? null : run.subarray(this.runStart, this.runEnd);
     this.runSlab = null;
-    this.runStart = this.runEnd = 0;
+    this.runStart = this.runEnd = this.runCap = 0;
     this.parts = null;
     this.partsBytes = 0;
     if (s.destroyed || !s.writable) return;
@@ -212,13 +218,33 @@ export class FrameSink {
   private extendRun(at: number, n: number): void {
     const run = this.runSlab;
     if (run === slab && this.runEnd === at) {
-      this.runEnd = at + n;
+      this.runEnd = this.runCap = at + n;
       return;
     }
     if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
     this.runSlab = slab;
     this.runStart = at;
-    this.runEnd = at + n;
+    this.runEnd = this.runCap = at + n;
+  }
+
+  /**
+   * Reserve a region of the slab for this sink's next shared frames (at least
+   * n bytes, about what it already holds, within bounds). A publication goes to
+   * every subscriber in turn, so frames reserved one by one would interleave
+   * the sinks and leave each socket one write chunk per frame; in a region of
+   * its own a sink's frames stay contiguous. Room left unused at the flush is
+   * never written and goes with the slab.
+   */
+  private sharedRegion(n: number): void {
+    const size = Math.max(n, Math.min(REGION_MAX, Math.max(REGION_MIN, this.pending)));
+    const at = reserve(size);
+    const run = this.runSlab;
+    if (run !== slab || this.runEnd !== at) {
+      if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
+      this.runSlab = slab;
+      this.runStart = this.runEnd = at;
+    }
+    this.runCap = at + size;
   }
 
   private pushPart(part: Buffer): void {
