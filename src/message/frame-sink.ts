@@ -6,13 +6,10 @@ const SLAB_SIZE = 64 * 1024;
 /** Payloads above this are written as their own buffer (unmasked) instead of copied into a slab. */
 const COPY_LIMIT = 8 * 1024;
 /**
- * Shared frames up to this size are copied into the slab: a copy this small costs less than a
- * write request of its own in the socket's writev; larger ones are written from the shared buffer.
+ * At a flush, queued pieces up to this size are gathered into the slab: a copy this small costs
+ * less than a write request of its own in the socket's writev; larger ones are written as they are.
  */
-const SHARED_COPY_LIMIT = 512;
-/** Bounds of the slab regions a sink reserves for shared frames (see `sharedRegion`). */
-const REGION_MIN = 1024;
-const REGION_MAX = 16 * 1024;
+const GATHER_LIMIT = 512;
 
 /**
  * One slab shared by every connection, used as a bump allocator: a frame is
@@ -77,8 +74,6 @@ export class FrameSink {
   private runSlab: Buffer | null = null;
   private runStart = 0;
   private runEnd = 0;
-  /** End of the slab region reserved for this run: shared frames are copied up to here. */
-  private runCap = 0;
   /** Earlier runs of this batch that were not contiguous with the current one. */
   private parts: Buffer[] | null = null;
   private partsBytes = 0;
@@ -124,23 +119,17 @@ export class FrameSink {
 
   /**
    * Queue a whole frame that other sockets share (a hub publication, unmasked,
-   * never modified): small ones are copied behind the frames already queued,
-   * larger ones are written from `frame` itself. The batch is written once per
-   * event-loop turn, so a socket receiving many publications in a turn gets
-   * one write (unless a frame of its own flushes it earlier in the same order).
+   * never modified), by reference. The batch is written once per event-loop
+   * turn, so a socket receiving many publications in a turn gets one write
+   * (unless a frame of its own flushes it earlier, in the same order).
    */
   shared(frame: Buffer): void {
-    const n = frame.length;
-    if (n <= SHARED_COPY_LIMIT) {
-      if (this.runSlab === null || this.runEnd + n > this.runCap) this.sharedRegion(n);
-      (this.runSlab as Buffer).set(frame, this.runEnd);
-      this.runEnd += n;
-    } else {
-      if (this.runSlab !== null) this.pushPart(this.runSlab.subarray(this.runStart, this.runEnd));
+    if (this.runSlab !== null) {
+      this.pushPart(this.runSlab.subarray(this.runStart, this.runEnd));
       this.runSlab = null;
-      this.runStart = this.runEnd = this.runCap = 0;
-      this.pushPart(frame);
+      this.runStart = this.runEnd = 0;
     }
+    this.pushPart(frame);
     if (this.scheduled || this.inTurn) return;
     this.inTurn = true;
     turn.push(this);
@@ -160,7 +149,7 @@ export class FrameSink {
     if (run === null && parts === null) return;
     const last = run === null ? null : run.subarray(this.runStart, this.runEnd);
     this.runSlab = null;
-    this.runStart = this.runEnd = this.runCap = 0;
+    this.runStart = this.runEnd = 0;
     this.parts = null;
     this.partsBytes = 0;
     if (s.destroyed || !s.writable) return;
@@ -168,10 +157,8 @@ export class FrameSink {
       s.write(parts === null ? (last as Buffer) : parts[0]);
       return;
     }
-    s.cork();
-    for (const p of parts) s.write(p);
-    if (last !== null) s.write(last);
-    s.uncork();
+    if (last !== null) parts.push(last);
+    writeGathered(s, parts);
   }
 
   private release(): void {
@@ -218,33 +205,13 @@ export class FrameSink {
   private extendRun(at: number, n: number): void {
     const run = this.runSlab;
     if (run === slab && this.runEnd === at) {
-      this.runEnd = this.runCap = at + n;
+      this.runEnd = at + n;
       return;
     }
     if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
     this.runSlab = slab;
     this.runStart = at;
-    this.runEnd = this.runCap = at + n;
-  }
-
-  /**
-   * Reserve a region of the slab for this sink's next shared frames (at least
-   * n bytes, about what it already holds, within bounds). A publication goes to
-   * every subscriber in turn, so frames reserved one by one would interleave
-   * the sinks and leave each socket one write chunk per frame; in a region of
-   * its own a sink's frames stay contiguous. Room left unused at the flush is
-   * never written and goes with the slab.
-   */
-  private sharedRegion(n: number): void {
-    const size = Math.max(n, Math.min(REGION_MAX, Math.max(REGION_MIN, this.pending)));
-    const at = reserve(size);
-    const run = this.runSlab;
-    if (run !== slab || this.runEnd !== at) {
-      if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
-      this.runSlab = slab;
-      this.runStart = this.runEnd = at;
-    }
-    this.runCap = at + size;
+    this.runEnd = at + n;
   }
 
   private pushPart(part: Buffer): void {
@@ -267,6 +234,33 @@ export class FrameSink {
 
 function flushScheduled(sink: FrameSink): void {
   sink.runScheduled();
+}
+
+/**
+ * Write `parts` in order as few pieces: runs of small ones are copied back to
+ * back into the slab (exactly the bytes they need), large ones go as they are;
+ * several pieces go as one writev.
+ */
+function writeGathered(s: Duplex, parts: Buffer[]): void {
+  let small = 0;
+  for (const p of parts) if (p.length <= GATHER_LIMIT) small += p.length;
+  const at = small > 0 ? reserve(small) : 0;
+  const into = slab;
+  let start = at;
+  let end = at;
+  s.cork();
+  for (const p of parts) {
+    if (p.length <= GATHER_LIMIT) {
+      into.set(p, end);
+      end += p.length;
+      continue;
+    }
+    if (end > start) s.write(into.subarray(start, end));
+    start = end;
+    s.write(p);
+  }
+  if (end > start) s.write(into.subarray(start, end));
+  s.uncork();
 }
 
 /** Sinks holding shared frames, written together at the end of the event-loop turn. */
