@@ -3,10 +3,8 @@
 // unfragmented messages only), frames each publication once, queues the same
 // buffer for every socket and writes each socket once per event-loop turn.
 // No validation, no limits, no close handshake: a ceiling, not a library.
-import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+import { answerUpgrade } from '../lib/raw-upgrade.js';
 const room = new Set<Socket>();
 const pending = new Map<Socket, Buffer[]>();
 let flushScheduled = false;
@@ -82,29 +80,13 @@ function onConnection(socket: Socket): void {
     room.delete(socket);
     pending.delete(socket);
   });
-  let request = Buffer.alloc(0);
-  const onHandshake = (chunk: Buffer): void => {
-    request = Buffer.concat([request, chunk]);
-    const end = request.indexOf('\r\n\r\n');
-    if (end === -1) return;
-    const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(request.subarray(0, end).toString('latin1'))?.[1];
-    if (!key) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    socket.off('data', onHandshake);
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Accept: ${createHash('sha1').update(key + GUID).digest('base64')}\r\n\r\n`,
-    );
+  answerUpgrade(socket, (head) => {
     room.add(socket);
-    let rest: Buffer = request.subarray(end + 4);
+    let rest = head.length === 0 ? head : parse(Buffer.from(head), socket);
     socket.on('data', (data: Buffer) => {
       rest = parse(rest.length === 0 ? data : Buffer.concat([rest, data]), socket);
     });
-    if (rest.length > 0) rest = parse(Buffer.from(rest), socket);
-  };
-  socket.on('data', onHandshake);
+  });
 }
 
 const server = createServer(onConnection);

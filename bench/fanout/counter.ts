@@ -1,3 +1,5 @@
+import { readFrameHead, type FrameHead } from '../echo/counter.js';
+
 /** Raised when a server sends something a fan-out delivery should not contain. */
 export class DeliveryError extends Error {
   readonly code: string;
@@ -22,6 +24,7 @@ export class DeliveryCounter {
   #tag = 0;
   #tagBytes = 0;
   #carry: Buffer | null = null;
+  readonly #head: FrameHead = { fin: false, opcode: 0, length: 0, size: 0 };
 
   constructor(private readonly expectedLength: number) {}
 
@@ -47,31 +50,16 @@ export class DeliveryCounter {
         if (this.#remaining === 0 && this.#data && this.#fin) this.#finish(delivered);
         continue;
       }
-      if (n - i < 2) break;
-      const b0 = chunk[i];
-      const b1 = chunk[i + 1];
-      let len = b1 & 0x7f;
-      let header = 2;
-      if (len === 126) {
-        if (n - i < 4) break;
-        len = chunk.readUInt16BE(i + 2);
-        header = 4;
-      } else if (len === 127) {
-        if (n - i < 10) break;
-        len = chunk.readUInt32BE(i + 2) * 2 ** 32 + chunk.readUInt32BE(i + 6);
-        header = 10;
-      }
-      if (b1 & 0x80) header += 4;
-      if (n - i < header) break;
-      i += header;
-      const opcode = b0 & 0x0f;
-      if (opcode === 8) throw new DeliveryError('ERR_DELIVERY_CLOSED', 'server sent a close frame');
-      this.#remaining = len;
-      this.#data = opcode < 8;
+      const head = this.#head;
+      if (!readFrameHead(chunk, i, head)) break;
+      i += head.size;
+      if (head.opcode === 8) throw new DeliveryError('ERR_DELIVERY_CLOSED', 'server sent a close frame');
+      this.#remaining = head.length;
+      this.#data = head.opcode < 8;
       if (this.#data) {
-        this.#fin = (b0 & 0x80) !== 0;
-        this.#messageBytes += len;
-        if (len === 0 && this.#fin) this.#finish(delivered);
+        this.#fin = head.fin;
+        this.#messageBytes += head.length;
+        if (head.length === 0 && this.#fin) this.#finish(delivered);
       }
     }
     if (i < n) this.#carry = Buffer.from(chunk.subarray(i));

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT, pinned, stopChild } from '../lib/index.js';
+import { ROOT, pinned, stopChild, waitListening } from '../lib/index.js';
 
 /** A fan-out server under test and the load generator that speaks its protocol. */
 export interface FanoutServerDef {
@@ -89,35 +88,13 @@ function procCpuUs(pid: number | undefined): number {
  * Start a server pinned to `cpu` with PORT=0, HOST=127.0.0.1 and wait for its
  * `listening <port>` line. taskset execs the server, so the pid is the server's.
  */
-export function startServer(def: FanoutServerDef, cpu: number, readyTimeoutMs = 20_000): Promise<FanoutServer> {
+export async function startServer(def: FanoutServerDef, cpu: number): Promise<FanoutServer> {
   const argv = pinned(def.command, cpu);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise((resolveReady, reject) => {
-    let ready = false;
-    const fail = (why: string): void => {
-      if (ready) return;
-      ready = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${def.id}: ${why}`));
-    };
-    const timer = setTimeout(() => fail(`no "listening <port>" line within ${readyTimeoutMs} ms`), readyTimeoutMs);
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited before listening (code ${code}, signal ${signal})`));
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)/.exec(line);
-      if (ready || !match) {
-        console.error(`[${def.id}] ${line}`);
-        return;
-      }
-      ready = true;
-      clearTimeout(timer);
-      resolveReady({ port: Number(match[1]), child, cpuUs: () => procCpuUs(child.pid), stop: () => stopChild(child) });
-    });
-  });
+  const port = await waitListening(child, def.id);
+  return { port, child, cpuUs: () => procCpuUs(child.pid), stop: () => stopChild(child) };
 }

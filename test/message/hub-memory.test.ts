@@ -1,19 +1,13 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/connect.js';
 import type { Conn } from '../../src/message/conn.js';
 import { listen } from '../../src/message/server.js';
+import { collectedMemory } from '../helpers/collected-memory.js';
 import type { WebSocketServer } from '../../src/message/server.js';
 
-/** Heap bytes held after full garbage collections (V8's gc() exposed at run time). */
+/** Heap bytes still held. */
 async function heldBytes(): Promise<number> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  await new Promise((r) => setTimeout(r, 20));
-  gc();
-  return process.memoryUsage().heapUsed;
+  return (await collectedMemory()).heapUsed;
 }
 
 const CONNECTIONS = 1000;

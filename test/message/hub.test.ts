@@ -1,7 +1,5 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../../src/client/connect.js';
@@ -10,6 +8,7 @@ import type { WebSocketServer } from '../../src/message/server.js';
 import { Hub, NoHubError } from '../../src/message/hub.js';
 import type { Conn } from '../../src/message/conn.js';
 import { Opcode } from '../../src/wire/index.js';
+import { collectedMemory } from '../helpers/collected-memory.js';
 import { RawPeer, connPair, take } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -70,17 +69,9 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-/**
- * Heap and buffer bytes still held after full garbage collections (V8's gc() exposed at run
- * time), twice a turn apart so buffers freed by the first are swept by the second.
- */
+/** Heap and buffer bytes still held. */
 async function heldBytes(): Promise<number> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  await new Promise((r) => setTimeout(r, 20));
-  gc();
-  const m = process.memoryUsage();
+  const m = await collectedMemory();
   return m.heapUsed + m.arrayBuffers;
 }
 
