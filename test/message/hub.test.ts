@@ -251,6 +251,25 @@ describe('framed once, one write per socket per turn', () => {
     expect(spy).toHaveBeenCalledTimes(1);
   });
 
+  it('subscribers that negotiated different server windows get a compression each that fits their window', async () => {
+    const { server, url } = await chatServer({ deflate: { serverNoContextTakeover: true } });
+    const wide = await client(url, { deflate: { serverNoContextTakeover: true } });
+    const narrow = await rawClient(server.port, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10');
+    await until(() => server.hub.subscriberCount('room') === 2);
+    const spy = vi.spyOn(zlib, 'deflateRawSync');
+    // A block repeated 1,500 bytes later: a compressor with a 15-bit window may refer back to it, which a
+    // peer that allowed 10 bits (1 KiB) need not resolve; so that peer gets a compression of its own.
+    const block = Buffer.from(Array.from({ length: 1500 }, (_, i) => (i * 7919) % 251));
+    const data = Buffer.concat([block, block]);
+    expect(server.publish('room', data)).toBe(2);
+    expect((await take(wide, 1))[0].data.equals(data)).toBe(true);
+    const [frame] = await narrow.waitFrames(1);
+    expect(frame.rsv1).toBe(true);
+    const inflated = zlib.inflateRawSync(Buffer.concat([frame.payload, Buffer.from([0, 0, 0xff, 0xff])]), { windowBits: 10, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    expect(inflated.equals(data)).toBe(true);
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+
   it('with context takeover each connection compresses on its own; without deflate frames go plain', async () => {
     const { server, url } = await chatServer({ deflate: true });
     const clients = await Promise.all([0, 1, 2].map(() => client(url, { deflate: true })));
