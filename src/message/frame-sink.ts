@@ -10,6 +10,12 @@ const COPY_LIMIT = 8 * 1024;
  * less than a write request of its own in the socket's writev; larger ones are written as they are.
  */
 const GATHER_LIMIT = 512;
+/**
+ * Shared frames are written at once, not at the end of the turn, once this many bytes wait:
+ * a burst of publications in one turn then goes to the kernel as it comes, and only what the
+ * socket cannot take counts against the connection's outbound budget.
+ */
+const EARLY_FLUSH = 64 * 1024;
 
 /**
  * One slab shared by every connection, used as a bump allocator: a frame is
@@ -121,7 +127,8 @@ export class FrameSink {
    * Queue a whole frame that other sockets share (a hub publication, unmasked,
    * never modified), by reference. The batch is written once per event-loop
    * turn, so a socket receiving many publications in a turn gets one write
-   * (unless a frame of its own flushes it earlier, in the same order).
+   * (unless a frame of its own flushes it earlier, in the same order, or
+   * EARLY_FLUSH bytes wait).
    */
   shared(frame: Buffer): void {
     if (this.runSlab !== null) {
@@ -130,6 +137,10 @@ export class FrameSink {
       this.runStart = this.runEnd = 0;
     }
     this.pushPart(frame);
+    if (this.partsBytes >= EARLY_FLUSH) {
+      this.flush();
+      return;
+    }
     if (this.scheduled || this.inTurn) return;
     this.inTurn = true;
     turn.push(this);

@@ -336,6 +336,22 @@ describe('slow subscribers', () => {
     expect(growth).toBeLessThan(2 * 1024 * 1024);
   });
 
+  it('a burst of publications in one turn goes to the kernel as it comes: only what it cannot take counts against the budget', async () => {
+    const server = await listen({ maxQueuedBytes: 256 * 1024 }, (conn) => void conn.subscribe('feed'));
+    cleanups.push(() => server.close());
+    const reader = await client(`ws://127.0.0.1:${server.port}/`);
+    await until(() => server.hub.subscriberCount('feed') === 1);
+    const [conn] = [...server.connections];
+    let queued = 0;
+    for (let i = 0; i < 600; i++) {
+      payload.writeUInt32BE(i, 0);
+      queued += server.publish('feed', payload);
+    }
+    expect(queued).toBe(600);
+    expect(conn.isOpen).toBe(true);
+    expect((await take(reader, 600)).map((m) => m.data.readUInt32BE(0))).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  });
+
   it("'drop' events name the connection and the topic", async () => {
     const hub = new Hub({ slow: 'skip' });
     const server = await listen({ hub, maxQueuedBytes: 1024 }, (conn) => void conn.subscribe('feed'));
