@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { hubOf } from './hub.js';
-import type { Hub, Membership } from './hub.js';
+import type { Hub, TopicLink } from './hub.js';
 import type { ConnOptions } from './options.js';
 import { ConnReceiver } from './receiver.js';
 
@@ -22,7 +22,7 @@ export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './co
  */
 export class Conn extends ConnReceiver {
   /** @internal this connection's hub, or the topics it subscribes to there while it has any (see hub.ts). */
-  topicLink: Hub | Membership | null;
+  topicLink: TopicLink | null;
 
   constructor(socket: Duplex, opts: ConnOptions) {
     super(socket, opts);

@@ -42,18 +42,30 @@ export class NoHubError extends ConnError {
 }
 
 /** The subscribers of one topic, in the order they subscribed. */
-class Topic extends Set<Conn> {
-  constructor(readonly name: string) {
+export class Topic extends Set<Conn> {
+  constructor(
+    readonly hub: Hub,
+    readonly name: string,
+  ) {
     super();
   }
 }
 
-/** The topics a connection subscribed to, held by the connection while it has any. */
+/** The topics of a connection that subscribes to two or more, in the order it subscribed. */
 export class Membership extends Set<Topic> {
   constructor(readonly hub: Hub) {
     super();
   }
 }
+
+/**
+ * What a connection holds of its hub: the hub while it subscribes to nothing,
+ * the topic itself while it subscribes to one (most connections: no set of
+ * their own), a Membership beyond that.
+ */
+export type TopicLink = Hub | Topic | Membership;
+
+const NONE: readonly Topic[] = [];
 
 /**
  * Topics for WebSocket connections: connections subscribe, `publish` sends a
@@ -127,39 +139,36 @@ export class Hub extends EventEmitter<HubEvents> {
    */
   subscribe(conn: Conn, topic: string): boolean {
     if (typeof topic !== 'string') throw new TypeError('a topic is a string');
-    const membership = this.membershipOf(conn);
+    const held = this.heldBy(conn);
     if (!conn.isOpen) return false;
-    conn.topicLink ??= this;
     let subscribers = this.byName.get(topic);
     if (subscribers === undefined) {
-      subscribers = new Topic(topic);
+      subscribers = new Topic(this, topic);
       this.byName.set(topic, subscribers);
     } else if (subscribers.has(conn)) return false;
     subscribers.add(conn);
-    if (membership === null) {
-      const joined = new Membership(this);
-      joined.add(subscribers);
-      conn.topicLink = joined;
-    } else membership.add(subscribers);
+    if (held instanceof Membership) held.add(subscribers);
+    else if (held instanceof Topic) conn.topicLink = new Membership(this).add(held).add(subscribers);
+    else conn.topicLink = subscribers;
     return true;
   }
 
   /** Unsubscribe `conn` from `topic`; false when it was not subscribed. */
   unsubscribe(conn: Conn, topic: string): boolean {
-    const membership = this.membershipOf(conn);
+    const held = this.heldBy(conn);
     const subscribers = this.byName.get(topic);
-    if (membership === null || subscribers === undefined || !subscribers.delete(conn)) return false;
+    if (held === null || subscribers === undefined || !subscribers.delete(conn)) return false;
     if (subscribers.size === 0) this.byName.delete(topic);
-    membership.delete(subscribers);
-    if (membership.size === 0) conn.topicLink = this;
+    if (held instanceof Membership) {
+      held.delete(subscribers);
+      if (held.size === 1) conn.topicLink = held.values().next().value as Topic;
+    } else conn.topicLink = this;
     return true;
   }
 
   /** @internal `conn` ended: it leaves every topic. */
   leaveAll(conn: Conn): void {
-    const membership = this.membershipOf(conn);
-    if (membership === null) return;
-    for (const subscribers of membership) {
+    for (const subscribers of topicsIn(this.heldBy(conn))) {
       subscribers.delete(conn);
       if (subscribers.size === 0) this.byName.delete(subscribers.name);
     }
@@ -168,8 +177,7 @@ export class Hub extends EventEmitter<HubEvents> {
 
   /** @internal the topics `conn` subscribes to, in the order it subscribed. */
   topicsOf(conn: Conn): string[] {
-    const membership = this.membershipOf(conn);
-    return membership === null ? [] : [...membership].map((t) => t.name);
+    return [...topicsIn(this.heldBy(conn))].map((t) => t.name);
   }
 
   /** @internal whether `conn` subscribes to `topic`. */
@@ -177,11 +185,16 @@ export class Hub extends EventEmitter<HubEvents> {
     return this.byName.get(topic)?.has(conn) ?? false;
   }
 
-  private membershipOf(conn: Conn): Membership | null {
+  /** What `conn` holds here (null: no topic); a connection without a hub joins this one. */
+  private heldBy(conn: Conn): Topic | Membership | null {
     const link = conn.topicLink;
-    if (link === this || link === null) return null;
-    if (link instanceof Membership && link.hub === this) return link;
-    throw new RangeError('this connection belongs to another hub');
+    if (link === this) return null;
+    if (link === null) {
+      conn.topicLink = this;
+      return null;
+    }
+    if (link instanceof Hub || link.hub !== this) throw new RangeError('this connection belongs to another hub');
+    return link;
   }
 
   private tooSlow(conn: Conn, topic: string, slow: SlowPolicy): void {
@@ -195,9 +208,13 @@ export class Hub extends EventEmitter<HubEvents> {
 }
 
 /** The hub a connection's topic methods act on. */
-export function hubOf(link: Hub | Membership | null): Hub {
+export function hubOf(link: TopicLink | null): Hub {
   if (link === null) throw new NoHubError();
-  return link instanceof Membership ? link.hub : link;
+  return link instanceof Hub ? link : link.hub;
+}
+
+function topicsIn(held: Topic | Membership | null): Iterable<Topic> {
+  return held === null ? NONE : held instanceof Topic ? [held] : held;
 }
 
 function ignore(): void {}

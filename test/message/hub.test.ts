@@ -129,6 +129,16 @@ describe('message-layer topics', () => {
     server.publish('b', 'still');
     expect((await take(c, 1))[0].text()).toBe('still');
     expect(conn.topics).toEqual(['b']);
+    expect(conn.subscribe('a')).toBe(true);
+    expect(conn.topics).toEqual(['b', 'a']);
+    expect(conn.unsubscribe('b')).toBe(true);
+    expect(conn.unsubscribe('a')).toBe(true);
+    expect(conn.topics).toEqual([]);
+    expect(server.hub.topicCount).toBe(0);
+    expect(conn.subscribe('c')).toBe(true);
+    await c.close();
+    await until(() => server.hub.topicCount === 0);
+    expect(conn.topics).toEqual([]);
   });
 
   it('a closed connection leaves all its topics, before its close event', async () => {
