@@ -208,21 +208,25 @@ describe('framed once, one write per socket per turn', () => {
     cleanups.push(() => server.close());
     const peers = await Promise.all([0, 1, 2].map(() => rawClient(server.port)));
     await until(() => server.hub.subscriberCount('t') === 3);
-    const writes: number[] = [];
+    // What each socket is handed: one array of chunks per write (one for a plain write).
+    const writes: Buffer[][][] = [];
+    type Chunk = { chunk: Buffer };
     for (const conn of server.connections) {
-      const socket = (conn as unknown as { socket: net.Socket }).socket;
-      let n = 0;
-      writes.push(0);
-      const at = writes.length - 1;
-      const writev = (socket as unknown as { _writev: (chunks: unknown[], cb: () => void) => void })._writev.bind(socket);
-      (socket as unknown as { _writev: typeof writev })._writev = (chunks, cb) => {
-        writes[at] = ++n;
+      const socket = (conn as unknown as { socket: net.Socket }).socket as net.Socket & {
+        _writev(chunks: Chunk[], cb: () => void): void;
+        _write(chunk: Buffer, encoding: BufferEncoding, cb: () => void): void;
+      };
+      const mine: Buffer[][] = [];
+      writes.push(mine);
+      const writev = socket._writev.bind(socket);
+      socket._writev = (chunks, cb) => {
+        mine.push(chunks.map((c) => c.chunk));
         writev(chunks, cb);
       };
-      const writeGeneric = (socket as unknown as { _write: (c: unknown, e: unknown, cb: () => void) => void })._write.bind(socket);
-      (socket as unknown as { _write: typeof writeGeneric })._write = (c, e, cb) => {
-        writes[at] = ++n;
-        writeGeneric(c, e, cb);
+      const write = socket._write.bind(socket);
+      socket._write = (chunk, encoding, cb) => {
+        mine.push([chunk]);
+        write(chunk, encoding, cb);
       };
     }
     const big = Buffer.alloc(2000, 7);
@@ -231,7 +235,12 @@ describe('framed once, one write per socket per turn', () => {
     await new Promise((r) => process.nextTick(r));
     for (let i = 15; i < 30; i++) server.publish('t', i % 3 === 0 ? big : `small ${i}`);
     const frames = await Promise.all(peers.map((p) => p.waitFrames(30)));
-    expect(writes).toEqual([1, 1, 1]);
+    expect(writes.map((w) => w.length)).toEqual([1, 1, 1]);
+    // The 10 large frames are the same buffers on every socket, between runs of gathered small ones.
+    const large = writes.map(([chunks]) => chunks.filter((c) => c.length === 2004));
+    expect(large[0]).toHaveLength(10);
+    for (const other of large.slice(1)) other.forEach((chunk, k) => expect(chunk).toBe(large[0][k]));
+    expect(writes[0][0]).toHaveLength(20);
     for (const list of frames) {
       expect(list.map((f) => (f.opcode === Opcode.Binary ? f.payload.length : f.payload.toString()))).toEqual(
         Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 2000 : `small ${i}`)),
