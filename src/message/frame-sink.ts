@@ -157,19 +157,27 @@ export class FrameSink {
     const parts = this.parts;
     const s = this.socket as Duplex;
     if (!this.scheduled) this.release();
-    if (run === null && parts === null) return;
+    const queued = parts === null ? 0 : parts.length;
+    if (run === null && queued === 0) return;
     const last = run === null ? null : run.subarray(this.runStart, this.runEnd);
     this.runSlab = null;
     this.runStart = this.runEnd = 0;
-    this.parts = null;
     this.partsBytes = 0;
-    if (s.destroyed || !s.writable) return;
-    if (parts === null || (last === null && parts.length === 1)) {
-      s.write(parts === null ? (last as Buffer) : parts[0]);
+    if (s.destroyed || !s.writable) {
+      if (parts !== null) parts.length = 0;
       return;
     }
-    if (last !== null) parts.push(last);
-    writeGathered(s, parts);
+    if (parts === null || queued === 0) {
+      s.write(last as Buffer);
+      return;
+    }
+    if (last === null && queued === 1) s.write(parts[0]);
+    else {
+      if (last !== null) parts.push(last);
+      writeGathered(s, parts);
+    }
+    // The array stays with the sink (sinks are pooled): the next batch reuses it.
+    parts.length = 0;
   }
 
   private release(): void {

@@ -26,10 +26,9 @@ function frameOf(opcode: number, rsv1: boolean, payload: Uint8Array | string, le
 export class Publication {
   /** Header and payload, uncompressed. */
   readonly frame: Buffer;
-  /** The payload alone (a view into `frame`): what connections that compress or mask it themselves send. */
-  readonly payload: Buffer;
-  /** What a connection sending the payload itself passes to `send`. */
-  readonly options: SendOptions;
+  private readonly length: number;
+  private readonly binary: boolean;
+  private readonly compress: boolean;
   private readonly opcode: number;
   private compressedBy: SharedCompressor | null = null;
   private compressed: Buffer | null = null;
@@ -40,8 +39,19 @@ export class Publication {
     this.opcode = binary ? Opcode.Binary : Opcode.Text;
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     this.frame = frameOf(this.opcode, false, data, length);
-    this.payload = this.frame.subarray(this.frame.length - length);
-    this.options = { binary, compress };
+    this.length = length;
+    this.binary = binary;
+    this.compress = compress;
+  }
+
+  /** The payload alone (a view into `frame`): what connections that compress or mask it themselves send. */
+  get payload(): Buffer {
+    return this.frame.subarray(this.frame.length - this.length);
+  }
+
+  /** What a connection sending the payload itself passes to `send`. */
+  get options(): SendOptions {
+    return { binary: this.binary, compress: this.compress };
   }
 
   /**
@@ -49,25 +59,25 @@ export class Publication {
    * null when it must compress the payload itself (context takeover).
    */
   frameFor(deflate: MessageCompressor | null): Buffer | null {
-    if (deflate === null || this.options.compress === false || !deflate.shouldCompress(this.payload.length)) return this.frame;
+    if (deflate === null || !this.compress || !deflate.shouldCompress(this.length)) return this.frame;
     const shared = deflate.shared;
     if (shared === undefined || shared === null) return null;
     if (shared === this.compressedBy) return this.compressed;
     if (this.compressedBy === null) {
       this.compressedBy = shared;
-      this.compressed = this.compress(shared);
+      this.compressed = this.compressWith(shared);
       return this.compressed;
     }
     const more = (this.more ??= new Map());
     let frame = more.get(shared);
     if (frame === undefined) {
-      frame = this.compress(shared);
+      frame = this.compressWith(shared);
       more.set(shared, frame);
     }
     return frame;
   }
 
-  private compress(by: SharedCompressor): Buffer {
+  private compressWith(by: SharedCompressor): Buffer {
     const out = by.compress(this.payload);
     return frameOf(this.opcode, true, out, out.length);
   }
