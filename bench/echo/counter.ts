@@ -8,6 +8,44 @@ export class EchoMismatchError extends Error {
   }
 }
 
+/** A frame header as `readFrameHead` found it. */
+export interface FrameHead {
+  fin: boolean;
+  opcode: number;
+  /** Payload bytes. */
+  length: number;
+  /** Header bytes, mask key included. */
+  size: number;
+}
+
+/**
+ * Read the frame header at `chunk[i]` into `head` (reused, so reading
+ * allocates nothing); false when the chunk ends inside it.
+ */
+export function readFrameHead(chunk: Buffer, i: number, head: FrameHead): boolean {
+  const n = chunk.length;
+  if (n - i < 2) return false;
+  const b1 = chunk[i + 1];
+  let len = b1 & 0x7f;
+  let size = 2;
+  if (len === 126) {
+    if (n - i < 4) return false;
+    len = chunk.readUInt16BE(i + 2);
+    size = 4;
+  } else if (len === 127) {
+    if (n - i < 10) return false;
+    len = chunk.readUInt32BE(i + 2) * 2 ** 32 + chunk.readUInt32BE(i + 6);
+    size = 10;
+  }
+  if (b1 & 0x80) size += 4;
+  if (n - i < size) return false;
+  head.fin = (chunk[i] & 0x80) !== 0;
+  head.opcode = chunk[i] & 0x0f;
+  head.length = len;
+  head.size = size;
+  return true;
+}
+
 /**
  * Counts whole echoed messages in a server's byte stream by reading frame
  * lengths only: payload bytes are skipped, never copied or unmasked. Accepts
@@ -19,6 +57,7 @@ export class EchoCounter {
   #finalData = false; // current frame ends a data message
   #messageBytes = 0;
   #carry: Buffer | null = null; // a header split across chunks
+  readonly #head: FrameHead = { fin: false, opcode: 0, length: 0, size: 0 };
 
   constructor(private readonly expectedLength: number) {}
 
@@ -40,31 +79,16 @@ export class EchoCounter {
         if (this.#remaining === 0 && this.#finalData) done += this.#finish();
         continue;
       }
-      if (n - i < 2) break;
-      const b0 = chunk[i];
-      const b1 = chunk[i + 1];
-      let len = b1 & 0x7f;
-      let header = 2;
-      if (len === 126) {
-        if (n - i < 4) break;
-        len = chunk.readUInt16BE(i + 2);
-        header = 4;
-      } else if (len === 127) {
-        if (n - i < 10) break;
-        len = chunk.readUInt32BE(i + 2) * 2 ** 32 + chunk.readUInt32BE(i + 6);
-        header = 10;
-      }
-      if (b1 & 0x80) header += 4;
-      if (n - i < header) break;
-      i += header;
-      const opcode = b0 & 0x0f;
-      if (opcode === 8) throw new EchoMismatchError('ERR_ECHO_CLOSED', 'server sent a close frame');
-      this.#remaining = len;
+      const head = this.#head;
+      if (!readFrameHead(chunk, i, head)) break;
+      i += head.size;
+      if (head.opcode === 8) throw new EchoMismatchError('ERR_ECHO_CLOSED', 'server sent a close frame');
+      this.#remaining = head.length;
       this.#finalData = false;
-      if (opcode < 8) {
-        this.#messageBytes += len;
-        this.#finalData = (b0 & 0x80) !== 0;
-        if (len === 0 && this.#finalData) done += this.#finish();
+      if (head.opcode < 8) {
+        this.#messageBytes += head.length;
+        this.#finalData = head.fin;
+        if (head.length === 0 && this.#finalData) done += this.#finish();
       }
     }
     if (i < n) this.#carry = Buffer.from(chunk.subarray(i));

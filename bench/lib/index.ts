@@ -19,6 +19,8 @@
  *   `await server.heapSnapshot(path)` writes a .heapsnapshot; heapByConstructor()
  *   and renderHeapGrowth() show what grew between two of them.
  *   `await server.stop()` sends SIGTERM (then SIGKILL) and returns the exit code.
+ *   waitListening(child, name) does the waiting for a server started otherwise
+ *   (e.g. by another runtime).
  * - spawnWorker<P>({ name, script, cpu }) runs a helper process (a load
  *   generator or client) that answers typed requests: the child calls
  *   serveIpc<P>({ run: async (arg) => result }), the parent
@@ -50,7 +52,7 @@ export { IpcClient, IpcError, serveIpc, type Handlers, type Protocol } from './i
 export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
 export { endSockets, runWsPeer } from './sockets.js';
 export type { ProbeProtocol, ProbeStats } from './probe.js';
-export { ROOT, ServerProcess, Worker, spawnServer, spawnWorker, stopChild, type SpawnOptions } from './process.js';
+export { ROOT, ServerProcess, Worker, spawnServer, spawnWorker, stopChild, waitListening, type SpawnOptions } from './process.js';
 export { renderSelfTime, topSelfTime, type SelfTime } from './profile.js';
 export { alternateRounds } from './rounds.js';
 export { median, pairedRatio, summarize, type Summary } from './stats.js';

@@ -122,15 +122,24 @@ export class ServerProcess {
  */
 export function spawnServer(opts: SpawnOptions, readyTimeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawnNode({ ...opts, env: { PORT: '0', HOST: '127.0.0.1', ...opts.env } }, ['--import', PROBE]);
+  return waitListening(child, opts.name, readyTimeoutMs).then((port) => new ServerProcess(opts.name, child, port));
+}
+
+/**
+ * Wait until a server child prints `listening <port>` on stdout (its other
+ * lines go to stderr, prefixed with `name`); resolves with the port. The child
+ * is killed when it exits first or stays silent for `readyTimeoutMs`.
+ */
+export function waitListening(child: ChildProcess, name: string, readyTimeoutMs = 20_000): Promise<number> {
   const lines = createInterface({ input: child.stdout! });
-  return new Promise<ServerProcess>((resolveReady, reject) => {
+  return new Promise<number>((resolveReady, reject) => {
     let ready = false;
     const fail = (why: string): void => {
       if (ready) return;
       ready = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${opts.name}: ${why}`));
+      reject(new Error(`${name}: ${why}`));
     };
     const timer = setTimeout(() => fail(`no "listening <port>" line within ${readyTimeoutMs} ms`), readyTimeoutMs);
     child.once('error', (err) => fail(err.message));
@@ -138,12 +147,12 @@ export function spawnServer(opts: SpawnOptions, readyTimeoutMs = 20_000): Promis
     lines.on('line', (line) => {
       const match = /^listening (\d+)/.exec(line);
       if (ready || !match) {
-        console.error(`[${opts.name}] ${line}`);
+        console.error(`[${name}] ${line}`);
         return;
       }
       ready = true;
       clearTimeout(timer);
-      resolveReady(new ServerProcess(opts.name, child, Number(match[1])));
+      resolveReady(Number(match[1]));
     });
   });
 }

@@ -5,3 +5,4 @@ export { acceptOffer, type AcceptedOffer } from './negotiate-server.js';
 export type { ExtensionOffer } from './offer.js';
 export { EXTENSION_NAME, type DeflateOptions, type DeflateParams } from './params.js';
 export { PerMessageDeflate } from './per-message-deflate.js';
+export type { SharedDeflate } from './shared.js';

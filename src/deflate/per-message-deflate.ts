@@ -7,6 +7,7 @@ import { limited } from './limiter.js';
 import { checkOptions } from './options.js';
 import type { DeflateOptions, DeflateParams } from './params.js';
 import { Serial } from './serial.js';
+import { sharedDeflate, type SharedDeflate } from './shared.js';
 
 const Z_SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
 const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
@@ -47,6 +48,8 @@ type Role = 'server' | 'client';
 export class PerMessageDeflate {
   readonly params: Readonly<DeflateParams>;
   readonly role: Role;
+  /** Without context takeover on this side: the compressor every connection negotiated alike shares (a hub compresses a publication once with it); else null. */
+  readonly shared: SharedDeflate | null;
 
   private readonly level: number;
   private readonly memLevel: number;
@@ -79,6 +82,7 @@ export class PerMessageDeflate {
     const peerBits = server ? params.clientMaxWindowBits : params.serverMaxWindowBits;
     this.ownNoContext = server ? params.serverNoContextTakeover : params.clientNoContextTakeover;
     this.peerNoContext = server ? params.clientNoContextTakeover : params.serverNoContextTakeover;
+    this.shared = this.ownNoContext ? sharedDeflate(this.ownBits, this.level, this.memLevel) : null;
     this.sent = new History(Math.min(opts.historySize ?? DEFAULT_HISTORY, 1 << this.ownBits));
     this.received = new History(1 << peerBits);
   }

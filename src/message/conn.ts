@@ -1,4 +1,6 @@
 import type { Duplex } from 'node:stream';
+import { hubOf } from './hub.js';
+import type { Hub, TopicLink } from './hub.js';
 import type { ConnOptions } from './options.js';
 import { ConnReceiver } from './receiver.js';
 
@@ -19,8 +21,12 @@ export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './co
  * order), receiver.ts (frame intake into messages).
  */
 export class Conn extends ConnReceiver {
+  /** @internal this connection's hub, or the topics it subscribes to there while it has any (see hub.ts). */
+  topicLink: TopicLink | null;
+
   constructor(socket: Duplex, opts: ConnOptions) {
     super(socket, opts);
+    this.topicLink = opts.hub ?? null;
     (socket as OwnedSocket)[kConn] = this;
     socket.on('data', socketOnData);
     // A socket that is not half-open ends itself when the peer does ('close' follows, and a
@@ -45,6 +51,41 @@ export class Conn extends ConnReceiver {
     if (this.finalized) return;
     this.handleData(head);
     this.resumeReading();
+  }
+
+  /** The hub this connection's topics belong to, or null. */
+  get hub(): Hub | null {
+    return this.topicLink === null ? null : hubOf(this.topicLink);
+  }
+
+  /** The topics this connection subscribes to, in the order it subscribed. */
+  get topics(): string[] {
+    return this.topicLink === null ? [] : hubOf(this.topicLink).topicsOf(this);
+  }
+
+  /**
+   * Subscribe to `topic` of this connection's hub: its publications are sent
+   * here until `unsubscribe` or the end of the connection. False when already
+   * subscribed or closing. Throws NoHubError when the connection has no hub.
+   */
+  subscribe(topic: string): boolean {
+    return hubOf(this.topicLink).subscribe(this, topic);
+  }
+
+  /** Stop receiving `topic`'s publications; false when not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.topicLink === null ? false : hubOf(this.topicLink).unsubscribe(this, topic);
+  }
+
+  /** Whether this connection subscribes to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.topicLink !== null && hubOf(this.topicLink).has(this, topic);
+  }
+
+  /** @internal socket 'close' (or the end decided here): leave every topic first, so no 'close' listener sees it subscribed. */
+  override handleClose(): void {
+    if (!this.finalized && this.topicLink !== null) hubOf(this.topicLink).leaveAll(this);
+    super.handleClose();
   }
 }
 

@@ -5,6 +5,17 @@ import { mask, maskKey } from '../wire/index.js';
 const SLAB_SIZE = 64 * 1024;
 /** Payloads above this are written as their own buffer (unmasked) instead of copied into a slab. */
 const COPY_LIMIT = 8 * 1024;
+/**
+ * At a flush, queued pieces up to this size are gathered into the slab: a copy this small costs
+ * less than a write request of its own in the socket's writev; larger ones are written as they are.
+ */
+const GATHER_LIMIT = 512;
+/**
+ * Shared frames are written at once, not at the end of the turn, once this many bytes wait:
+ * a burst of publications in one turn then goes to the kernel as it comes, and only what the
+ * socket cannot take counts against the connection's outbound budget.
+ */
+const EARLY_FLUSH = 64 * 1024;
 
 /**
  * One slab shared by every connection, used as a bump allocator: a frame is
@@ -73,6 +84,8 @@ export class FrameSink {
   private parts: Buffer[] | null = null;
   private partsBytes = 0;
   private scheduled = false;
+  /** @internal in the per-turn flush list (see `shared`). */
+  inTurn = false;
 
   /** Bytes encoded and not yet handed to the socket. */
   get pending(): number {
@@ -111,30 +124,60 @@ export class FrameSink {
   }
 
   /**
+   * Queue a whole frame that other sockets share (a hub publication, unmasked,
+   * never modified), by reference. The batch is written once per event-loop
+   * turn, so a socket receiving many publications in a turn gets one write
+   * (unless a frame of its own flushes it earlier, in the same order, or
+   * EARLY_FLUSH bytes wait).
+   */
+  shared(frame: Buffer): void {
+    if (this.runSlab !== null) {
+      this.pushPart(this.runSlab.subarray(this.runStart, this.runEnd));
+      this.runSlab = null;
+      this.runStart = this.runEnd = 0;
+    }
+    this.pushPart(frame);
+    if (this.partsBytes >= EARLY_FLUSH) {
+      this.flush();
+      return;
+    }
+    if (this.scheduled || this.inTurn) return;
+    this.inTurn = true;
+    turn.push(this);
+    if (turn.length === 1) setImmediate(flushTurn);
+  }
+
+  /**
    * Hand everything encoded so far to the socket. Unless a flush is still
    * scheduled, the sink then goes back to the spares: its owner must take a
    * sink again (`takeSink`) for its next frame.
    */
   flush(): void {
     const run = this.runSlab;
+    const parts = this.parts;
     const s = this.socket as Duplex;
     if (!this.scheduled) this.release();
-    if (run === null) return;
-    const last = run.subarray(this.runStart, this.runEnd);
-    const parts = this.parts;
+    const queued = parts === null ? 0 : parts.length;
+    if (run === null && queued === 0) return;
+    const last = run === null ? null : run.subarray(this.runStart, this.runEnd);
     this.runSlab = null;
     this.runStart = this.runEnd = 0;
-    this.parts = null;
     this.partsBytes = 0;
-    if (s.destroyed || !s.writable) return;
-    if (parts === null) {
-      s.write(last);
+    if (s.destroyed || !s.writable) {
+      if (parts !== null) parts.length = 0;
       return;
     }
-    s.cork();
-    for (const p of parts) s.write(p);
-    s.write(last);
-    s.uncork();
+    if (parts === null || queued === 0) {
+      s.write(last as Buffer);
+      return;
+    }
+    if (last === null && queued === 1) s.write(parts[0]);
+    else {
+      if (last !== null) parts.push(last);
+      writeGathered(s, parts);
+    }
+    // The array stays with the sink (sinks are pooled): the next batch reuses it.
+    parts.length = 0;
   }
 
   private release(): void {
@@ -184,14 +227,15 @@ export class FrameSink {
       this.runEnd = at + n;
       return;
     }
-    if (run !== null) {
-      const part = run.subarray(this.runStart, this.runEnd);
-      (this.parts ??= []).push(part);
-      this.partsBytes += part.length;
-    }
+    if (run !== null) this.pushPart(run.subarray(this.runStart, this.runEnd));
     this.runSlab = slab;
     this.runStart = at;
     this.runEnd = at + n;
+  }
+
+  private pushPart(part: Buffer): void {
+    (this.parts ??= []).push(part);
+    this.partsBytes += part.length;
   }
 
   private schedule(): void {
@@ -209,4 +253,43 @@ export class FrameSink {
 
 function flushScheduled(sink: FrameSink): void {
   sink.runScheduled();
+}
+
+/**
+ * Write `parts` in order as few pieces: runs of small ones are copied back to
+ * back into the slab (exactly the bytes they need), large ones go as they are;
+ * several pieces go as one writev.
+ */
+function writeGathered(s: Duplex, parts: Buffer[]): void {
+  let small = 0;
+  for (const p of parts) if (p.length <= GATHER_LIMIT) small += p.length;
+  const at = small > 0 ? reserve(small) : 0;
+  const into = slab;
+  let start = at;
+  let end = at;
+  s.cork();
+  for (const p of parts) {
+    if (p.length <= GATHER_LIMIT) {
+      into.set(p, end);
+      end += p.length;
+      continue;
+    }
+    if (end > start) s.write(into.subarray(start, end));
+    start = end;
+    s.write(p);
+  }
+  if (end > start) s.write(into.subarray(start, end));
+  s.uncork();
+}
+
+/** Sinks holding shared frames, written together at the end of the event-loop turn. */
+let turn: FrameSink[] = [];
+
+function flushTurn(): void {
+  const sinks = turn;
+  turn = [];
+  for (const sink of sinks) {
+    sink.inTurn = false;
+    sink.flush();
+  }
 }

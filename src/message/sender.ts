@@ -6,6 +6,7 @@ import type { BudgetOwner } from './outbound-budget.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
 import type { SendOptions } from './conn-types.js';
+import type { Publication } from './publication.js';
 
 /**
  * The write side of a connection: messages in order on the data channel
@@ -88,6 +89,26 @@ export abstract class ConnSender extends ConnBase implements BudgetOwner {
    */
   writer(opts: WriterOptions = {}): MessageWriter {
     return new MessageWriter(this, opts);
+  }
+
+  /**
+   * @internal queue a hub publication: the frame it shares with other
+   * connections, in order behind earlier sends, or (a client's masked frames,
+   * compression with context takeover) a send of its own.
+   */
+  deliver(publication: Publication): void {
+    const frame = this.role === 'server' ? publication.frameFor(this.deflate) : null;
+    if (frame === null) {
+      this.send(publication.payload, publication.options).catch(noop);
+      return;
+    }
+    if (this.outTail === null) {
+      this.out().shared(frame);
+      return;
+    }
+    void this.exclusive(() => {
+      if (!this.closeSent && !this.finalized) this.out().shared(frame);
+    });
   }
 
   /** @internal write one fragment for a MessageWriter that holds the data channel. */

@@ -9,6 +9,8 @@ import { upgradeWith } from '../upgrade/upgrade.js';
 import { Conn } from './conn.js';
 import { RequestInfo } from './conn-info.js';
 import type { ConnInfo } from './conn-info.js';
+import { Hub } from './hub.js';
+import type { PublishOptions } from './hub.js';
 import { pickLimits, resolveLimits } from './options.js';
 import type { ConnLimits } from './options.js';
 
@@ -19,11 +21,15 @@ export type DeflateSetting = boolean | DeflateOptions;
 export interface AcceptOptions extends Omit<UpgradeOptions, 'negotiateExtensions' | 'plainHttp'>, ConnLimits {
   /** Accept permessage-deflate offers. Default off. */
   deflate?: DeflateSetting;
+  /** The hub whose topics the connection's `subscribe` joins (share one among servers). Default none. */
+  hub?: Hub;
 }
 
 /** Options of `fromUpgradeHTTP`. */
 export interface FromUpgradeHTTPOptions extends Omit<UpgradeHTTPOptions, 'negotiateExtensions'>, ConnLimits {
   deflate?: DeflateSetting;
+  /** The hub whose topics the connection's `subscribe` joins. Default none. */
+  hub?: Hub;
 }
 
 /**
@@ -38,7 +44,7 @@ export async function accept(socket: Duplex, options: AcceptOptions = {}): Promi
 async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgrade(socket, { ...options, negotiateExtensions: negotiation?.negotiate });
-  return { conn: connFor(socket, result, options, negotiation), result };
+  return { conn: connFor(socket, result, options, negotiation, options.hub), result };
 }
 
 /**
@@ -54,7 +60,7 @@ export async function fromUpgradeHTTP(
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgradeHTTP(req, socket, head, { ...options, negotiateExtensions: negotiation?.negotiate });
   if (socket instanceof net.Socket) socket.setNoDelay(true);
-  return connFor(socket, result, options, negotiation);
+  return connFor(socket, result, options, negotiation, options.hub);
 }
 
 /** Options of `listen`. */
@@ -65,6 +71,8 @@ export interface ListenOptions extends AcceptOptions {
   host?: string;
   /** Failed handshakes and errors thrown by the handler; for logging. The connection is already dealt with. */
   onError?(error: Error): void;
+  /** The hub of the server's connections (`server.hub`). Default a new one. */
+  hub?: Hub;
 }
 
 /**
@@ -91,6 +99,8 @@ const SERVICE_UNAVAILABLE = Buffer.from('HTTP/1.1 503 Service Unavailable\r\nCon
 export class WebSocketServer {
   /** The underlying net.Server. */
   readonly net: net.Server;
+  /** The hub every connection of this server belongs to: `conn.subscribe(topic)`, `server.publish(topic, data)`. */
+  readonly hub: Hub;
   private readonly live = new Set<Conn>();
   /** Sockets whose handshake is in progress. */
   private readonly handshakes = new Set<Duplex>();
@@ -103,8 +113,14 @@ export class WebSocketServer {
   };
 
   /** @internal */
-  constructor(server: net.Server) {
+  constructor(server: net.Server, hub: Hub) {
     this.net = server;
+    this.hub = hub;
+  }
+
+  /** Send `data` to every subscriber of `topic` in the server's hub; returns how many it was queued for (see Hub.publish). */
+  publish(topic: string, data: string | Uint8Array, options?: PublishOptions): number {
+    return this.hub.publish(topic, data, options);
   }
 
   /** The bound port. */
@@ -209,7 +225,8 @@ function endedOrTimeout(conns: Conn[], ms: number): Promise<void> {
  * parsed straight from the socket) and call `handler` with a Conn for each.
  */
 export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
-  const { port = 0, host = '127.0.0.1', onError, ...acceptOptions } = options;
+  const { port = 0, host = '127.0.0.1', onError, hub = new Hub(), ...rest } = options;
+  const acceptOptions: AcceptOptions = { ...rest, hub };
   const started = (conn: Conn, result: UpgradeResult, socket: Duplex): void => {
     if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, conn, socket, server), handler, onError);
   };
@@ -220,7 +237,7 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   // Without deflate nothing differs between handshakes: one set of options and callbacks
   // serves them all, so a handshake in flight holds no promises or closures of its own.
   const upgradeOptions: UpgradeOptions | null =
-    acceptOptions.deflate === undefined || acceptOptions.deflate === false ? { ...acceptOptions, negotiateExtensions: undefined } : null;
+    rest.deflate === undefined || rest.deflate === false ? { ...rest, negotiateExtensions: undefined } : null;
   const limits = pickLimits(acceptOptions);
   try {
     resolveLimits(limits);
@@ -235,7 +252,7 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
     }
     let conn: Conn;
     try {
-      conn = connFor(socket, result, limits, undefined);
+      conn = connFor(socket, result, limits, undefined, hub);
     } catch (err) {
       socket.destroy();
       onError?.(err as Error);
@@ -259,6 +276,7 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
         (err: Error) => failed(err, socket),
       );
     }),
+    hub,
   );
   return new Promise((resolve, reject) => {
     server.net.once('error', reject);
@@ -312,8 +330,14 @@ function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize:
   return n;
 }
 
-function connFor(socket: Duplex, result: UpgradeResult, limits: ConnLimits, negotiation: DeflateNegotiation | undefined): Conn {
+function connFor(
+  socket: Duplex,
+  result: UpgradeResult,
+  limits: ConnLimits,
+  negotiation: DeflateNegotiation | undefined,
+  hub: Hub | undefined,
+): Conn {
   const accepted = negotiation?.accepted ?? null;
   const deflate = accepted === null ? null : new PerMessageDeflate(accepted.params, 'server', negotiation?.options);
-  return new Conn(socket, { ...pickLimits(limits), role: 'server', protocol: result.protocol, head: result.head, deflate });
+  return new Conn(socket, { ...pickLimits(limits), role: 'server', protocol: result.protocol, head: result.head, deflate, hub });
 }

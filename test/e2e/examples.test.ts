@@ -168,3 +168,15 @@ describe('user story 4: the raw wire layer by hand', () => {
     expect((await server.exited()).code).toBe(0);
   });
 });
+
+describe('message-layer topics: a chat room over conn.subscribe and server.publish', () => {
+  it('examples/topics.ts delivers every message to both clients, the sender included, in order', async () => {
+    const ex = start('topics.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual([
+      'ada received: hello from ada | hello from bob | the server says bye',
+      'bob received: hello from ada | hello from bob | the server says bye',
+      '',
+    ]);
+  });
+});

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ROOT, pinned, stopChild, waitListening } from '../lib/index.js';
+
+/** A fan-out server under test and the load generator that speaks its protocol. */
+export interface FanoutServerDef {
+  id: string;
+  label: string;
+  /** Command line after pinning; scripts relative to the repository root. */
+  command: string[];
+  /** Files that must exist for it to run (its script, Bun's binary). */
+  needs: string[];
+  /** Load generator script. */
+  load: string;
+}
+
+const node = (script: string): string[] => [process.execPath, '--import', 'tsx', script];
+const RAW_LOAD = 'bench/fanout/load.ts';
+
+/** Ours, the peers and the reference, by id. */
+export const FANOUT_SERVERS: Record<string, FanoutServerDef> = {
+  zwire: { id: 'zwire', label: 'zwire message-layer topics', command: node('bench/fanout/zwire-server.ts'), needs: [], load: RAW_LOAD },
+  ws: { id: 'ws', label: 'ws, loop over clients', command: node('bench/fanout/ws-server.ts'), needs: [], load: RAW_LOAD },
+  bun: {
+    id: 'bun',
+    label: 'Bun native topics',
+    command: ['node_modules/.bin/bun', 'bench/fanout/bun-server.mjs'],
+    needs: ['node_modules/.bin/bun'],
+    load: RAW_LOAD,
+  },
+  batched: {
+    id: 'batched',
+    label: 'hand-written Node, one write per socket per turn',
+    command: node('bench/fanout/batched-server.ts'),
+    needs: [],
+    load: RAW_LOAD,
+  },
+  socketio: {
+    id: 'socketio',
+    label: 'Socket.IO 4.8 rooms',
+    command: node('bench/fanout/socketio-server.ts'),
+    needs: [],
+    load: 'bench/fanout/socketio-load.ts',
+  },
+  // Hook for the typed RPC topics (issue #13): a server publishing through zwire/rpc topics and a
+  // load generator speaking the RPC protocol (subscribe, publish calls, publication envelopes).
+  // Skipped until both files exist; they take the same PORT/HOST/`listening <port>` and
+  // FanoutLoadProtocol conventions as the others.
+  'zwire-rpc': {
+    id: 'zwire-rpc',
+    label: 'zwire typed RPC topics',
+    command: node('bench/fanout/zwire-rpc-server.ts'),
+    needs: ['bench/fanout/zwire-rpc-server.ts', 'bench/fanout/zwire-rpc-load.ts'],
+    load: 'bench/fanout/zwire-rpc-load.ts',
+  },
+};
+
+/** Whether everything the server needs is there. */
+export function isAvailable(def: FanoutServerDef): boolean {
+  return def.needs.every((file) => existsSync(resolve(ROOT, file)));
+}
+
+/** A running server process. */
+export interface FanoutServer {
+  port: number;
+  child: ChildProcess;
+  /** User + system CPU time of the whole process so far, µs (from /proc; NaN where there is none). */
+  cpuUs(): number;
+  stop(): Promise<number | null>;
+}
+
+const TICK_US = 1e6 / 100;
+
+function procCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Start a server pinned to `cpu` with PORT=0, HOST=127.0.0.1 and wait for its
+ * `listening <port>` line. taskset execs the server, so the pid is the server's.
+ */
+export async function startServer(def: FanoutServerDef, cpu: number): Promise<FanoutServer> {
+  const argv = pinned(def.command, cpu);
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await waitListening(child, def.id);
+  return { port, child, cpuUs: () => procCpuUs(child.pid), stop: () => stopChild(child) };
+}
