@@ -13,11 +13,12 @@ function put(o: Record<string, unknown>, k: string, v: unknown): void {
  * Rebuilds `value` with `leaf` applied to every value that is neither an array
  * nor a plain record (strings and booleans excepted: no codec changes them),
  * copying only the arrays and records on the path to a change: a value with
- * nothing to change comes back as itself, with no allocation. `record` sees each record after its fields (the rebuilt copy, or
- * the original) with its keys, and may replace it. Array holes reach `leaf`
- * as undefined (and stay holes unless `leaf` replaces undefined). An object
- * with a toJSON method (other than a Date) stands for what toJSON returns, as
- * in JSON.stringify, whichever the codec.
+ * nothing to change comes back as itself, uncopied. `record` sees each record
+ * after its fields (the rebuilt copy, or the original) with its keys, and may
+ * replace it. Array holes reach `leaf` as undefined (and stay holes unless
+ * `leaf` replaces undefined). An object with a toJSON method (other than a
+ * Date) stands for what toJSON returns, as in JSON.stringify, whichever the
+ * codec.
  */
 export function rewrite(
   value: unknown,
