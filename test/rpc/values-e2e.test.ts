@@ -3,7 +3,8 @@
  * z.instanceof(Uint8Array), optional fields) survive a real server and client
  * over 127.0.0.1 with both codecs, for the validating and the types-only
  * client, in unary calls, server streams and client streams; generated values
- * go through an echo method; a malformed tag is answered, not fatal.
+ * go through an echo method and through a method whose schema is the record
+ * above; a malformed tag is answered, not fatal.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ const values = defineService({
   since: { input: z.object({ from: z.date(), n: z.number().int() }), stream: z.object({ at: z.date(), seq: z.bigint(), raw: z.instanceof(Uint8Array) }) },
   total: { clientStream: z.object({ at: z.date(), amount: z.bigint() }), output: z.object({ total: z.bigint(), last: z.date().optional(), byDay: z.map(z.string(), z.bigint()) }) },
   echo: { input: z.unknown(), output: z.unknown() },
+  same: { input: record, output: record },
 });
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -58,6 +60,7 @@ async function serve(): Promise<string> {
       return { total, last, byDay };
     },
     echo: (v) => v,
+    same: (r) => r,
   });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
   cleanup.push(() => server.close());
@@ -137,6 +140,41 @@ describe.each([
         expect(delivered(await c.echo(v))).toStrictEqual(delivered(v));
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+const date = fc.date({ noInvalidDate: true });
+/** Values of `record`: optional fields absent, present, or present as undefined. */
+const records: fc.Arbitrary<Rec> = fc.record(
+  {
+    at: date,
+    id: fc.bigInt({ min: -(2n ** 100n), max: 2n ** 100n }),
+    tags: fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }).map((a) => new Set(a)),
+    counts: fc.array(fc.tuple(fc.string({ maxLength: 8 }), fc.bigInt()), { maxLength: 4 }).map((e) => new Map(e)),
+    blob: fc.uint8Array({ maxLength: 64 }),
+    note: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+    seen: fc.option(date, { nil: undefined }),
+    nested: fc.array(fc.record({ when: date, size: fc.bigInt() }, { requiredKeys: ['when'] }), { maxLength: 3 }),
+  },
+  { requiredKeys: ['at', 'id', 'tags', 'counts', 'blob', 'nested'] },
+);
+
+describe.each([
+  ['json', 'json'],
+  ['msgpack', 'msgpack'],
+] as const)('generated values of a zod schema over 127.0.0.1 (%s)', (_name, codec) => {
+  it('come back from the server as they were sent, through the validating and the types-only client', async () => {
+    const url = await serve();
+    const validating = createClient(values, url, { heartbeatMs: 0, codec });
+    const typesOnly = createClient<typeof values>(url, { heartbeatMs: 0, codec });
+    cleanup.push(() => validating.close(), () => typesOnly.close());
+    await fc.assert(
+      fc.asyncProperty(records, async (r) => {
+        expect(delivered(await validating.same(r))).toStrictEqual(delivered(r));
+        expect(delivered(await typesOnly.same(r))).toStrictEqual(delivered(r));
+      }),
+      { numRuns: 30 },
     );
   });
 });
