@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { memoryEngine } from '../../src/engine/index.js';
+import { bytes, engineContract, Recorder, text } from './contract.js';
+
+engineContract('memoryEngine', { make: () => memoryEngine() });
+
+describe('memoryEngine specifics', () => {
+  it('delivers within publish, before it resolves', async () => {
+    const engine = memoryEngine();
+    const rec = new Recorder();
+    await engine.start(rec);
+    await engine.subscribe('a');
+    const p = engine.publish('a', bytes('x'), { history: { size: 2, ttlMs: 1000 } });
+    expect(rec.on('a')).toEqual(['x']);
+    await p;
+    await engine.close();
+  });
+
+  it('expires history on its injected clock and starts a new epoch at offset 0', async () => {
+    let now = 1_000;
+    let n = 0;
+    const engine = memoryEngine({ now: () => now, newEpoch: () => `e${++n}` });
+    await engine.start(new Recorder());
+    await engine.subscribe('c');
+    const h = { size: 3, ttlMs: 100 };
+    expect(await engine.publish('c', bytes('1'), { history: h })).toEqual({ epoch: 'e1', offset: 1 });
+    now += 99;
+    expect(await engine.publish('c', bytes('2'), { history: h })).toEqual({ epoch: 'e1', offset: 2 });
+    now += 99;
+    const kept = await engine.history('c', { since: { epoch: 'e1', offset: 0 } });
+    expect(kept.publications.map((p) => text(p.data))).toEqual(['1', '2']);
+    now += 1;
+    const lost = await engine.history('c', { since: { epoch: 'e1', offset: 0 } });
+    expect(lost).toEqual({ publications: [], position: { epoch: 'e2', offset: 0 } });
+    await engine.close();
+  });
+
+  it('forgets channels nobody subscribes to that keep no history (memory stays bounded)', async () => {
+    let n = 0;
+    const engine = memoryEngine({ newEpoch: () => `e${++n}` });
+    await engine.start(new Recorder());
+    for (let i = 0; i < 10_000; i++) await engine.publish(`ch${i}`, bytes('x'));
+    // each publication made and dropped its channel: the next one starts a new epoch
+    expect((await engine.publish('ch0', bytes('y'))).epoch).toBe('e10001');
+    await engine.close();
+  });
+
+  it('shrinks and grows the ring when the policy changes, keeping the newest', async () => {
+    const engine = memoryEngine({ newEpoch: () => 'e' });
+    await engine.start(new Recorder());
+    for (let i = 1; i <= 5; i++) await engine.publish('r', bytes(String(i)), { history: { size: 5, ttlMs: 60_000 } });
+    await engine.publish('r', bytes('6'), { history: { size: 2, ttlMs: 60_000 } });
+    const small = await engine.history('r', { since: { epoch: 'e', offset: 0 } });
+    expect(small.publications.map((p) => text(p.data))).toEqual(['5', '6']);
+    await engine.publish('r', bytes('7'), { history: { size: 4, ttlMs: 60_000 } });
+    const big = await engine.history('r', { since: { epoch: 'e', offset: 0 } });
+    expect(big.publications.map((p) => text(p.data))).toEqual(['5', '6', '7']);
+    await engine.close();
+  });
+});
