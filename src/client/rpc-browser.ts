@@ -6,7 +6,10 @@
  */
 export { createClient, setDefaultTransport, type ClientControl, type ClientOptions, type DefaultTransport, type ResolvedConnectOptions, type RpcClient } from './rpc.js';
 export { RpcStream } from './rpc-stream.js';
-export type { CallOptions, ClientInput, ClientMethod, ClientMethods } from './rpc-types.js';
+export type { CallOptions, ClientInput, ClientMethod, ClientMethods, ClientPresence, ClientTopic } from './rpc-types.js';
+export type { SubscribeOptions, Subscription, SubscriptionEvents } from './rpc-subscription.js';
+export type { StreamPosition } from '../rpc/topic.js';
+export { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
 export type { ClientEvents, ClientState } from './rpc-events.js';
 export type { ReconnectOptions } from './rpc-backoff.js';
 export type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';

@@ -3,11 +3,15 @@ import { envelopeCodec } from '../rpc/codecs.js';
 import { Subprotocol, type CodecName } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
+import type { StreamPosition, TopicInfo } from '../rpc/topic.js';
+import { topicEnvelope } from '../rpc/topic-envelopes.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
 import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
 import { RpcClientCore } from './rpc-core.js';
 import type { ClientEvents, ClientState } from './rpc-events.js';
 import { RpcStream } from './rpc-stream.js';
+import { ClientSubscription, type SubscribeOptions } from './rpc-subscription.js';
+import { TopicRequest } from './rpc-topic-request.js';
 import type { CallOptions, ClientMethods } from './rpc-types.js';
 import type { TransportFactory } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport-websocket.js';
@@ -164,5 +168,25 @@ export function createClient<S extends ServiceDef>(service: Service<S>, url: str
     }
   };
   for (const info of service.table.values()) client[info.name] = method(info);
+  for (const info of service.topics.values()) client[info.name] = topicClient(core, info, timeoutMs);
   return client as unknown as RpcClient<S>;
+}
+
+function position(v: unknown): StreamPosition {
+  const p = v as Partial<StreamPosition> | null;
+  if (typeof p?.epoch !== 'string' || typeof p.offset !== 'number') throw new RpcError('INVALID_OUTPUT', 'bad publish answer');
+  return { epoch: p.epoch, offset: p.offset };
+}
+
+/** `client.<topic>`: subscribe, and publish where the definition enables it. */
+function topicClient(core: RpcClientCore, info: TopicInfo, timeoutMs: number): object {
+  const subscribe = (key: unknown, o?: SubscribeOptions) => new ClientSubscription(core, info, key, timeoutMs, o);
+  if (!info.clientPublish) return { subscribe };
+  const publish = (key: unknown, message: unknown, o?: { timeoutMs?: number }): Promise<StreamPosition> => {
+    const id = core.nextId();
+    const req = new TopicRequest(core, id, () => topicEnvelope.publish(core.codecName, id, info.name, key, message), position, o?.timeoutMs ?? timeoutMs);
+    core.submit(req);
+    return req.promise;
+  };
+  return { subscribe, publish };
 }

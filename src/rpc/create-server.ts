@@ -119,6 +119,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
     await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
     await stopped;
+    await this.closeTopics();
   }
 
   private connOptions() {

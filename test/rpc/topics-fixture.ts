@@ -1,0 +1,82 @@
+import { afterEach } from 'vitest';
+import { z } from 'zod';
+import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
+import type { Subscription } from '../../src/client/rpc-subscription.js';
+import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
+import { RpcError } from '../../src/rpc/errors.js';
+import type { Handlers } from '../../src/rpc/handlers.js';
+import { defineService } from '../../src/rpc/service.js';
+
+export const chat = defineService({
+  say: { input: z.object({ room: z.string(), text: z.string().max(2000) }), output: z.object({ offset: z.number() }) },
+  room: {
+    topic: z.object({ room: z.string() }),
+    message: z.object({ from: z.string(), text: z.string() }),
+    history: { size: 100, ttlMs: 600_000 },
+    presence: z.object({ user: z.string() }),
+  },
+  small: { topic: z.object({ id: z.number() }), message: z.object({ n: z.number() }), history: { size: 3, ttlMs: 60_000 } },
+  brief: { topic: z.object({ id: z.number() }), message: z.object({ n: z.number() }), history: { size: 10, ttlMs: 150 } },
+  ticker: { topic: z.object({ symbol: z.string() }), message: z.object({ n: z.number(), pad: z.string().optional() }) },
+  user: { topic: z.object({ id: z.string() }), message: z.object({ note: z.string() }) },
+  board: { topic: z.object({ id: z.number() }), message: z.object({ text: z.string() }), publish: true },
+});
+
+export type Chat = (typeof chat)['methods'];
+export type Ctx = { user: string };
+
+export const chatHandlers: Handlers<Chat, Ctx> = {
+  say: ({ room, text }, ctx) => ctx.publish('room', { room }, { from: ctx.conn.user, text }),
+  room: {
+    subscribe: ({ room }, ctx) => {
+      if (room === 'secret' && ctx.conn.user !== 'admin') throw new RpcError('FORBIDDEN', 'admins only');
+      return { presence: { user: ctx.conn.user } };
+    },
+  },
+  small: {},
+  brief: {},
+  ticker: {},
+  // a personal channel: only its user may subscribe
+  user: {
+    subscribe: ({ id }, ctx) => {
+      if (id !== ctx.conn.user) throw new RpcError('FORBIDDEN', 'not your channel');
+    },
+  },
+  board: {
+    publish: (_key, { text }) => {
+      if (text === 'spam') throw new RpcError('FORBIDDEN', 'no spam');
+    },
+  },
+};
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** Registers something to close after the current test. */
+export function closeAfter(fn: () => Promise<unknown>): void {
+  cleanup.push(fn);
+}
+
+export async function serveChat(options: ServerOptions<Ctx> = {}): Promise<{ server: RpcServer<Chat, Ctx>; port: number; url: string }> {
+  const server = createServer(chat, chatHandlers, { context: (info) => ({ user: info.query.get('user') ?? 'anon' }), ...options });
+  const { port } = await server.listen({ port: 0 });
+  closeAfter(() => server.close());
+  return { server, port, url: `ws://127.0.0.1:${port}/` };
+}
+
+export function chatClient(url: string, user: string, options: ClientOptions = {}): RpcClient<Chat> {
+  const c = createClient(chat, url, { heartbeatMs: 0, params: { user }, reconnect: { initialDelayMs: 5, maxDelayMs: 50 }, ...options });
+  closeAfter(() => c.close());
+  return c;
+}
+
+/** Collects what a subscription yields, in the background. */
+export function collect<T>(sub: Subscription<T, unknown>): { items: T[]; done: Promise<unknown> } {
+  const items: T[] = [];
+  const done = (async () => {
+    for await (const m of sub) items.push(m);
+  })().catch((err: unknown) => err);
+  return { items, done };
+}
