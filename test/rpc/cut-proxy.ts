@@ -5,12 +5,19 @@ export interface CutProxy {
   readonly port: number;
   /** Destroys every connection through the proxy; both ends see the TCP connection reset. */
   cut(): void;
+  /** While blocked, new connections are reset at once (a client cannot come back). */
+  block(blocked: boolean): void;
   close(): Promise<void>;
 }
 
 export async function cutProxy(targetPort: number): Promise<CutProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
+  let blocked = false;
   const server = net.createServer((a) => {
+    if (blocked) {
+      a.resetAndDestroy();
+      return;
+    }
     const b = net.connect(targetPort, '127.0.0.1');
     const pair: [net.Socket, net.Socket] = [a, b];
     pairs.add(pair);
@@ -36,6 +43,9 @@ export async function cutProxy(targetPort: number): Promise<CutProxy> {
   return {
     port,
     cut,
+    block(b) {
+      blocked = b;
+    },
     close() {
       cut();
       return new Promise((r) => server.close(() => r()));

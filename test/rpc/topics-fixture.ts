@@ -59,11 +59,18 @@ export function closeAfter(fn: () => Promise<unknown>): void {
   cleanup.push(fn);
 }
 
-export async function serveChat(options: ServerOptions<Ctx> = {}): Promise<{ server: RpcServer<Chat, Ctx>; port: number; url: string }> {
+/** Starts the chat server; the caller closes it. */
+export async function startChat(options: ServerOptions<Ctx> = {}): Promise<{ server: RpcServer<Chat, Ctx>; port: number; url: string }> {
   const server = createServer(chat, chatHandlers, { context: (info) => ({ user: info.query.get('user') ?? 'anon' }), ...options });
   const { port } = await server.listen({ port: 0 });
-  closeAfter(() => server.close());
   return { server, port, url: `ws://127.0.0.1:${port}/` };
+}
+
+/** Starts the chat server for the current test. */
+export async function serveChat(options: ServerOptions<Ctx> = {}): ReturnType<typeof startChat> {
+  const s = await startChat(options);
+  closeAfter(() => s.server.close());
+  return s;
 }
 
 export function chatClient(url: string, user: string, options: ClientOptions = {}): RpcClient<Chat> {
