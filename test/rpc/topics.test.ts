@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { RpcError } from '../../src/rpc/errors.js';
+import { connect } from '../../src/client/connect.js';
+import { Subprotocol } from '../../src/rpc/envelope.js';
 import { rejection, until } from './fixture.js';
-import { chatClient, collect, serveChat } from './topics-fixture.js';
+import { chatClient, closeAfter, collect, serveChat } from './topics-fixture.js';
 
 describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', (codec) => {
   it('many subscribers receive the same publications in publish order', async () => {
     const { server, url } = await serveChat();
-    const clients = Array.from({ length: 12 }, (_, i) => chatClient(url, `u${i}`, { codec: i % 3 === 0 ? 'json' : codec }));
+    // every fourth client runs over ws's WHATWG WebSocket, the transport the browser client uses
+    const clients = Array.from({ length: 12 }, (_, i) => chatClient(url, `u${i}`, { codec: i % 3 === 0 ? 'json' : codec, WebSocket: i % 4 === 1 ? WebSocket : undefined }));
     const subs = clients.map((c) => c.room.subscribe({ room: 'lobby' }));
     await Promise.all(subs.map((s) => s.ready()));
     const got = subs.map((s) => collect(s));
@@ -113,6 +117,34 @@ describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', 
     expect((await rejection(new Promise((_, reject) => c.room.subscribe({ room: 3 as unknown as string }).ready().catch(reject)))).code).toBe('BAD_REQUEST');
   });
 
+  it('a consumer that does not read holds at most maxBuffered messages: the oldest go and reset fires', async () => {
+    const { server, url } = await serveChat();
+    const c = chatClient(url, 'ada', { codec });
+    const sub = c.ticker.subscribe({ symbol: 'B' }, { maxBuffered: 5 });
+    const resets: number[] = [];
+    sub.on('reset', (p) => resets.push(p.offset));
+    await sub.ready();
+    for (let n = 1; n <= 8; n++) await server.publish('ticker', { symbol: 'B' }, { n });
+    await until(() => sub.position?.offset === 8);
+    expect(resets).toEqual([6, 7, 8]);
+    const got: number[] = [];
+    for await (const m of sub) {
+      got.push(m.n);
+      if (m.n === 8) break;
+    }
+    expect(got).toEqual([4, 5, 6, 7, 8]);
+  });
+
+  it('answers too many subscriptions with TOO_MANY_REQUESTS', async () => {
+    const { url } = await serveChat({ limits: { maxSubscriptions: 3 } });
+    const c = chatClient(url, 'ada', { codec });
+    const subs = [1, 2, 3].map((id) => c.board.subscribe({ id }));
+    await Promise.all(subs.map((s) => s.ready()));
+    expect((await rejection(c.board.subscribe({ id: 4 }).ready())).code).toBe('TOO_MANY_REQUESTS');
+    await subs[0].unsubscribe();
+    await c.board.subscribe({ id: 5 }).ready();
+  });
+
   it('clients publish only where the definition enables it, through the publish handler', async () => {
     const { url } = await serveChat();
     const c = chatClient(url, 'ada', { codec });
@@ -126,5 +158,27 @@ describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', 
     await until(() => got.items.length === 2);
     expect(got.items.map((m) => m.text)).toEqual(['hello', 'again']);
     expect('publish' in c.room).toBe(false);
+  });
+});
+
+describe('topic envelopes from a raw peer', () => {
+  it('answers unknown topics, bad envelopes and publishing on a server-only topic with typed errors', async () => {
+    const { url } = await serveChat();
+    const conn = await connect(url, { protocols: [Subprotocol.json] });
+    closeAfter(async () => conn.terminate());
+    const answers = conn[Symbol.asyncIterator]();
+    const ask = async (env: unknown[]): Promise<unknown[]> => {
+      await conn.send(JSON.stringify(env));
+      return JSON.parse((await answers.next()).value.text()) as unknown[];
+    };
+    expect((await ask([16, 1, 'nope', {}])).slice(0, 3)).toEqual([12, 1, 'NOT_FOUND']);
+    expect((await ask([16, 2, 'room', { room: 'a' }, 'epoch-without-offset'])).slice(0, 4)).toEqual([12, 2, 'BAD_REQUEST', 'bad position']);
+    expect((await ask([16, -1, 'room', { room: 'a' }])).slice(0, 3)).toEqual([12, 0, 'BAD_REQUEST']);
+    expect((await ask([23, 3, 'room', { room: 'a' }, { from: 'x', text: 'y' }])).slice(0, 3)).toEqual([12, 3, 'FORBIDDEN']);
+    expect((await ask([22, 4, 99])).slice(0, 3)).toEqual([12, 4, 'NOT_FOUND']);
+    const subscribed = await ask([16, 5, 'room', { room: 'a' }]);
+    expect(subscribed.slice(0, 4)).toEqual([17, 5, 'room:{"room":"a"}', false]);
+    expect(JSON.parse((await answers.next()).value.text())).toEqual([20, 'room:{"room":"a"}', { user: 'anon' }]);
+    expect((await ask([16, 5, 'room', { room: 'b' }])).slice(0, 3)).toEqual([12, 5, 'BAD_REQUEST']);
   });
 });
