@@ -1,5 +1,4 @@
 import type { Engine } from '../engine/engine.js';
-import { memoryEngine } from '../engine/memory-engine.js';
 import type { WireData } from './codec.js';
 import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
@@ -8,6 +7,7 @@ import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type Sess
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { StreamPosition } from './topic.js';
+import { mapFanout } from './topic-fanout.js';
 import { DEFAULT_TOPIC_LIMITS, TopicHub, type TopicLimits, type TopicRoute } from './topic-hub.js';
 
 /** Options of createServer that do not depend on the transport. */
@@ -15,7 +15,11 @@ export interface RouterOptions<C> {
   /** Middleware around every call, outermost first. */
   middleware?: Middleware<C>[];
   limits?: Partial<ServerLimits & TopicLimits>;
-  /** Where topics publish, keep history and presence (default: memoryEngine(), this process only). The server closes it when it closes. */
+  /**
+   * Where topics publish, keep history and presence; needed by a service with
+   * topics (createServer defaults it to memoryEngine(), this process only).
+   * The server closes it when it closes.
+   */
   engine?: Engine;
   /** Send messages and stacks of unexpected handler errors to clients (development only). */
   exposeErrors?: boolean;
@@ -112,6 +116,7 @@ function topicHub<S extends ServiceDef, C>(service: Service<S>, handlers: Handle
     }
     routes.set(name, { info, subscribe: subscribe as TopicRoute['subscribe'], publish: publish as TopicRoute['publish'] });
   }
+  if (options.engine === undefined) throw new TypeError('a service with topics needs an engine (memoryEngine() for one process)');
   const limits = { ...DEFAULT_TOPIC_LIMITS, ...options.limits };
-  return new TopicHub(routes, options.engine ?? memoryEngine(), limits, maxMessageSize);
+  return new TopicHub(routes, options.engine, mapFanout(), limits, maxMessageSize);
 }

@@ -4,7 +4,7 @@ import { validate } from './service.js';
 import type { StreamPosition, TopicInfo } from './topic.js';
 import { channelName } from './topic.js';
 import { encodePayload, topicEnvelope, TopicKind } from './topic-envelopes.js';
-import { framesOf, mapFanout, type Fanout, type FanoutMember } from './topic-fanout.js';
+import { framesOf, type Fanout, type FanoutMember } from './topic-fanout.js';
 
 /** Per-connection limits of the topics, next to ServerLimits. */
 export interface TopicLimits {
@@ -52,7 +52,6 @@ function unavailable(err: unknown): RpcError {
  * local subscription needs it.
  */
 export class TopicHub implements EngineHandler {
-  readonly fanout: Fanout = mapFanout();
   private readonly recovering = new Map<string, Set<RecoveringMember>>();
   private readonly refs = new Map<string, ChannelRef>();
   private started: Promise<void> | null = null;
@@ -60,6 +59,8 @@ export class TopicHub implements EngineHandler {
   constructor(
     readonly routes: ReadonlyMap<string, TopicRoute>,
     private readonly engine: Engine,
+    /** Who gets each publication on this node; the server assembly may give a faster one. */
+    readonly fanout: Fanout,
     readonly limits: TopicLimits,
     private readonly maxMessageSize: number,
   ) {}

@@ -71,6 +71,12 @@ describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', 
     await gotA.done;
     expect(gotA.items.map((m) => m.text)).toEqual(['t0', 't1', 't2']);
     expect(gotB).toEqual(['t0', 't1']);
+    const ac = new AbortController();
+    const viaSignal = c.room.subscribe({ room: 'lobby' }, { signal: ac.signal });
+    await viaSignal.ready();
+    ac.abort();
+    await until(() => leaves.length === 3);
+    expect(await viaSignal.next()).toEqual({ value: undefined, done: true });
   });
 
   it('a subscribe handler that throws refuses the subscription with its RpcError; personal channels reach their user only', async () => {
