@@ -19,6 +19,8 @@ interface Channel {
   /** When the history expires (ms); 0 = no history kept. */
   expires: number;
   presence: Map<string, Uint8Array> | null;
+  /** Kept at least until then (ms) after its last subscriber or presence left, so a reconnecting client finds its epoch. */
+  keepUntil: number;
 }
 
 function randomEpoch(): string {
@@ -29,8 +31,11 @@ function randomEpoch(): string {
   return s;
 }
 
-/** How often channels whose history expired are looked for, so that idle ones do not stay in memory. */
+/** How often channels whose history expired or that went idle are looked for, so that they do not stay in memory. */
 const SWEEP_MS = 5_000;
+
+/** How long a channel that had subscribers stays after the last one left: a window for reconnects. */
+const KEEP_IDLE_MS = 60_000;
 
 const NO_PRESENCE: ReadonlyMap<string, Uint8Array> = new Map();
 
@@ -82,8 +87,7 @@ class MemoryEngine implements Engine {
   }
 
   async unsubscribe(channel: string): Promise<void> {
-    this.subscribed.delete(channel);
-    this.forgetIfIdle(channel);
+    if (this.subscribed.delete(channel)) this.holdIdle(channel);
   }
 
   async history(channel: string, query?: HistoryQuery): Promise<HistoryResult> {
@@ -118,7 +122,7 @@ class MemoryEngine implements Engine {
     ch.presence?.delete(clientId);
     if (ch.presence?.size === 0) ch.presence = null;
     if (this.subscribed.has(channel)) this.handler?.leave(channel, clientId, info);
-    this.forgetIfIdle(channel);
+    this.holdIdle(channel);
   }
 
   async presence(channel: string): Promise<ReadonlyMap<string, Uint8Array>> {
@@ -128,11 +132,15 @@ class MemoryEngine implements Engine {
 
   private sweep(): void {
     for (const [name, ch] of this.channels) {
-      if (ch.expires !== 0 && this.now() >= ch.expires) {
-        this.expire(ch);
-        this.forgetIfIdle(name);
-      }
+      this.expire(ch);
+      this.forgetIfIdle(name);
     }
+  }
+
+  /** A channel its last subscriber or presence just left stays for a grace period (see Channel.keepUntil). */
+  private holdIdle(name: string): void {
+    const ch = this.channels.get(name);
+    if (ch !== undefined) ch.keepUntil = this.now() + KEEP_IDLE_MS;
   }
 
   private check(): void {
@@ -142,7 +150,7 @@ class MemoryEngine implements Engine {
   private channel(name: string): Channel {
     let ch = this.channels.get(name);
     if (ch === undefined) {
-      ch = { epoch: this.newEpoch(), offset: 0, ring: [], head: 0, count: 0, expires: 0, presence: null };
+      ch = { epoch: this.newEpoch(), offset: 0, ring: [], head: 0, count: 0, expires: 0, presence: null, keepUntil: 0 };
       this.channels.set(name, ch);
     }
     return ch;
@@ -180,13 +188,16 @@ class MemoryEngine implements Engine {
   }
 
   /**
-   * Drops a channel nobody listens to and that keeps nothing: its position then
-   * restarts in a new epoch, as a broker without persistence would.
+   * Drops a channel nobody listens to and that keeps nothing (after the grace
+   * period if it had listeners): its position then restarts in a new epoch, as
+   * a broker without persistence would. Channels only published to, never
+   * subscribed, go at once, so publishing to many keys holds no memory.
    */
   private forgetIfIdle(name: string): void {
     const ch = this.channels.get(name);
     if (ch === undefined || this.subscribed.has(name) || ch.presence !== null) return;
-    if (ch.count > 0 && this.now() < ch.expires) return;
+    const now = this.now();
+    if ((ch.count > 0 && now < ch.expires) || now < ch.keepUntil) return;
     this.channels.delete(name);
   }
 }

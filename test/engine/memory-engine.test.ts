@@ -45,6 +45,24 @@ describe('memoryEngine specifics', () => {
     await engine.close();
   });
 
+  it('keeps the position of a channel its last subscriber left for a minute, so a reconnecting client finds its epoch', async () => {
+    let now = 0;
+    let n = 0;
+    const engine = memoryEngine({ now: () => now, newEpoch: () => `e${++n}` });
+    await engine.start(new Recorder());
+    await engine.subscribe('k');
+    await engine.addPresence('k', 'c1', bytes('ada'));
+    expect(await engine.publish('k', bytes('x'))).toEqual({ epoch: 'e1', offset: 1 });
+    await engine.removePresence('k', 'c1');
+    await engine.unsubscribe('k');
+    now += 59_000;
+    expect((await engine.history('k')).position).toEqual({ epoch: 'e1', offset: 1 });
+    now += 1_001;
+    expect(await engine.publish('k', bytes('y'))).toEqual({ epoch: 'e1', offset: 2 });
+    expect((await engine.history('k')).position).toEqual({ epoch: 'e2', offset: 0 });
+    await engine.close();
+  });
+
   it('shrinks and grows the ring when the policy changes, keeping the newest', async () => {
     const engine = memoryEngine({ newEpoch: () => 'e' });
     await engine.start(new Recorder());

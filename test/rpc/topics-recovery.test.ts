@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RpcClient } from '../../src/client/index.js';
+import type { Subscription } from '../../src/client/rpc-subscription.js';
 import type { StreamPosition } from '../../src/rpc/topic.js';
 import { until } from './fixture.js';
 import { cutProxy, type CutProxy } from './cut-proxy.js';
-import { chatClient, collect, startChat } from './topics-fixture.js';
+import { chatClient, collect, startChat, type Chat } from './topics-fixture.js';
 
 describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (codec) => {
   let proxy: CutProxy;
@@ -21,16 +23,28 @@ describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (
   });
   const viaProxy = (): string => `ws://127.0.0.1:${proxy.port}/`;
 
-  /** A subscription through the proxy, with its items, resets and resubscriptions counted. */
-  async function watch(key: { room: string }) {
-    const c = chatClient(viaProxy(), 'ada', { codec });
-    const sub = c.room.subscribe(key);
+  /** Waits for a subscription to be accepted, then records its items, resets and resubscriptions. */
+  async function observe<T>(sub: Subscription<T, unknown>) {
     const resets: StreamPosition[] = [];
     let subscribed = 0;
     sub.on('reset', (p) => resets.push(p));
     sub.on('subscribed', () => subscribed++);
     await sub.ready();
-    return { c, sub, resets, got: collect(sub), subscribed: () => subscribed };
+    return { sub, resets, got: collect(sub), subscribed: () => subscribed };
+  }
+
+  async function watch(key: { room: string }) {
+    const c = chatClient(viaProxy(), 'ada', { codec });
+    return { c, ...(await observe(c.room.subscribe(key))) };
+  }
+
+  /** Cuts the client off, runs `meanwhile` while it cannot come back, then lets it reconnect. */
+  async function offline(c: RpcClient<Chat>, meanwhile: () => Promise<unknown>): Promise<void> {
+    proxy.block(true);
+    proxy.cut();
+    await until(() => c.state === 'reconnecting');
+    await meanwhile();
+    proxy.block(false);
   }
 
   let run = 0;
@@ -64,21 +78,13 @@ describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (
 
   it('says reset when the history no longer covers the position (overflow), then continues live', async () => {
     const c = chatClient(viaProxy(), 'ada', { codec });
-    const sub = c.small.subscribe({ id: 1 });
-    const resets: StreamPosition[] = [];
-    let subscribed = 0;
-    sub.on('reset', (p) => resets.push(p));
-    sub.on('subscribed', () => subscribed++);
-    await sub.ready();
-    const got = collect(sub);
+    const { sub, resets, got, subscribed } = await observe(c.small.subscribe({ id: 1 }));
     await server.publish('small', { id: 1 }, { n: 1 });
     await until(() => got.items.length === 1);
-    proxy.block(true);
-    proxy.cut();
-    await until(() => c.state === 'reconnecting');
-    for (let n = 2; n <= 11; n++) await server.publish('small', { id: 1 }, { n });
-    proxy.block(false);
-    await until(() => subscribed === 2, 5000);
+    await offline(c, async () => {
+      for (let n = 2; n <= 11; n++) await server.publish('small', { id: 1 }, { n });
+    });
+    await until(() => subscribed() === 2, 5000);
     expect(resets).toEqual([{ epoch: sub.position?.epoch, offset: 11 }]);
     await server.publish('small', { id: 1 }, { n: 12 });
     await until(() => got.items.length === 2);
@@ -87,18 +93,12 @@ describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (
 
   it('recovers within a small history when it still covers the gap', async () => {
     const c = chatClient(viaProxy(), 'ada', { codec });
-    const sub = c.small.subscribe({ id: 2 });
-    const resets: StreamPosition[] = [];
-    sub.on('reset', (p) => resets.push(p));
-    await sub.ready();
-    const got = collect(sub);
+    const { resets, got } = await observe(c.small.subscribe({ id: 2 }));
     await server.publish('small', { id: 2 }, { n: 1 });
     await until(() => got.items.length === 1);
-    proxy.block(true);
-    proxy.cut();
-    await until(() => c.state === 'reconnecting');
-    for (let n = 2; n <= 4; n++) await server.publish('small', { id: 2 }, { n });
-    proxy.block(false);
+    await offline(c, async () => {
+      for (let n = 2; n <= 4; n++) await server.publish('small', { id: 2 }, { n });
+    });
     await until(() => got.items.length === 4, 5000);
     expect(got.items.map((m) => m.n)).toEqual([1, 2, 3, 4]);
     expect(resets).toEqual([]);
@@ -106,23 +106,17 @@ describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (
 
   it('says reset when the epoch changed while disconnected (history expired)', async () => {
     const c = chatClient(viaProxy(), 'ada', { codec });
-    const sub = c.brief.subscribe({ id: 1 });
-    const resets: StreamPosition[] = [];
-    let subscribed = 0;
-    sub.on('reset', (p) => resets.push(p));
-    sub.on('subscribed', () => subscribed++);
-    await sub.ready();
-    const got = collect(sub);
+    const { resets, got, subscribed } = await observe(c.brief.subscribe({ id: 1 }));
     const first = await server.publish('brief', { id: 1 }, { n: 1 });
     await until(() => got.items.length === 1);
-    proxy.block(true);
-    proxy.cut();
-    await new Promise((r) => setTimeout(r, 400));
-    const second = await server.publish('brief', { id: 1 }, { n: 2 });
-    expect(second.epoch).not.toBe(first.epoch);
-    expect(second.offset).toBe(1);
-    proxy.block(false);
-    await until(() => subscribed === 2, 5000);
+    let second: StreamPosition | undefined;
+    await offline(c, async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      second = await server.publish('brief', { id: 1 }, { n: 2 });
+    });
+    expect(second?.epoch).not.toBe(first.epoch);
+    expect(second?.offset).toBe(1);
+    await until(() => subscribed() === 2, 5000);
     expect(resets).toEqual([second]);
     await server.publish('brief', { id: 1 }, { n: 3 });
     await until(() => got.items.length === 2);
@@ -131,11 +125,7 @@ describe.each(['json', 'msgpack'] as const)('recovery after a reconnect (%s)', (
 
   it('says reset when a live publication comes in a new epoch', async () => {
     const c = chatClient(direct, 'ada', { codec });
-    const sub = c.brief.subscribe({ id: 2 });
-    const resets: StreamPosition[] = [];
-    sub.on('reset', (p) => resets.push(p));
-    await sub.ready();
-    const got = collect(sub);
+    const { resets, got } = await observe(c.brief.subscribe({ id: 2 }));
     await server.publish('brief', { id: 2 }, { n: 1 });
     await new Promise((r) => setTimeout(r, 400));
     const later = await server.publish('brief', { id: 2 }, { n: 2 });
