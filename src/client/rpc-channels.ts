@@ -1,3 +1,4 @@
+import { SetMap } from '../rpc/set-map.js';
 import { parseChannelEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
 
 /** A subscription as the channel router sees it. */
@@ -10,17 +11,14 @@ export interface ChannelListener {
  * which name a channel rather than a call id, to the subscriptions on it.
  */
 export class ChannelRouter {
-  private readonly channels = new Map<string, Set<ChannelListener>>();
+  private readonly channels = new SetMap<string, ChannelListener>();
 
   add(channel: string, listener: ChannelListener): void {
-    let set = this.channels.get(channel);
-    if (set === undefined) this.channels.set(channel, (set = new Set()));
-    set.add(listener);
+    this.channels.add(channel, listener);
   }
 
   remove(channel: string, listener: ChannelListener): void {
-    const set = this.channels.get(channel);
-    if (set !== undefined && set.delete(listener) && set.size === 0) this.channels.delete(channel);
+    this.channels.delete(channel, listener);
   }
 
   /** Delivers a channel envelope; false when `env` is not one. */

@@ -1,6 +1,7 @@
 import type { Publication } from '../engine/engine.js';
 import type { WireData } from './codec.js';
 import type { CodecName } from './envelope.js';
+import { SetMap } from './set-map.js';
 
 /** One subscription as the fan-out sees it. */
 export interface FanoutMember {
@@ -41,17 +42,13 @@ export interface Fanout {
 
 /** The default fan-out: a Map of channel to a Set of members, each given the shared encoded envelope. */
 export function mapFanout(): Fanout {
-  const channels = new Map<string, Set<FanoutMember>>();
+  const channels = new SetMap<string, FanoutMember>();
   return {
     add(channel, member) {
-      let set = channels.get(channel);
-      if (set === undefined) channels.set(channel, (set = new Set()));
-      set.add(member);
+      channels.add(channel, member);
     },
     remove(channel, member) {
-      const set = channels.get(channel);
-      if (set === undefined || !set.delete(member)) return;
-      if (set.size === 0) channels.delete(channel);
+      channels.delete(channel, member);
     },
     publish(channel, pub, frames) {
       const set = channels.get(channel);

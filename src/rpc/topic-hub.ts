@@ -1,5 +1,6 @@
 import type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication } from '../engine/engine.js';
 import { RpcError } from './errors.js';
+import { SetMap } from './set-map.js';
 import { validate } from './service.js';
 import type { StreamPosition, TopicInfo } from './topic.js';
 import { channelName } from './topic.js';
@@ -52,7 +53,7 @@ function unavailable(err: unknown): RpcError {
  * local subscription needs it.
  */
 export class TopicHub implements EngineHandler {
-  private readonly recovering = new Map<string, Set<RecoveringMember>>();
+  private readonly recovering = new SetMap<string, RecoveringMember>();
   private readonly refs = new Map<string, ChannelRef>();
   private started: Promise<void> | null = null;
 
@@ -167,14 +168,11 @@ export class TopicHub implements EngineHandler {
   }
 
   hold(channel: string, member: RecoveringMember): void {
-    let set = this.recovering.get(channel);
-    if (set === undefined) this.recovering.set(channel, (set = new Set()));
-    set.add(member);
+    this.recovering.add(channel, member);
   }
 
   unhold(channel: string, member: RecoveringMember): void {
-    const set = this.recovering.get(channel);
-    if (set !== undefined && set.delete(member) && set.size === 0) this.recovering.delete(channel);
+    this.recovering.delete(channel, member);
   }
 
   publication(channel: string, pub: Publication): void {

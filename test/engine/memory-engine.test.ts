@@ -4,6 +4,15 @@ import { bytes, engineContract, Recorder, text } from './contract.js';
 
 engineContract('memoryEngine', { make: () => memoryEngine() });
 
+/** A started engine on a clock the test moves, with epochs e1, e2, ... */
+async function clocked(start: number): Promise<{ engine: ReturnType<typeof memoryEngine>; clock: { now: number } }> {
+  const clock = { now: start };
+  let n = 0;
+  const engine = memoryEngine({ now: () => clock.now, newEpoch: () => `e${++n}` });
+  await engine.start(new Recorder());
+  return { engine, clock };
+}
+
 describe('memoryEngine specifics', () => {
   it('delivers within publish, before it resolves', async () => {
     const engine = memoryEngine();
@@ -17,19 +26,16 @@ describe('memoryEngine specifics', () => {
   });
 
   it('expires history on its injected clock and starts a new epoch at offset 0', async () => {
-    let now = 1_000;
-    let n = 0;
-    const engine = memoryEngine({ now: () => now, newEpoch: () => `e${++n}` });
-    await engine.start(new Recorder());
+    const { engine, clock } = await clocked(1_000);
     await engine.subscribe('c');
     const h = { size: 3, ttlMs: 100 };
     expect(await engine.publish('c', bytes('1'), { history: h })).toEqual({ epoch: 'e1', offset: 1 });
-    now += 99;
+    clock.now += 99;
     expect(await engine.publish('c', bytes('2'), { history: h })).toEqual({ epoch: 'e1', offset: 2 });
-    now += 99;
+    clock.now += 99;
     const kept = await engine.history('c', { since: { epoch: 'e1', offset: 0 } });
     expect(kept.publications.map((p) => text(p.data))).toEqual(['1', '2']);
-    now += 1;
+    clock.now += 1;
     const lost = await engine.history('c', { since: { epoch: 'e1', offset: 0 } });
     expect(lost).toEqual({ publications: [], position: { epoch: 'e2', offset: 0 } });
     await engine.close();
@@ -46,18 +52,15 @@ describe('memoryEngine specifics', () => {
   });
 
   it('keeps the position of a channel its last subscriber left for a minute, so a reconnecting client finds its epoch', async () => {
-    let now = 0;
-    let n = 0;
-    const engine = memoryEngine({ now: () => now, newEpoch: () => `e${++n}` });
-    await engine.start(new Recorder());
+    const { engine, clock } = await clocked(0);
     await engine.subscribe('k');
     await engine.addPresence('k', 'c1', bytes('ada'));
     expect(await engine.publish('k', bytes('x'))).toEqual({ epoch: 'e1', offset: 1 });
     await engine.removePresence('k', 'c1');
     await engine.unsubscribe('k');
-    now += 59_000;
+    clock.now += 59_000;
     expect((await engine.history('k')).position).toEqual({ epoch: 'e1', offset: 1 });
-    now += 1_001;
+    clock.now += 1_001;
     expect(await engine.publish('k', bytes('y'))).toEqual({ epoch: 'e1', offset: 2 });
     expect((await engine.history('k')).position).toEqual({ epoch: 'e2', offset: 0 });
     await engine.close();
