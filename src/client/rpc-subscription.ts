@@ -171,6 +171,11 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     }
     if (this.buffer.length - this.head >= this.maxBuffered) {
       this.buffer[this.head++] = undefined;
+      // the dropped slots go once there are as many as kept ones, so the array stays within twice maxBuffered
+      if (this.head >= this.maxBuffered) {
+        this.buffer.splice(0, this.head);
+        this.head = 0;
+      }
       this.buffer.push(value);
       if (this.position !== null) this.emit('reset', this.position);
       return;

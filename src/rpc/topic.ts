@@ -1,4 +1,4 @@
-import type { HistoryPolicy, StreamPosition } from '../engine/engine.js';
+import type { HistoryPolicy } from '../engine/engine.js';
 import type { Schema } from './service.js';
 
 export type { HistoryPolicy, StreamPosition } from '../engine/engine.js';
@@ -76,9 +76,4 @@ export function stableJson(value: unknown): string {
 /** The engine channel of a topic key: the topic's name and the stable JSON of the validated key. */
 export function channelName(topic: string, key: unknown): string {
   return `${topic}:${stableJson(key)}`;
-}
-
-/** A position as it travels in envelopes, or null when there is none. */
-export function isPosition(v: unknown): v is StreamPosition {
-  return typeof v === 'object' && v !== null && typeof (v as StreamPosition).epoch === 'string' && Number.isSafeInteger((v as StreamPosition).offset);
 }
