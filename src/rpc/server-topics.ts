@@ -1,11 +1,13 @@
-import type { HistoryResult, Publication } from '../engine/engine.js';
+import type { Publication } from '../engine/engine.js';
 import type { EnvelopeCodec, WireData } from './codec.js';
+import type { CodecName } from './envelope.js';
 import { RpcError } from './errors.js';
 import type { TopicContext } from './handlers.js';
+import { TopicSub, type TopicSession } from './server-topic-sub.js';
 import { validate } from './service.js';
-import type { StreamPosition } from './topic.js';
-import { decodePayload, encodePayload, parseIds, parseSubscribe, SLOW_SUBSCRIBER_CLOSE, topicEnvelope, TopicKind, type SubscribeEnvelope } from './topic-envelopes.js';
-import type { RecoveringMember, TopicHub, TopicRoute } from './topic-hub.js';
+import { parseIds, parseSubscribe, TopicKind, type SubscribeEnvelope } from './topic-envelopes.js';
+import type { FanoutMember } from './topic-fanout.js';
+import type { TopicHub, TopicRoute } from './topic-hub.js';
 
 /** What the topics of one connection need from its session. */
 export interface TopicPeer<C> {
@@ -20,213 +22,40 @@ export interface TopicPeer<C> {
   close(code: number, reason: string): void;
 }
 
-/** How often a subscriber that fell behind is checked for having drained. */
-const DRAIN_POLL_MS = 20;
-
-const ENDED = new RpcError('UNAVAILABLE', 'subscription ended');
-
-/** Whether history read after `since` continues it without a gap. */
-function covers(since: StreamPosition, h: HistoryResult): boolean {
-  const at = h.position;
-  if (since.epoch !== at.epoch || since.offset > at.offset) return false;
-  if (since.offset === at.offset) return true;
-  const first = h.publications[0];
-  return first !== undefined && first.offset === since.offset + 1;
-}
-
-let nextPresenceId = 0;
-
 /**
- * One subscription at the server. It reads history while holding the live
- * publications that arrive meanwhile (recovering), then merges both by
- * offset and joins the fan-out (live). Past the connection's lag budget it
- * leaves the fan-out (lagging) and, once the socket drained, recovers from
- * history again; without history the connection is closed instead.
+ * The live subscriptions of one connection to one channel, as one fan-out
+ * member: a publication is sent once per connection however many of its
+ * subscriptions are on the channel (the client hands it to each).
  */
-class TopicSub<C> implements RecoveringMember, TopicContext<C> {
-  private state: 'starting' | 'recovering' | 'live' | 'lagging' | 'ended' = 'starting';
-  /** The last position sent to the client. */
-  private epoch = '';
-  private offset = 0;
-  private held: Publication[] | null = null;
-  private overflowed = false;
-  private acquired = false;
-  private presenceId: string | null = null;
-  private controller: AbortController | null = null;
+class ChannelShare<C> implements FanoutMember {
+  readonly subs = new Set<TopicSub<C>>();
 
   constructor(
-    private readonly session: SessionTopics<C>,
-    readonly id: number,
-    private readonly route: TopicRoute,
-    readonly channel: string,
+    private readonly peer: TopicPeer<C>,
+    private readonly maxLag: number,
   ) {}
 
-  get codec() {
-    return this.session.peer.codec.name;
-  }
-
-  get conn(): C {
-    return this.session.peer.conn;
-  }
-
-  get topic(): string {
-    return this.route.info.name;
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === null) {
-      this.controller = new AbortController();
-      if (this.state === 'ended') this.controller.abort(ENDED);
-    }
-    return this.controller.signal;
-  }
-
-  get ended(): boolean {
-    return this.state === 'ended';
-  }
-
-  private get hub(): TopicHub {
-    return this.session.hub;
-  }
-
-  /** Authorizes, catches up from `since` and goes live; then announces the presence the handler gave. */
-  async run(key: unknown, since: StreamPosition | null): Promise<void> {
-    try {
-      const presence = await this.authorize(key);
-      if (this.ended) return;
-      await this.hub.acquire(this.channel);
-      this.acquired = true;
-      if (this.ended) return this.hub.release(this.channel);
-      await this.catchUp(since, true);
-      if (presence !== null && !this.ended) {
-        const id = `${++nextPresenceId}`;
-        await this.hub.addPresence(this.channel, id, presence);
-        this.presenceId = id;
-        if (this.ended) this.hub.removePresence(this.channel, id);
-      }
-    } catch (err) {
-      if (this.ended) return;
-      this.session.peer.sendError(this.id, this.session.peer.toError(err));
-      this.session.drop(this);
-    }
-  }
-
-  private async authorize(key: unknown): Promise<Uint8Array | null> {
-    const handler = this.route.subscribe;
-    if (handler === undefined) return null;
-    const out = (await handler(key, this)) as { presence?: unknown } | undefined;
-    const schema = this.route.info.presence;
-    if (schema === null || out?.presence === undefined) return null;
-    return encodePayload(validate(schema, out.presence, 'INVALID_OUTPUT', 'presence'));
-  }
-
-  /**
-   * Reads history after `since` while holding live publications, sends what
-   * the client lacks in offset order, then joins the fan-out. The first time
-   * it answers the Subscribe; later (after lagging) it sends Reset only when
-   * history could not bridge the gap.
-   */
-  private async catchUp(since: StreamPosition | null, first: boolean): Promise<void> {
-    this.state = 'recovering';
-    this.held = [];
-    this.overflowed = false;
-    this.hub.hold(this.channel, this);
-    const h = await this.hub.history(this.channel, since === null ? undefined : { since });
-    if (this.ended) return;
-    const recovered = since !== null && covers(since, h);
-    const start = recovered ? since : h.position;
-    const { peer } = this.session;
-    if (first) peer.send(topicEnvelope.subscribed(this.codec, this.id, this.channel, recovered, start));
-    else if (!recovered) peer.send(topicEnvelope.reset(this.codec, this.channel, start));
-    this.epoch = start.epoch;
-    this.offset = start.offset;
-    if (recovered) for (const p of h.publications) this.sendNew(p);
-    const held = this.held;
-    this.held = null;
-    this.hub.unhold(this.channel, this);
-    for (const p of held) this.sendNew(p);
-    if (this.overflowed) return this.catchUp({ epoch: this.epoch, offset: this.offset }, false);
-    this.state = 'live';
-    this.hub.fanout.add(this.channel, this);
-  }
-
-  /** Sends a publication the client does not have yet (a new epoch counts as new). */
-  private sendNew(p: Publication): void {
-    if (p.epoch === this.epoch && p.offset <= this.offset) return;
-    this.epoch = p.epoch;
-    this.offset = p.offset;
-    this.session.peer.send(topicEnvelope.publication(this.codec, this.channel, p.epoch, p.offset, p.data));
-  }
-
-  hold(pub: Publication): void {
-    const held = this.held;
-    if (held === null) return;
-    if (held.length < this.hub.limits.maxRecoveryBuffer) held.push(pub);
-    else this.overflowed = true;
+  get codec(): CodecName {
+    return this.peer.codec.name;
   }
 
   private overBudget(): boolean {
-    const queued = this.session.peer.bufferedAmount;
-    return queued !== undefined && queued > this.hub.limits.maxSubscriberLag;
+    const queued = this.peer.bufferedAmount;
+    return queued !== undefined && queued > this.maxLag;
   }
 
   deliver(pub: Publication, frame: WireData): void {
     if (this.overBudget()) {
-      this.fallBehind();
+      for (const sub of [...this.subs]) sub.fallBehind();
       return;
     }
-    this.epoch = pub.epoch;
-    this.offset = pub.offset;
-    this.session.peer.send(frame);
+    for (const sub of this.subs) sub.advance(pub);
+    this.peer.send(frame);
   }
 
   event(frame: WireData): void {
-    // presence events are not recovered: a subscriber over its budget misses them (it can ask for presence again)
-    if (!this.overBudget()) this.session.peer.send(frame);
-  }
-
-  private fallBehind(): void {
-    if (this.route.info.history === null) {
-      this.session.peer.close(SLOW_SUBSCRIBER_CLOSE, 'subscriber too slow');
-      return;
-    }
-    this.state = 'lagging';
-    this.hub.fanout.remove(this.channel, this);
-    void this.recoverWhenDrained();
-  }
-
-  private async recoverWhenDrained(): Promise<void> {
-    const low = this.hub.limits.maxSubscriberLag / 2;
-    while (!this.ended) {
-      const queued = this.session.peer.bufferedAmount ?? 0;
-      if (queued <= low) break;
-      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    }
-    if (this.ended) return;
-    try {
-      await this.catchUp({ epoch: this.epoch, offset: this.offset }, false);
-    } catch (err) {
-      if (this.ended) return;
-      this.session.peer.sendError(this.id, this.session.peer.toError(err));
-      this.session.drop(this);
-    }
-  }
-
-  /** Presence of the channel, decoded. */
-  async presence(): Promise<unknown[]> {
-    return (await this.hub.presence(this.channel)).map(decodePayload);
-  }
-
-  /** Ends the subscription: leaves the fan-out, the engine channel and the presence. Idempotent. */
-  end(): void {
-    if (this.state === 'ended') return;
-    this.state = 'ended';
-    this.controller?.abort(ENDED);
-    this.hub.fanout.remove(this.channel, this);
-    this.hub.unhold(this.channel, this);
-    this.held = null;
-    if (this.acquired) this.hub.release(this.channel);
-    if (this.presenceId !== null) this.hub.removePresence(this.channel, this.presenceId);
+    // presence events are not recovered: a connection over its budget misses them (it can ask for presence again)
+    if (!this.overBudget()) this.peer.send(frame);
   }
 }
 
@@ -248,8 +77,9 @@ function requestContext<C>(conn: C, topic: string, channel: string): TopicContex
  * Publish. Its subscriptions end when the connection closes, taking their
  * presence with them.
  */
-export class SessionTopics<C> {
+export class SessionTopics<C> implements TopicSession<C> {
   private readonly subs = new Map<number, TopicSub<C>>();
+  private readonly shares = new Map<string, ChannelShare<C>>();
   private closed = false;
 
   constructor(
@@ -285,6 +115,23 @@ export class SessionTopics<C> {
     this.closed = true;
     for (const sub of this.subs.values()) sub.end();
     this.subs.clear();
+  }
+
+  join(sub: TopicSub<C>): void {
+    let share = this.shares.get(sub.channel);
+    if (share === undefined) {
+      share = new ChannelShare(this.peer, this.hub.limits.maxSubscriberLag);
+      this.shares.set(sub.channel, share);
+      this.hub.fanout.add(sub.channel, share);
+    }
+    share.subs.add(sub);
+  }
+
+  leave(sub: TopicSub<C>): void {
+    const share = this.shares.get(sub.channel);
+    if (share === undefined || !share.subs.delete(sub) || share.subs.size > 0) return;
+    this.shares.delete(sub.channel);
+    this.hub.fanout.remove(sub.channel, share);
   }
 
   drop(sub: TopicSub<C>): void {

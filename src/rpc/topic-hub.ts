@@ -5,7 +5,7 @@ import { validate } from './service.js';
 import type { StreamPosition, TopicInfo } from './topic.js';
 import { channelName } from './topic.js';
 import { encodePayload, topicEnvelope, TopicKind } from './topic-envelopes.js';
-import { framesOf, type Fanout, type FanoutMember } from './topic-fanout.js';
+import { framesOf, type Fanout } from './topic-fanout.js';
 
 /** Per-connection limits of the topics, next to ServerLimits. */
 export interface TopicLimits {
@@ -24,7 +24,7 @@ export interface TopicLimits {
 export const DEFAULT_TOPIC_LIMITS: TopicLimits = { maxSubscriptions: 1024, maxSubscriberLag: 1 << 20, maxRecoveryBuffer: 4096 };
 
 /** A subscription that reads history and holds the live publications arriving meanwhile. */
-export interface RecoveringMember extends FanoutMember {
+export interface RecoveringMember {
   hold(pub: Publication): void;
 }
 

@@ -123,6 +123,23 @@ describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', 
     expect((await rejection(new Promise((_, reject) => c.room.subscribe({ room: 3 as unknown as string }).ready().catch(reject)))).code).toBe('BAD_REQUEST');
   });
 
+  it('several subscriptions to one key on one connection each see every publication and presence event once', async () => {
+    const { server, url } = await serveChat();
+    const c = chatClient(url, 'ada', { codec });
+    const subs = [0, 1, 2].map(() => c.room.subscribe({ room: 'multi' }));
+    const joins = subs.map(() => [] as string[]);
+    subs.forEach((s, i) => s.on('join', (p) => joins[i].push(p.user)));
+    await Promise.all(subs.map((s) => s.ready()));
+    const got = subs.map((s) => collect(s));
+    const bob = chatClient(url, 'bob', { codec }).room.subscribe({ room: 'multi' });
+    await bob.ready();
+    for (let i = 0; i < 5; i++) await server.publish('room', { room: 'multi' }, { from: 's', text: `${i}` });
+    await until(() => got.every((g) => g.items.length === 5) && joins.every((j) => j.includes('bob')));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const g of got) expect(g.items.map((m) => m.text)).toEqual(['0', '1', '2', '3', '4']);
+    for (const j of joins) expect(j.filter((u) => u === 'bob')).toEqual(['bob']);
+  });
+
   it('a consumer that does not read holds at most maxBuffered messages: the oldest go and reset fires', async () => {
     const { server, url } = await serveChat();
     const c = chatClient(url, 'ada', { codec });
