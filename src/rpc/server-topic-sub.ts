@@ -34,6 +34,8 @@ function covers(since: StreamPosition, h: HistoryResult): boolean {
   return first !== undefined && first.offset === since.offset + 1;
 }
 
+/** Presence ids are unique across the nodes sharing an engine: this process's random prefix and a counter. */
+const NODE_ID = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
 let nextPresenceId = 0;
 
 /**
@@ -100,7 +102,7 @@ export class TopicSub<C> implements RecoveringMember, TopicContext<C> {
       if (this.ended) return this.hub.release(this.channel);
       await this.catchUp(since, true);
       if (presence !== null && !this.ended) {
-        const id = `${++nextPresenceId}`;
+        const id = `${NODE_ID}:${++nextPresenceId}`;
         await this.hub.addPresence(this.channel, id, presence);
         this.presenceId = id;
         if (this.ended) this.hub.removePresence(this.channel, id);
