@@ -168,8 +168,9 @@ export class TopicSub<C> implements RecoveringMember, TopicContext<C> {
     else this.overflowed = true;
   }
 
-  /** A live publication the connection's share sent. */
+  /** A live publication the connection's share sent; one a broker delivers late (already sent from history) moves nothing back. */
   advance(pub: Publication): void {
+    if (pub.epoch === this.epoch && pub.offset <= this.offset) return;
     this.epoch = pub.epoch;
     this.offset = pub.offset;
   }
