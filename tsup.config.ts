@@ -10,6 +10,7 @@ export default defineConfig({
     'client/index': 'src/client/index.ts',
     'client/browser': 'src/client/rpc-browser.ts',
     'client/msgpack': 'src/client/msgpack.ts',
+    'client/topics': 'src/client/topics.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -21,6 +21,16 @@ function packWith(head: unknown[], payload: unknown): Uint8Array {
   return packr.pack(head);
 }
 
+/** One value in the codec's msgpack (Map and Set included): how topic payloads travel through an engine. */
+export function packValue(value: unknown): Uint8Array {
+  return packr.pack(forMsgpack(value));
+}
+
+/** Reads a value packed by packValue. */
+export function unpackValue(data: Uint8Array): unknown {
+  return unpackr.unpack(data);
+}
+
 /** Reads a msgpack unsigned integer at `at`; returns [value, next offset] or null. */
 function readUint(b: Uint8Array, at: number): [number, number] | null {
   if (at >= b.length) return null;
@@ -54,6 +64,7 @@ export const msgpackEnvelope: EnvelopeCodec = {
   item: (id, item) => packWith([Kind.Item, id], item),
   event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
   done: (id) => pack([Kind.Done, id]),
+  envelope: (env) => packr.pack(forMsgpack(env)),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
   peek(data) {

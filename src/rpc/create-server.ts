@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DeflateOptions } from '../deflate/index.js';
 import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
+import { memoryEngine } from '../engine/memory-engine.js';
 import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
@@ -61,7 +62,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
-    super(service, handlers, options);
+    super(service, handlers, service.topics.size > 0 && options.engine === undefined ? { ...options, engine: memoryEngine() } : options);
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
   }
@@ -119,6 +120,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
     await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
     await stopped;
+    await this.closeTopics();
   }
 
   private connOptions() {
