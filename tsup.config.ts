@@ -9,6 +9,7 @@ export default defineConfig({
     'rpc/index': 'src/rpc/index.ts',
     'client/index': 'src/client/index.ts',
     'client/browser': 'src/client/rpc-browser.ts',
+    'redis/index': 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
