@@ -3,6 +3,9 @@ import { RedisEngineError, engineError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
 type RedisModule = typeof import('redis');
+/** Commands sent and not yet answered, at most; more reject with UNAVAILABLE. */
+const MAX_QUEUED_COMMANDS = 100_000;
+
 /** A pub/sub listener in node-redis's buffer mode. */
 export type Listener = (message: Buffer) => void;
 /** What a script or command takes: strings and binary-safe buffers. */
@@ -90,6 +93,8 @@ export class RedisClients {
       socket,
       // A command issued while disconnected fails at once instead of waiting, unbounded, for Redis to come back.
       disableOfflineQueue: true,
+      // While Redis hangs, commands that timed out here still wait for their answer: bound how many.
+      commandsQueueMaxLength: MAX_QUEUED_COMMANDS,
       commandOptions: { timeout: opts.commandTimeoutMs, typeMapping: { [mod.RESP_TYPES.BLOB_STRING]: Buffer } },
     });
     const cmd: Client = created;
@@ -115,15 +120,23 @@ export class RedisClients {
   async run(s: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.cmd.sendCommand(['EVALSHA', s.sha, ...tail]);
+      return await this.command(['EVALSHA', s.sha, ...tail]);
     } catch (err) {
       if (!(err instanceof this.mod.ErrorReply && err.message.startsWith('NOSCRIPT'))) throw this.error(err);
     }
     try {
-      return await this.cmd.sendCommand(['EVAL', s.text, ...tail]);
+      return await this.command(['EVAL', s.text, ...tail]);
     } catch (err) {
       throw this.error(err);
     }
+  }
+
+  /**
+   * Sends a command, bounded in time: node-redis's own timeout stops at the
+   * write, and a Redis that hangs answers nothing written.
+   */
+  private command(args: readonly Arg[]): Promise<unknown> {
+    return within(this.cmd.sendCommand(args), this.opts.commandTimeoutMs, 'a command');
   }
 
   /** Subscribes the pub/sub connection to `name`; rejects with UNAVAILABLE at once while it is disconnected, or after the command timeout. */

@@ -1,0 +1,187 @@
+/**
+ * The Redis engine when Redis fails: down at publish, hung, restarted (every
+ * key lost), missing at start; and what it does on its own: binary payloads,
+ * presence kept alive by its node and expiring without it.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { RedisEngineError, redisEngine } from '../../src/redis/index.js';
+import type { RedisEngineOptions } from '../../src/redis/index.js';
+import { bytes, eventually, Recorder } from '../engine/contract.js';
+import { describeWithRedis, RedisServer } from './redis-server.js';
+
+/** A Recorder that also keeps the engine's interruption reports. */
+class Watcher extends Recorder {
+  readonly interruptions: string[][] = [];
+  interrupted(channels: readonly string[]): void {
+    this.interruptions.push([...channels].sort());
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<RedisEngineError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RedisEngineError);
+    return err as RedisEngineError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Retries `fn` until it resolves (Redis coming back), at most 10 s. */
+async function once<T>(fn: () => Promise<T>): Promise<T> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const H = { size: 100, ttlMs: 60_000 };
+
+describeWithRedis('redisEngine failures and Redis specifics', () => {
+  const server = new RedisServer();
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  const engines: Engine[] = [];
+  afterEach(async () => {
+    server.resume();
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+  });
+
+  async function node(opts: RedisEngineOptions = {}): Promise<{ engine: Engine; rec: Watcher }> {
+    const engine = redisEngine({ socketPath: server.socketPath, maxReconnectDelayMs: 200, ...opts });
+    const rec = new Watcher();
+    await engine.start(rec);
+    engines.push(engine);
+    return { engine, rec };
+  }
+
+  it('carries every byte value, in payloads, client ids and presence info, to subscribers and history', async () => {
+    const { engine, rec } = await node();
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const colons = bytes('p1:x:y\r\n$3\r\n');
+    await engine.subscribe('bin:ch');
+    const first = await engine.publish('bin:ch', all, { history: H });
+    await engine.publish('bin:ch', colons, { history: H });
+    await engine.publish('bin:ch', new Uint8Array(0), { history: H });
+    await eventually(() => rec.publications.length === 3);
+    expect(rec.publications.map((p) => Buffer.from(p.pub.data))).toEqual([Buffer.from(all), Buffer.from(colons), Buffer.alloc(0)]);
+    const h = await engine.history('bin:ch', { since: { epoch: first.epoch, offset: 0 } });
+    expect(h.publications.map((p) => Buffer.from(p.data))).toEqual([Buffer.from(all), Buffer.from(colons), Buffer.alloc(0)]);
+    const id = 'c:1:é:日本';
+    await engine.addPresence('bin:ch', id, all);
+    await eventually(() => rec.joins.length === 1);
+    expect(rec.joins[0]?.clientId).toBe(id);
+    expect(Buffer.from((await engine.presence('bin:ch')).get(id) ?? [])).toEqual(Buffer.from(all));
+  });
+
+  it('rejects a publish with UNAVAILABLE at once while Redis is down, and works again once it is back', async () => {
+    const { engine } = await node();
+    await engine.publish('down:ch', bytes('before'), { history: H });
+    await server.kill();
+    const started = Date.now();
+    const err = await rejection(engine.publish('down:ch', bytes('lost'), { history: H }));
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await rejection(engine.history('down:ch'))).code).toBe('UNAVAILABLE');
+    expect((await rejection(engine.addPresence('down:ch', 'c', bytes('i')))).code).toBe('UNAVAILABLE');
+    expect((await rejection(engine.subscribe('down:other'))).code).toBe('UNAVAILABLE');
+    await server.start();
+    const pos = await once(() => engine.publish('down:ch', bytes('after'), { history: H }));
+    // The restarted Redis has no keys: the channel starts a new epoch.
+    expect(pos.offset).toBe(1);
+  });
+
+  it('rejects with UNAVAILABLE after the command timeout when Redis hangs', async () => {
+    const { engine } = await node({ commandTimeoutMs: 300 });
+    await engine.publish('hung:ch', bytes('a'));
+    server.pause();
+    const started = Date.now();
+    expect((await rejection(engine.publish('hung:ch', bytes('b')))).code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(5000);
+    server.resume();
+    expect((await engine.publish('hung:ch', bytes('c'))).offset).toBeGreaterThanOrEqual(2);
+  });
+
+  it('after a restart, resubscribes every channel, reports the interruption, and starts new epochs', async () => {
+    const a = await node();
+    const b = await node();
+    await a.engine.subscribe('rs:one');
+    await a.engine.subscribe('rs:two');
+    await a.engine.subscribe('rs:gone');
+    await a.engine.unsubscribe('rs:gone');
+    const before = await b.engine.publish('rs:one', bytes('before'), { history: H });
+    await eventually(() => a.rec.on('rs:one').length === 1);
+
+    await server.kill();
+    await server.start();
+    await eventually(() => a.rec.interruptions.length === 1, 10_000);
+    expect(a.rec.interruptions).toEqual([['rs:one', 'rs:two']]);
+
+    const after = await once(() => b.engine.publish('rs:one', bytes('after'), { history: H }));
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(after.offset).toBe(1);
+    await b.engine.publish('rs:two', bytes('two'), { history: H });
+    await b.engine.publish('rs:gone', bytes('not for a'), { history: H });
+    await eventually(() => a.rec.on('rs:one').length === 2 && a.rec.on('rs:two').length === 1);
+    expect(a.rec.on('rs:one')).toEqual(['before', 'after']);
+    expect(a.rec.publications.at(-2)?.pub.epoch).toBe(after.epoch);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.rec.on('rs:gone')).toEqual([]);
+  });
+
+  it('forgets a channel unsubscribed while Redis is down', async () => {
+    const a = await node();
+    const b = await node();
+    await a.engine.subscribe('ud:ch');
+    await server.kill();
+    await a.engine.unsubscribe('ud:ch');
+    await server.start();
+    await once(() => b.engine.publish('ud:ch', bytes('x')));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.rec.on('ud:ch')).toEqual([]);
+  });
+
+  it('start() rejects with UNAVAILABLE when Redis cannot be reached within the connect timeout', async () => {
+    const engine = redisEngine({ socketPath: `${server.dir}/nothing.sock`, connectTimeoutMs: 500 });
+    const started = Date.now();
+    expect((await rejection(engine.start(new Recorder()))).code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('keeps presence alive while its node refreshes it, and writes it back after Redis lost it', async () => {
+    const a = await node({ presenceTtlMs: 600 });
+    const b = await node({ presenceTtlMs: 600 });
+    await a.engine.addPresence('pr:alive', 'c1', bytes('ada'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect([...(await b.engine.presence('pr:alive')).keys()]).toEqual(['c1']);
+    await server.kill();
+    await server.start();
+    // Redis came back empty: the entry is back once a refresh of its node ran (every 200 ms).
+    await once(async () => {
+      const listed = [...(await b.engine.presence('pr:alive')).keys()];
+      if (listed.length === 0) throw new Error('not yet');
+      expect(listed).toEqual(['c1']);
+    });
+  });
+
+  it('lets the entries of a node that is gone expire after the TTL, announcing leaves', async () => {
+    const a = await node({ presenceTtlMs: 500 });
+    const b = await node({ presenceTtlMs: 500 });
+    await b.engine.subscribe('pr:gone');
+    await a.engine.addPresence('pr:gone', 'c1', bytes('ada'));
+    await b.engine.addPresence('pr:gone', 'c2', bytes('bob'));
+    await a.engine.close();
+    expect([...(await b.engine.presence('pr:gone')).keys()].sort()).toEqual(['c1', 'c2']);
+    await new Promise((r) => setTimeout(r, 900));
+    expect([...(await b.engine.presence('pr:gone')).keys()]).toEqual(['c2']);
+    await eventually(() => b.rec.leaves.length === 1);
+    expect(b.rec.leaves).toEqual([{ channel: 'pr:gone', clientId: 'c1', info: 'ada' }]);
+  });
+});
