@@ -5,6 +5,7 @@
  * presence of a killed node expiring.
  */
 import fc from 'fast-check';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PublishOutcome, Recorded } from './engine-node.js';
 import { NodeProcess } from './node-process.js';
@@ -118,6 +119,30 @@ describeWithRedis('three node processes on one Redis', () => {
     expect(tails[1]).toEqual(tails[0]);
     expect(tails[2]).toEqual(tails[0]);
   }, 60_000);
+
+  it('cuts off a node whose subscription lags beyond the output buffer limit; it resubscribes and reports it', async () => {
+    const ch = 'lag:ch';
+    const admin = createClient({ socket: { path: server.socketPath, tls: false } });
+    await admin.connect();
+    await admin.configSet('client-output-buffer-limit', 'pubsub 256kb 128kb 1');
+    try {
+      await Promise.all(nodes.map((n) => n.subscribe(ch)));
+      const blocked = nodes[2]!.block(1500);
+      await new Promise((r) => setTimeout(r, 100));
+      const big = 'x'.repeat(64 * 1024);
+      const sent = ok(await nodes[0]!.publishAll(Array.from({ length: 16 }, (_, i) => ({ channel: ch, text: `${i}${big}` }))));
+      expect(sent).toHaveLength(16);
+      await blocked;
+      const [lagging] = await recordsWhen([nodes[2]!], (r) => r.interruptions.some((c) => c.includes(ch)));
+      const got = lagging?.publications.filter((p) => p.channel === ch) ?? [];
+      expect(got.length).toBeLessThan(16);
+      const [steady] = await recordsWhen([nodes[1]!], (r) => r.publications.filter((p) => p.channel === ch).length === 16);
+      expect(steady?.interruptions.some((c) => c.includes(ch))).toBe(false);
+    } finally {
+      await admin.configSet('client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+      await admin.close();
+    }
+  }, 30_000);
 
   it('lets the presence of a killed node expire after the TTL, with a leave for subscribed nodes', async () => {
     const ch = 'presence:kill';

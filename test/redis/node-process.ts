@@ -71,6 +71,11 @@ export class NodeProcess {
     return this.request({ op: 'history', channel, epoch });
   }
 
+  /** Keeps the node's event loop busy for `ms`. */
+  block(ms: number): Promise<void> {
+    return this.request({ op: 'block', ms });
+  }
+
   recorded(): Promise<Recorded> {
     return this.request({ op: 'recorded' });
   }
