@@ -3,6 +3,7 @@
  * key lost), missing at start; and what it does on its own: binary payloads,
  * presence kept alive by its node and expiring without it.
  */
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { RedisEngineError, redisEngine } from '../../src/redis/index.js';
@@ -79,6 +80,27 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     await eventually(() => rec.joins.length === 1);
     expect(rec.joins[0]?.clientId).toBe(id);
     expect(Buffer.from((await engine.presence('bin:ch')).get(id) ?? [])).toEqual(Buffer.from(all));
+  });
+
+  it('with sharded: true, subscribes and publishes with SSUBSCRIBE/SPUBLISH, and PUBLISH/SUBSCRIBE without', async () => {
+    const admin = createClient({ socket: { path: server.socketPath, tls: false } });
+    const listener = admin.duplicate();
+    await Promise.all([admin.connect(), listener.connect()]);
+    try {
+      const sharded = await node({ sharded: true, prefix: 'sh' });
+      const plain = await node({ prefix: 'pl' });
+      await sharded.engine.subscribe('room');
+      await plain.engine.subscribe('room');
+      expect(await admin.sendCommand(['PUBSUB', 'SHARDNUMSUB', 'sh:{c:room}:events', 'pl:{c:room}:events'])).toEqual(['sh:{c:room}:events', 1, 'pl:{c:room}:events', 0]);
+      expect(await admin.sendCommand(['PUBSUB', 'NUMSUB', 'sh:{c:room}:events', 'pl:{c:room}:events'])).toEqual(['sh:{c:room}:events', 0, 'pl:{c:room}:events', 1]);
+      const heard: string[] = [];
+      await listener.sSubscribe('sh:{c:room}:events', (m) => heard.push(m));
+      await sharded.engine.publish('room', bytes('hi'));
+      await eventually(() => heard.length === 1);
+      expect(heard[0]).toMatch(/^p1:[^:]+:hi$/);
+    } finally {
+      await Promise.all([admin.close(), listener.close()]);
+    }
   });
 
   it('rejects a publish with UNAVAILABLE at once while Redis is down, and works again once it is back', async () => {
