@@ -171,6 +171,11 @@ export class RedisClients {
     this.sub.on('ready', fn);
   }
 
+  /** Calls `fn` each time the command connection is ready again after it was lost. */
+  onReconnected(fn: () => void): void {
+    this.cmd.on('ready', fn);
+  }
+
   /** Closes both connections; pending commands get their answers first if Redis is there. */
   async close(): Promise<void> {
     await Promise.all(

@@ -77,6 +77,8 @@ class RedisEngine implements Engine {
     this.handler = handler;
     this.clients = clients;
     clients.onResubscribed(() => this.resubscribed());
+    // Redis may have come back empty: write this node's presence back now rather than at the next refresh.
+    clients.onReconnected(() => void this.refreshPresence());
     this.refreshTimer = setInterval(() => void this.refreshPresence(), this.opts.presenceTtlMs / 3);
     this.refreshTimer.unref();
   }

@@ -193,6 +193,20 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     });
   });
 
+  it('writes its presence back as soon as it reconnects to a Redis that lost it, not at the next refresh', async () => {
+    const a = await node({ presenceTtlMs: 60_000 });
+    await a.engine.addPresence('pr:back', 'c1', bytes('ada'));
+    await server.kill();
+    await server.start();
+    const b = await node();
+    // The next timed refresh is 20 s away; once() gives up after 10 s.
+    await once(async () => {
+      const listed = [...(await b.engine.presence('pr:back')).keys()];
+      if (listed.length === 0) throw new Error('not yet');
+      expect(listed).toEqual(['c1']);
+    });
+  });
+
   it('lets the entries of a node that is gone expire after the TTL, announcing leaves', async () => {
     const a = await node({ presenceTtlMs: 500 });
     const b = await node({ presenceTtlMs: 500 });
