@@ -71,6 +71,10 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
  * every channel it held.
  */
 export class RedisClients {
+  private readonly probing = new Set<Client>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
   private constructor(
     private readonly mod: RedisModule,
     private readonly cmd: Client,
@@ -108,7 +112,32 @@ export class RedisClients {
       sub.destroy();
       throw clients.error(err);
     }
+    clients.probeTimer = setInterval(() => {
+      for (const c of [cmd, sub]) void clients.probe(c);
+    }, opts.probeIntervalMs);
+    clients.probeTimer.unref();
     return clients;
+  }
+
+  /**
+   * PINGs a connection node-redis holds for ready. Without an answer in time
+   * it is made again: node-redis alone would wait for TCP keepalive to notice
+   * a dead peer, and meanwhile deliver nothing.
+   */
+  private async probe(c: Client): Promise<void> {
+    if (!c.isReady || this.probing.has(c)) return;
+    this.probing.add(c);
+    try {
+      await within(c.sendCommand(['PING']), this.opts.commandTimeoutMs, 'PING');
+    } catch (err) {
+      // Not ready: the failure was the connection's own, and node-redis is already reconnecting.
+      if (!c.isReady || this.closed) return;
+      this.opts.onError(new RedisEngineError('UNAVAILABLE', 'redis: a connection did not answer PING; connecting again', { cause: err }));
+      c.destroy();
+      c.connect().catch((e: unknown) => this.opts.onError(this.error(e)));
+    } finally {
+      this.probing.delete(c);
+    }
   }
 
   /** The engine's error for anything node-redis rejected with. */
@@ -178,6 +207,8 @@ export class RedisClients {
 
   /** Closes both connections; pending commands get their answers first if Redis is there. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.probeTimer);
     await Promise.all(
       [this.cmd, this.sub].map(async (c) => {
         if (!c.isOpen) return;

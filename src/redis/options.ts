@@ -15,6 +15,13 @@ export interface RedisEngineOptions {
   readonly sharded?: boolean;
   /** A command (publish, history, presence, subscribe) not answered within this time rejects with UNAVAILABLE. Default 5000 ms. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Each connection is sent a PING this often; one not answered within
+   * `commandTimeoutMs` is taken for dead (a hung Redis, a half-open TCP
+   * connection) and made again, its channels subscribed again and reported
+   * by `interrupted()`. Default 10000 ms.
+   */
+  readonly probeIntervalMs?: number;
   /** start() rejects with UNAVAILABLE if Redis cannot be reached within this time. Default 10000 ms. */
   readonly connectTimeoutMs?: number;
   /** A presence entry lives this long unless its node refreshes it (every third of it): a node that dies has its entries expire after this. Default 60000 ms. */
@@ -39,6 +46,7 @@ export interface ResolvedOptions {
   readonly prefix: string;
   readonly sharded: boolean;
   readonly commandTimeoutMs: number;
+  readonly probeIntervalMs: number;
   readonly connectTimeoutMs: number;
   readonly presenceTtlMs: number;
   readonly metaTtlMs: number;
@@ -65,6 +73,7 @@ export function resolveOptions(opts: RedisEngineOptions): ResolvedOptions {
     prefix,
     sharded: opts.sharded ?? false,
     commandTimeoutMs: positive('commandTimeoutMs', opts.commandTimeoutMs, 5000),
+    probeIntervalMs: positive('probeIntervalMs', opts.probeIntervalMs, 10_000),
     connectTimeoutMs: positive('connectTimeoutMs', opts.connectTimeoutMs, 10_000),
     presenceTtlMs: positive('presenceTtlMs', opts.presenceTtlMs, 60_000),
     metaTtlMs: positive('metaTtlMs', opts.metaTtlMs, DAY_MS),

@@ -131,6 +131,19 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     expect((await engine.publish('hung:ch', bytes('c'))).offset).toBeGreaterThanOrEqual(2);
   });
 
+  it('makes again a connection that stops answering, resubscribes and reports the interruption', async () => {
+    const a = await node({ commandTimeoutMs: 300, probeIntervalMs: 200 });
+    await a.engine.subscribe('probe:ch');
+    server.pause();
+    await new Promise((r) => setTimeout(r, 1500));
+    server.resume();
+    await eventually(() => a.rec.interruptions.length > 0, 10_000);
+    expect(a.rec.interruptions[0]).toEqual(['probe:ch']);
+    const b = await node();
+    await b.engine.publish('probe:ch', bytes('still here'));
+    await eventually(() => a.rec.on('probe:ch').includes('still here'));
+  });
+
   it('after a restart, resubscribes every channel, reports the interruption, and starts new epochs', async () => {
     const a = await node();
     const b = await node();
