@@ -1,12 +1,14 @@
 /**
  * A failure of the Redis engine. `UNAVAILABLE`: Redis could not be reached or
- * did not answer within the command timeout, or the engine is closed (nothing
- * is reported done that was not; a timed-out publish may still have been
- * applied). `REDIS_ERROR`: Redis answered with an error. `REDIS_NOT_INSTALLED`: the optional peer dependency `redis` is missing.
+ * did not answer within the command timeout, or the engine is not started or
+ * closed (nothing is reported done that was not; a timed-out publish may still
+ * have been applied). `REDIS_ERROR`: Redis answered with an error.
+ * `ALREADY_STARTED`: start() called a second time. `REDIS_NOT_INSTALLED`: the
+ * optional peer dependency `redis` is missing.
  */
 export class RedisEngineError extends Error {
   override name = 'RedisEngineError';
-  readonly code: 'UNAVAILABLE' | 'REDIS_ERROR' | 'REDIS_NOT_INSTALLED';
+  readonly code: 'UNAVAILABLE' | 'REDIS_ERROR' | 'ALREADY_STARTED' | 'REDIS_NOT_INSTALLED';
 
   constructor(code: RedisEngineError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);

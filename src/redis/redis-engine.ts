@@ -57,6 +57,7 @@ class RedisEngine implements Engine {
   private clients: RedisClients | null = null;
   private handler: EngineHandler | null = null;
   private closed = false;
+  private starting = false;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly local = new LocalPresence();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -68,8 +69,15 @@ class RedisEngine implements Engine {
   }
 
   async start(handler: EngineHandler): Promise<void> {
-    if (this.clients !== null || this.closed) throw new Error('redisEngine: start() is called once, before close()');
-    const clients = await RedisClients.open(this.opts);
+    if (this.starting || this.clients !== null) throw new RedisEngineError('ALREADY_STARTED', 'redisEngine: start() was called already');
+    if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
+    this.starting = true;
+    let clients: RedisClients;
+    try {
+      clients = await RedisClients.open(this.opts);
+    } finally {
+      this.starting = false;
+    }
     if (this.closed) {
       await clients.close();
       throw new RedisEngineError('UNAVAILABLE', 'redis engine closed while starting');
@@ -199,7 +207,7 @@ class RedisEngine implements Engine {
 
   private ready(): RedisClients {
     if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
-    if (this.clients === null) throw new Error('redisEngine: start() first');
+    if (this.clients === null) throw new RedisEngineError('UNAVAILABLE', 'redis engine not started');
     return this.clients;
   }
 

@@ -183,6 +183,16 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     expect(a.rec.on('ud:ch')).toEqual([]);
   });
 
+  it('rejects calls before start() with UNAVAILABLE, and a second start() with ALREADY_STARTED', async () => {
+    const engine = redisEngine({ socketPath: server.socketPath });
+    expect((await rejection(engine.publish('early', bytes('x')))).code).toBe('UNAVAILABLE');
+    const first = engine.start(new Recorder());
+    expect((await rejection(engine.start(new Recorder()))).code).toBe('ALREADY_STARTED');
+    await first;
+    engines.push(engine);
+    expect((await rejection(engine.start(new Recorder()))).code).toBe('ALREADY_STARTED');
+  });
+
   it('start() rejects with UNAVAILABLE when Redis cannot be reached within the connect timeout', async () => {
     const engine = redisEngine({ socketPath: `${server.dir}/nothing.sock`, connectTimeoutMs: 500 });
     const started = Date.now();
