@@ -11,7 +11,7 @@ import type {
 import { RedisClients, script } from './client.js';
 import type { Listener } from './client.js';
 import { RedisEngineError } from './errors.js';
-import { parseEvent } from './events.js';
+import { own, parseEvent } from './events.js';
 import { channelKeys } from './keys.js';
 import type { ChannelKeys } from './keys.js';
 import { LocalPresence } from './local-presence.js';
@@ -158,7 +158,7 @@ class RedisEngine implements Engine {
       const offset: unknown = reply[i];
       const data: unknown = reply[i + 1];
       if (typeof offset !== 'number' || !Buffer.isBuffer(data)) throw malformed('history');
-      publications.push({ offset, epoch, data });
+      publications.push({ offset, epoch, data: own(data) });
     }
     return { publications, position: { epoch, offset: reply[0] } };
   }
@@ -196,7 +196,7 @@ class RedisEngine implements Engine {
       const id: unknown = reply[i];
       const info: unknown = reply[i + 1];
       if (!Buffer.isBuffer(id) || !Buffer.isBuffer(info)) throw malformed('presence');
-      entries.set(id.toString('utf8'), info);
+      entries.set(id.toString('utf8'), own(info));
     }
     return entries;
   }

@@ -82,6 +82,19 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     expect(Buffer.from((await engine.presence('bin:ch')).get(id) ?? [])).toEqual(Buffer.from(all));
   });
 
+  it('hands out small payloads on their own memory, not as views of whole socket reads', async () => {
+    const { engine, rec } = await node();
+    await engine.subscribe('own:ch');
+    const data = Buffer.alloc(100, 7);
+    const burst = await Promise.all(Array.from({ length: 300 }, () => engine.publish('own:ch', data, { history: H })));
+    await eventually(() => rec.publications.length === 300);
+    const h = await engine.history('own:ch', { since: { epoch: burst[0]!.epoch, offset: 0 } });
+    const held = [...rec.publications.map((p) => p.pub.data), ...h.publications.map((p) => p.data)];
+    expect(held.every((d) => Buffer.from(d).equals(data))).toBe(true);
+    // At most Node's pool slab for small buffers: a socket read of 300 publications is far larger.
+    expect(Math.max(...held.map((d) => d.buffer.byteLength))).toBeLessThanOrEqual(Buffer.poolSize);
+  });
+
   it('with sharded: true, subscribes and publishes with SSUBSCRIBE/SPUBLISH, and PUBLISH/SUBSCRIBE without', async () => {
     const admin = createClient({ socket: { path: server.socketPath, tls: false } });
     const listener = admin.duplicate();
