@@ -4,10 +4,17 @@ export interface RedisEngineOptions {
   readonly url?: string;
   /** A unix socket to connect to instead of `url`. */
   readonly socketPath?: string;
+  /**
+   * A Redis Cluster instead of one server: the URLs of some of its nodes
+   * (`redis://[user:password@]host:port`; the credentials and TLS of the first
+   * apply to every node). Each channel's keys and pub/sub channel live in one
+   * slot; use it with `sharded: true`.
+   */
+  readonly cluster?: readonly string[];
   /** Prefix of every key and pub/sub channel the engine uses, so that several applications can share one Redis. No braces. Default 'zwire'. */
   readonly prefix?: string;
   /**
-   * Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+): in a Redis Cluster a
+   * Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+): with `cluster`, a
    * publication then travels only within the shard that holds its channel's
    * keys instead of being broadcast to every node of the cluster. Every node
    * of an application must use the same setting. Default false.
@@ -19,7 +26,8 @@ export interface RedisEngineOptions {
    * Each connection is sent a PING this often; one not answered within
    * `commandTimeoutMs` is taken for dead (a hung Redis, a half-open TCP
    * connection) and made again, its channels subscribed again and reported
-   * by `interrupted()`. Default 10000 ms.
+   * by `interrupted()`. Not with `cluster` (node-redis's cluster client does
+   * not expose its connections). Default 10000 ms.
    */
   readonly probeIntervalMs?: number;
   /** start() rejects with UNAVAILABLE if Redis cannot be reached within this time. Default 10000 ms. */
@@ -43,6 +51,7 @@ export interface RedisEngineOptions {
 export interface ResolvedOptions {
   readonly url: string | undefined;
   readonly socketPath: string | undefined;
+  readonly cluster: readonly string[] | undefined;
   readonly prefix: string;
   readonly sharded: boolean;
   readonly commandTimeoutMs: number;
@@ -66,10 +75,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function resolveOptions(opts: RedisEngineOptions): ResolvedOptions {
   const prefix = opts.prefix ?? 'zwire';
   if (/[{}]/.test(prefix)) throw new RangeError('redisEngine: prefix must not contain braces (they would decide the cluster slot)');
-  if (opts.url !== undefined && opts.socketPath !== undefined) throw new RangeError('redisEngine: give url or socketPath, not both');
+  const places = [opts.url, opts.socketPath, opts.cluster].filter((p) => p !== undefined).length;
+  if (places > 1) throw new RangeError('redisEngine: give one of url, socketPath and cluster');
+  if (opts.cluster !== undefined && opts.cluster.length === 0) throw new RangeError('redisEngine: cluster needs at least one node URL');
   return {
     url: opts.url,
     socketPath: opts.socketPath,
+    cluster: opts.cluster,
     prefix,
     sharded: opts.sharded ?? false,
     commandTimeoutMs: positive('commandTimeoutMs', opts.commandTimeoutMs, 5000),

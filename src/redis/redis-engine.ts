@@ -8,8 +8,9 @@ import type {
   PublishOptions,
   StreamPosition,
 } from '../engine/engine.js';
-import { RedisClients, script } from './client.js';
-import type { Listener } from './client.js';
+import { script } from './link.js';
+import type { Listener, RedisLink } from './link.js';
+import { openLink } from './open-link.js';
 import { RedisEngineError } from './errors.js';
 import { own, parseEvent } from './events.js';
 import { channelKeys } from './keys.js';
@@ -54,7 +55,7 @@ interface Subscription {
 }
 
 class RedisEngine implements Engine {
-  private clients: RedisClients | null = null;
+  private clients: RedisLink | null = null;
   private handler: EngineHandler | null = null;
   private closed = false;
   private starting = false;
@@ -72,9 +73,9 @@ class RedisEngine implements Engine {
     if (this.starting || this.clients !== null) throw new RedisEngineError('ALREADY_STARTED', 'redisEngine: start() was called already');
     if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
     this.starting = true;
-    let clients: RedisClients;
+    let clients: RedisLink;
     try {
-      clients = await RedisClients.open(this.opts);
+      clients = await openLink(this.opts);
     } finally {
       this.starting = false;
     }
@@ -205,7 +206,7 @@ class RedisEngine implements Engine {
     return channelKeys(this.opts.prefix, channel);
   }
 
-  private ready(): RedisClients {
+  private ready(): RedisLink {
     if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
     if (this.clients === null) throw new RedisEngineError('UNAVAILABLE', 'redis engine not started');
     return this.clients;

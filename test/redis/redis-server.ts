@@ -24,6 +24,9 @@ export class RedisServer {
   readonly socketPath = join(this.dir, 'redis.sock');
   private child: ChildProcess | null = null;
 
+  /** Without `port`: on a unix socket only. With it: on 127.0.0.1:port, with `args` (a cluster node). */
+  constructor(private readonly tcp?: { port: number; args: string[] }) {}
+
   /** The running server's PID. */
   get pid(): number {
     const pid = this.child?.pid;
@@ -33,11 +36,13 @@ export class RedisServer {
 
   /** Starts it (again, on the same socket) and resolves once it accepts connections. */
   async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', '0', '--unixsocket', this.socketPath, '--save', '', '--appendonly', 'no', '--dir', this.dir],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const listen =
+      this.tcp === undefined
+        ? ['--port', '0', '--unixsocket', this.socketPath]
+        : ['--port', String(this.tcp.port), '--bind', '127.0.0.1', ...this.tcp.args];
+    const child = spawn('redis-server', [...listen, '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let out = '';

@@ -1,15 +1,7 @@
-import { createHash } from 'node:crypto';
 import { RedisEngineError, engineError } from './errors.js';
+import { loadRedis, MAX_QUEUED_COMMANDS, reconnectStrategy, runScript, within } from './link.js';
+import type { Arg, Listener, RedisLink, RedisModule, Script } from './link.js';
 import type { ResolvedOptions } from './options.js';
-
-type RedisModule = typeof import('redis');
-/** Commands sent and not yet answered, at most; more reject with UNAVAILABLE. */
-const MAX_QUEUED_COMMANDS = 100_000;
-
-/** A pub/sub listener in node-redis's buffer mode. */
-export type Listener = (message: Buffer) => void;
-/** What a script or command takes: strings and binary-safe buffers. */
-export type Arg = string | Buffer;
 
 /** The part of a node-redis client the engine uses. */
 interface Client {
@@ -27,50 +19,13 @@ interface Client {
   destroy(): void;
 }
 
-/** A Lua script run by its SHA1 (EVALSHA), sent in full only when Redis does not have it (after a restart). */
-export interface Script {
-  readonly text: string;
-  readonly sha: string;
-}
-
-/** Prepares a script's text for running. */
-export function script(text: string): Script {
-  return { text, sha: createHash('sha1').update(text).digest('hex') };
-}
-
-/** Loads node-redis on first use: zwire/redis can be imported without it; start() says what is missing. */
-async function loadRedis(): Promise<RedisModule> {
-  try {
-    return await import('redis');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new RedisEngineError(
-        'REDIS_NOT_INSTALLED',
-        "zwire/redis needs the package 'redis' (node-redis 5 or later): npm install redis",
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-}
-
-/** Rejects with UNAVAILABLE when `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisEngineError('UNAVAILABLE', `redis: ${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
- * The engine's two connections to Redis: one for commands and scripts, one in
- * subscribed mode (a connection that subscribes can run nothing else). Both
- * reconnect by themselves; node-redis subscribes the second one again to
+ * The engine's two connections to one Redis: one for commands and scripts,
+ * one in subscribed mode (a connection that subscribes can run nothing else).
+ * Both reconnect by themselves; node-redis subscribes the second one again to
  * every channel it held.
  */
-export class RedisClients {
+export class SingleLink implements RedisLink {
   private readonly probing = new Set<Client>();
   private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -83,13 +38,11 @@ export class RedisClients {
   ) {}
 
   /** Connects both, or rejects with UNAVAILABLE (REDIS_NOT_INSTALLED without node-redis) within the connect timeout. */
-  static async open(opts: ResolvedOptions): Promise<RedisClients> {
+  static async open(opts: ResolvedOptions): Promise<SingleLink> {
     const mod = await loadRedis();
-    const reconnectStrategy = (retries: number): number =>
-      Math.min(50 * 2 ** Math.min(retries, 10), opts.maxReconnectDelayMs) + Math.floor(Math.random() * 50);
     const socket = {
       connectTimeout: opts.connectTimeoutMs,
-      reconnectStrategy,
+      reconnectStrategy: reconnectStrategy(opts.maxReconnectDelayMs),
       ...(opts.socketPath !== undefined ? { path: opts.socketPath, tls: false as const } : {}),
     };
     const created = mod.createClient({
@@ -103,20 +56,20 @@ export class RedisClients {
     });
     const cmd: Client = created;
     const sub: Client = created.duplicate();
-    const clients = new RedisClients(mod, cmd, sub, opts);
-    for (const c of [cmd, sub]) c.on('error', (err: unknown) => opts.onError(clients.error(err)));
+    const link = new SingleLink(mod, cmd, sub, opts);
+    for (const c of [cmd, sub]) c.on('error', (err: unknown) => opts.onError(link.error(err)));
     try {
       await within(Promise.all([cmd.connect(), sub.connect()]), opts.connectTimeoutMs, 'connecting');
     } catch (err) {
       cmd.destroy();
       sub.destroy();
-      throw clients.error(err);
+      throw link.error(err);
     }
-    clients.probeTimer = setInterval(() => {
-      for (const c of [cmd, sub]) void clients.probe(c);
+    link.probeTimer = setInterval(() => {
+      for (const c of [cmd, sub]) void link.probe(c);
     }, opts.probeIntervalMs);
-    clients.probeTimer.unref();
-    return clients;
+    link.probeTimer.unref();
+    return link;
   }
 
   /**
@@ -141,34 +94,22 @@ export class RedisClients {
   }
 
   /** The engine's error for anything node-redis rejected with. */
-  error(err: unknown): RedisEngineError {
+  private error(err: unknown): RedisEngineError {
     return engineError(err, (e) => e instanceof this.mod.ErrorReply);
   }
 
-  /** Runs a script; rejects with a RedisEngineError. */
-  async run(s: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.command(['EVALSHA', s.sha, ...tail]);
-    } catch (err) {
-      if (!(err instanceof this.mod.ErrorReply && err.message.startsWith('NOSCRIPT'))) throw this.error(err);
-    }
-    try {
-      return await this.command(['EVAL', s.text, ...tail]);
-    } catch (err) {
-      throw this.error(err);
-    }
+  run(s: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
+    return runScript(
+      // node-redis's own timeout stops once a command is written, and a Redis that hangs answers nothing written.
+      (a) => within(this.cmd.sendCommand(a), this.opts.commandTimeoutMs, 'a command'),
+      (err) => err instanceof this.mod.ErrorReply && err.message.startsWith('NOSCRIPT'),
+      (err) => this.error(err),
+      s,
+      keys,
+      args,
+    );
   }
 
-  /**
-   * Sends a command, bounded in time: node-redis's own timeout stops at the
-   * write, and a Redis that hangs answers nothing written.
-   */
-  private command(args: readonly Arg[]): Promise<unknown> {
-    return within(this.cmd.sendCommand(args), this.opts.commandTimeoutMs, 'a command');
-  }
-
-  /** Subscribes the pub/sub connection to `name`; rejects with UNAVAILABLE at once while it is disconnected, or after the command timeout. */
   async subscribe(name: string, listener: Listener): Promise<void> {
     if (!this.sub.isReady) throw new RedisEngineError('UNAVAILABLE', 'redis: the pub/sub connection is down');
     const subscribing = this.opts.sharded
@@ -183,10 +124,7 @@ export class RedisClients {
     }
   }
 
-  /**
-   * Drops the subscription. While disconnected it does not wait: node-redis
-   * forgets the channel once Redis confirms, after the reconnection.
-   */
+  /** While disconnected it does not wait: node-redis forgets the channel once Redis confirms, after the reconnection. */
   async unsubscribe(name: string, listener: Listener): Promise<void> {
     const unsubscribing = this.opts.sharded
       ? this.sub.SUNSUBSCRIBE(name, listener, true)
@@ -195,12 +133,11 @@ export class RedisClients {
     if (this.sub.isReady) await within(settled, this.opts.commandTimeoutMs, 'unsubscribing').catch(() => {});
   }
 
-  /** Calls `fn` each time the pub/sub connection is ready again after it was lost (its channels subscribed again). */
+  /** The pub/sub connection is ready again after it was lost, its channels subscribed again. */
   onResubscribed(fn: () => void): void {
     this.sub.on('ready', fn);
   }
 
-  /** Calls `fn` each time the command connection is ready again after it was lost. */
   onReconnected(fn: () => void): void {
     this.cmd.on('ready', fn);
   }
