@@ -1,5 +1,5 @@
 import { RedisEngineError, engineError } from './errors.js';
-import { loadRedis, MAX_QUEUED_COMMANDS, reconnectStrategy, runScript, within } from './link.js';
+import { loadRedis, MAX_QUEUED_COMMANDS, reconnectStrategy, runScript, subscribedWithin, within } from './link.js';
 import type { Arg, Listener, RedisLink, RedisModule, Script } from './link.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -111,12 +111,8 @@ export class ClusterLink implements RedisLink {
     const subscribing = this.opts.sharded
       ? this.cluster.SSUBSCRIBE(name, wrapped, true)
       : this.cluster.SUBSCRIBE(name, wrapped, true);
-    try {
-      await within(subscribing, this.opts.commandTimeoutMs, 'subscribing');
-    } catch (err) {
-      subscribing.then(() => this.unsubscribe(name, listener), () => {});
-      throw this.error(err);
-    }
+    subscribing.catch(() => this.listeners.delete(listener));
+    await subscribedWithin(subscribing, this.opts.commandTimeoutMs, () => this.unsubscribe(name, listener), (err) => this.error(err));
   }
 
   async unsubscribe(name: string, listener: Listener): Promise<void> {

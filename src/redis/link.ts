@@ -67,6 +67,25 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Waits for a subscription for at most `ms`. One that took longer may still
+ * succeed later: it is undone then, so that it is not renewed on every
+ * reconnect while nobody listens.
+ */
+export async function subscribedWithin(
+  subscribing: Promise<void>,
+  ms: number,
+  undo: () => Promise<void>,
+  toError: (err: unknown) => RedisEngineError,
+): Promise<void> {
+  try {
+    await within(subscribing, ms, 'subscribing');
+  } catch (err) {
+    subscribing.then(undo, () => {});
+    throw toError(err);
+  }
+}
+
 /** Backs off from 50 ms to `max`, with jitter so that nodes do not reconnect in step. */
 export function reconnectStrategy(max: number): (retries: number) => number {
   return (retries) => Math.min(50 * 2 ** Math.min(retries, 10), max) + Math.floor(Math.random() * 50);

@@ -55,7 +55,7 @@ interface Subscription {
 }
 
 class RedisEngine implements Engine {
-  private clients: RedisLink | null = null;
+  private link: RedisLink | null = null;
   private handler: EngineHandler | null = null;
   private closed = false;
   private starting = false;
@@ -70,24 +70,24 @@ class RedisEngine implements Engine {
   }
 
   async start(handler: EngineHandler): Promise<void> {
-    if (this.starting || this.clients !== null) throw new RedisEngineError('ALREADY_STARTED', 'redisEngine: start() was called already');
+    if (this.starting || this.link !== null) throw new RedisEngineError('ALREADY_STARTED', 'redisEngine: start() was called already');
     if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
     this.starting = true;
-    let clients: RedisLink;
+    let link: RedisLink;
     try {
-      clients = await openLink(this.opts);
+      link = await openLink(this.opts);
     } finally {
       this.starting = false;
     }
     if (this.closed) {
-      await clients.close();
+      await link.close();
       throw new RedisEngineError('UNAVAILABLE', 'redis engine closed while starting');
     }
     this.handler = handler;
-    this.clients = clients;
-    clients.onResubscribed(() => this.resubscribed());
+    this.link = link;
+    link.onResubscribed(() => this.resubscribed());
     // Redis may have come back empty: write this node's presence back now rather than at the next refresh.
-    clients.onReconnected(() => void this.refreshPresence());
+    link.onReconnected(() => void this.refreshPresence());
     this.refreshTimer = setInterval(() => void this.refreshPresence(), this.opts.presenceTtlMs / 3);
     this.refreshTimer.unref();
   }
@@ -97,7 +97,7 @@ class RedisEngine implements Engine {
     this.closed = true;
     clearInterval(this.refreshTimer);
     this.subscriptions.clear();
-    await this.clients?.close();
+    await this.link?.close();
   }
 
   async publish(channel: string, data: Uint8Array, opts?: PublishOptions): Promise<StreamPosition> {
@@ -125,10 +125,10 @@ class RedisEngine implements Engine {
   async subscribe(channel: string): Promise<void> {
     const current = this.subscriptions.get(channel);
     if (current !== undefined) return current.ready;
-    const clients = this.ready();
+    const link = this.ready();
     const k = this.keys(channel);
     const listener: Listener = (message) => this.deliver(channel, listener, message);
-    const ready = clients.subscribe(k.pubsub, listener).catch((err: unknown) => {
+    const ready = link.subscribe(k.pubsub, listener).catch((err: unknown) => {
       if (this.subscriptions.get(channel)?.listener === listener) this.subscriptions.delete(channel);
       throw err;
     });
@@ -166,11 +166,11 @@ class RedisEngine implements Engine {
 
   async addPresence(channel: string, clientId: string, info: Uint8Array): Promise<void> {
     const k = this.keys(channel);
-    const clients = this.ready();
+    const link = this.ready();
     const data = bytes(info);
     const token = this.local.set(channel, clientId, data);
     try {
-      await clients.run(
+      await link.run(
         PRESENCE_ADD,
         [k.presence, k.presenceExpiry],
         [k.pubsub, this.publishCommand, ms(this.opts.presenceTtlMs), clientId, data],
@@ -183,9 +183,9 @@ class RedisEngine implements Engine {
 
   async removePresence(channel: string, clientId: string): Promise<void> {
     const k = this.keys(channel);
-    const clients = this.ready();
+    const link = this.ready();
     this.local.delete(channel, clientId);
-    await clients.run(PRESENCE_REMOVE, [k.presence, k.presenceExpiry], [k.pubsub, this.publishCommand, clientId]);
+    await link.run(PRESENCE_REMOVE, [k.presence, k.presenceExpiry], [k.pubsub, this.publishCommand, clientId]);
   }
 
   async presence(channel: string): Promise<ReadonlyMap<string, Uint8Array>> {
@@ -208,8 +208,8 @@ class RedisEngine implements Engine {
 
   private ready(): RedisLink {
     if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
-    if (this.clients === null) throw new RedisEngineError('UNAVAILABLE', 'redis engine not started');
-    return this.clients;
+    if (this.link === null) throw new RedisEngineError('UNAVAILABLE', 'redis engine not started');
+    return this.link;
   }
 
   private deliver(channel: string, listener: Listener, message: Buffer): void {
@@ -237,14 +237,14 @@ class RedisEngine implements Engine {
 
   /** Writes this node's presence entries again with a new expiry (and back, if Redis lost them). */
   private async refreshPresence(): Promise<void> {
-    const clients = this.clients;
-    if (this.refreshing || this.closed || clients === null) return;
+    const link = this.link;
+    if (this.refreshing || this.closed || link === null) return;
     this.refreshing = true;
     try {
       const ttl = ms(this.opts.presenceTtlMs);
       const calls = [...this.local.batches(REFRESH_BATCH)].map(([channel, pairs]) => {
         const k = this.keys(channel);
-        return clients
+        return link
           .run(PRESENCE_REFRESH, [k.presence, k.presenceExpiry], [k.pubsub, this.publishCommand, ttl, ...pairs])
           .catch((err: unknown) => this.opts.onError(err instanceof Error ? err : new Error(String(err))));
       });

@@ -1,5 +1,5 @@
 import { RedisEngineError, engineError } from './errors.js';
-import { loadRedis, MAX_QUEUED_COMMANDS, reconnectStrategy, runScript, within } from './link.js';
+import { loadRedis, MAX_QUEUED_COMMANDS, reconnectStrategy, runScript, subscribedWithin, within } from './link.js';
 import type { Arg, Listener, RedisLink, RedisModule, Script } from './link.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -115,13 +115,7 @@ export class SingleLink implements RedisLink {
     const subscribing = this.opts.sharded
       ? this.sub.SSUBSCRIBE(name, listener, true)
       : this.sub.SUBSCRIBE(name, listener, true);
-    try {
-      await within(subscribing, this.opts.commandTimeoutMs, 'subscribing');
-    } catch (err) {
-      // It may still succeed later: undo it then, so that it is not renewed on every reconnect.
-      subscribing.then(() => this.unsubscribe(name, listener), () => {});
-      throw this.error(err);
-    }
+    await subscribedWithin(subscribing, this.opts.commandTimeoutMs, () => this.unsubscribe(name, listener), (err) => this.error(err));
   }
 
   /** While disconnected it does not wait: node-redis forgets the channel once Redis confirms, after the reconnection. */

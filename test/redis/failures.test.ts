@@ -42,6 +42,15 @@ async function once<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The presence of `channel` once it lists someone again (Redis came back empty), within once()'s 10 s. */
+function listedOnceAgain(engine: Engine, channel: string): Promise<string[]> {
+  return once(async () => {
+    const listed = [...(await engine.presence(channel)).keys()];
+    if (listed.length === 0) throw new Error('not yet');
+    return listed;
+  });
+}
+
 const H = { size: 100, ttlMs: 60_000 };
 
 describeWithRedis('redisEngine failures and Redis specifics', () => {
@@ -222,11 +231,7 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     await server.kill();
     await server.start();
     // Redis came back empty: the entry is back once a refresh of its node ran (every 200 ms).
-    await once(async () => {
-      const listed = [...(await b.engine.presence('pr:alive')).keys()];
-      if (listed.length === 0) throw new Error('not yet');
-      expect(listed).toEqual(['c1']);
-    });
+    expect(await listedOnceAgain(b.engine, 'pr:alive')).toEqual(['c1']);
   });
 
   it('writes its presence back as soon as it reconnects to a Redis that lost it, not at the next refresh', async () => {
@@ -236,11 +241,7 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     await server.start();
     const b = await node();
     // The next timed refresh is 20 s away; once() gives up after 10 s.
-    await once(async () => {
-      const listed = [...(await b.engine.presence('pr:back')).keys()];
-      if (listed.length === 0) throw new Error('not yet');
-      expect(listed).toEqual(['c1']);
-    });
+    expect(await listedOnceAgain(b.engine, 'pr:back')).toEqual(['c1']);
   });
 
   it('lets the entries of a node that is gone expire after the TTL, announcing leaves', async () => {
