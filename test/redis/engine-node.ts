@@ -26,7 +26,6 @@ export type Request =
   | { id: number; op: 'addPresence'; channel: string; clientId: string }
   | { id: number; op: 'presence'; channel: string }
   | { id: number; op: 'history'; channel: string; epoch: string }
-  | { id: number; op: 'block'; ms: number }
   | { id: number; op: 'recorded' };
 
 class Node extends Recorder {
@@ -68,12 +67,6 @@ async function handle(req: Request): Promise<unknown> {
     case 'history': {
       const h = await engine.history(req.channel, { since: { epoch: req.epoch, offset: 0 } });
       return h.publications.map((p) => ({ offset: p.offset, text: text(p.data) }));
-    }
-    case 'block': {
-      // A node too busy to read its subscription: Redis's output buffer for it grows meanwhile.
-      const end = Date.now() + req.ms;
-      while (Date.now() < end);
-      return;
     }
     case 'recorded':
       return {

@@ -71,9 +71,13 @@ export class NodeProcess {
     return this.request({ op: 'history', channel, epoch });
   }
 
-  /** Keeps the node's event loop busy for `ms`. */
-  block(ms: number): Promise<void> {
-    return this.request({ op: 'block', ms });
+  /** Stops the process (SIGSTOP): it reads nothing until resumed. */
+  pause(): void {
+    process.kill(this.child.pid as number, 'SIGSTOP');
+  }
+
+  resume(): void {
+    process.kill(this.child.pid as number, 'SIGCONT');
   }
 
   recorded(): Promise<Recorded> {
