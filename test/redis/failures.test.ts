@@ -132,7 +132,7 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
     const started = Date.now();
     const err = await rejection(engine.publish('down:ch', bytes('lost'), { history: H }));
     expect(err.code).toBe('UNAVAILABLE');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect((await rejection(engine.history('down:ch'))).code).toBe('UNAVAILABLE');
     expect((await rejection(engine.addPresence('down:ch', 'c', bytes('i')))).code).toBe('UNAVAILABLE');
     expect((await rejection(engine.subscribe('down:other'))).code).toBe('UNAVAILABLE');
@@ -223,14 +223,14 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
   });
 
   it('keeps presence alive while its node refreshes it, and writes it back after Redis lost it', async () => {
-    const a = await node({ presenceTtlMs: 600 });
-    const b = await node({ presenceTtlMs: 600 });
+    const a = await node({ presenceTtlMs: 1000 });
+    const b = await node({ presenceTtlMs: 1000 });
     await a.engine.addPresence('pr:alive', 'c1', bytes('ada'));
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     expect([...(await b.engine.presence('pr:alive')).keys()]).toEqual(['c1']);
     await server.kill();
     await server.start();
-    // Redis came back empty: the entry is back once a refresh of its node ran (every 200 ms).
+    // Redis came back empty: the entry is back once its node reconnected or refreshed it (every 333 ms).
     expect(await listedOnceAgain(b.engine, 'pr:alive')).toEqual(['c1']);
   });
 
@@ -245,14 +245,14 @@ describeWithRedis('redisEngine failures and Redis specifics', () => {
   });
 
   it('lets the entries of a node that is gone expire after the TTL, announcing leaves', async () => {
-    const a = await node({ presenceTtlMs: 500 });
-    const b = await node({ presenceTtlMs: 500 });
+    const a = await node({ presenceTtlMs: 1000 });
+    const b = await node({ presenceTtlMs: 1000 });
     await b.engine.subscribe('pr:gone');
     await a.engine.addPresence('pr:gone', 'c1', bytes('ada'));
     await b.engine.addPresence('pr:gone', 'c2', bytes('bob'));
     await a.engine.close();
     expect([...(await b.engine.presence('pr:gone')).keys()].sort()).toEqual(['c1', 'c2']);
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, 1800));
     expect([...(await b.engine.presence('pr:gone')).keys()]).toEqual(['c2']);
     await eventually(() => b.rec.leaves.length === 1);
     expect(b.rec.leaves).toEqual([{ channel: 'pr:gone', clientId: 'c1', info: 'ada' }]);
