@@ -44,6 +44,10 @@ function ms(value: number): string {
   return String(Math.max(1, Math.ceil(value)));
 }
 
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 function malformed(what: string): RedisEngineError {
   return new RedisEngineError('REDIS_ERROR', `redis: unexpected reply to ${what}`);
 }
@@ -221,7 +225,7 @@ class RedisEngine implements Engine {
       if (event.kind === 'publication') this.handler.publication(channel, event.pub);
       else this.handler[event.kind](channel, event.clientId, event.info);
     } catch (err) {
-      this.opts.onError(err instanceof Error ? err : new Error(String(err)));
+      this.opts.onError(asError(err));
     }
   }
 
@@ -231,7 +235,7 @@ class RedisEngine implements Engine {
     try {
       this.handler?.interrupted?.(channels);
     } catch (err) {
-      this.opts.onError(err instanceof Error ? err : new Error(String(err)));
+      this.opts.onError(asError(err));
     }
   }
 
@@ -246,7 +250,7 @@ class RedisEngine implements Engine {
         const k = this.keys(channel);
         return link
           .run(PRESENCE_REFRESH, [k.presence, k.presenceExpiry], [k.pubsub, this.publishCommand, ttl, ...pairs])
-          .catch((err: unknown) => this.opts.onError(err instanceof Error ? err : new Error(String(err))));
+          .catch((err: unknown) => this.opts.onError(asError(err)));
       });
       await Promise.all(calls);
     } finally {
