@@ -11,6 +11,7 @@ export default defineConfig({
     'client/browser': 'src/client/rpc-browser.ts',
     'client/msgpack': 'src/client/msgpack.ts',
     'client/topics': 'src/client/topics.ts',
+    'redis/index': 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
