@@ -74,8 +74,8 @@ export class WebSocketServer {
     this.live.delete(conn);
   };
 
-  /** @internal */
-  constructor(server: net.Server) {
+  /** @internal `stopping` runs when close() begins (the HTTP/2 listener closes its sessions there). */
+  constructor(server: net.Server, private readonly stopping?: () => void) {
     this.net = server;
   }
 
@@ -106,6 +106,7 @@ export class WebSocketServer {
    */
   async close(code = 1001, reason = ''): Promise<void> {
     this.closing ??= { code, reason };
+    this.stopping?.();
     const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
     await Promise.all([...this.live].map((c) => c.close(code, reason)));
     await stopped;
@@ -159,7 +160,8 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   });
 }
 
-function runHandler(conn: Conn, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
+/** @internal runs a handler on a new connection (also for the HTTP/2 listener in src/server). */
+export function runHandler(conn: Conn, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
   let r: void | Promise<void>;
   try {
     r = handler(conn);
@@ -180,13 +182,15 @@ function handlerFailed(conn: Conn, onError: ((e: Error) => void) | undefined, er
 
 function ignore(): void {}
 
-interface DeflateNegotiation {
+/** @internal */
+export interface DeflateNegotiation {
   options: DeflateOptions;
   accepted: ReturnType<typeof acceptOffer>;
   negotiate(offers: ExtensionOffer[]): ExtensionOffer[];
 }
 
-function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize: number | undefined): DeflateNegotiation | undefined {
+/** @internal permessage-deflate negotiation for one handshake (also used by src/server for HTTP/2). */
+export function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize: number | undefined): DeflateNegotiation | undefined {
   if (setting === undefined || setting === false) return undefined;
   const options: DeflateOptions = setting === true ? {} : { ...setting };
   if (options.maxMessageSize === undefined && maxMessageSize !== undefined) options.maxMessageSize = maxMessageSize;
@@ -201,7 +205,8 @@ function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize:
   return n;
 }
 
-function connFor(socket: Duplex, result: UpgradeResult, limits: ConnLimits, negotiation: DeflateNegotiation | undefined): Conn {
+/** @internal the server-role Conn for a completed handshake. */
+export function connFor(socket: Duplex, result: UpgradeResult, limits: ConnLimits, negotiation: DeflateNegotiation | undefined): Conn {
   const accepted = negotiation?.accepted ?? null;
   const deflate = accepted === null ? null : new PerMessageDeflate(accepted.params, 'server', negotiation?.options);
   return new Conn(socket, { ...pickLimits(limits), role: 'server', protocol: result.protocol, head: result.head, deflate });

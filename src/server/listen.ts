@@ -1,0 +1,47 @@
+import type { Duplex } from 'node:stream';
+import type { Conn } from '../message/conn.js';
+import {
+  accept,
+  listen as listenHttp1,
+  runHandler,
+  WebSocketServer,
+  type ConnHandler,
+  type ListenOptions as Http1ListenOptions,
+} from '../message/server.js';
+import { acceptHttp2 } from './accept-http2.js';
+import { DualListener, type Http2Setting } from './dual-listener.js';
+
+/** Options of `listen`; with `http2`, the same port also serves WebSockets over HTTP/2 (RFC 8441). */
+export interface ListenOptions extends Http1ListenOptions {
+  /** Serve RFC 8441 too: `true` for cleartext h2c, or TLS options (`{ key, cert }`) for HTTP/2 and HTTP/1.1 over TLS. */
+  http2?: Http2Setting;
+}
+
+/**
+ * Listen for WebSocket connections on a port and call `handler` with a Conn
+ * for each. Without `http2`, the raw HTTP/1.1 path of zwire's message layer;
+ * with it, one port takes HTTP/1.1 upgrades and HTTP/2 extended CONNECTs
+ * alike, with the same hooks, negotiation and limits.
+ */
+export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
+  const { http2, ...rest } = options;
+  if (http2 === undefined) return listenHttp1(rest, handler);
+  const { port = 0, host = '127.0.0.1', onError, ...acceptOptions } = rest;
+  const started = (conn: Conn): void => {
+    if (server.track(conn)) runHandler(conn, handler, onError);
+  };
+  const failed = (err: Error): void => onError?.(err);
+  const dual = new DualListener(http2, {
+    onSocket: (socket: Duplex) => void accept(socket, acceptOptions).then(started, failed),
+    onConnect: (stream, headers) => void acceptHttp2(stream, headers, acceptOptions).then(started, failed),
+  });
+  const server = new WebSocketServer(dual.server, () => dual.stop());
+  return new Promise((resolve, reject) => {
+    dual.server.once('error', reject);
+    dual.server.listen(port, host, () => {
+      dual.server.off('error', reject);
+      dual.server.on('error', failed);
+      resolve(server);
+    });
+  });
+}
