@@ -1,6 +1,6 @@
 import { UpgradeError, HeaderParseError } from './errors.js';
 import { parseExtensions, parseProtocols, type ExtensionOffer } from './header-values.js';
-import { beforeUpgrade, Failure, negotiate } from './negotiate.js';
+import { beforeUpgrade, Failure, fromThrown, negotiate } from './negotiate.js';
 import type { UpgradeOptions } from './options.js';
 import { headerBytes, rejectionStatus, type OutgoingHeaders } from './response.js';
 
@@ -44,7 +44,7 @@ export function answerConnect(headers: RequestHeaderList, options: ExtendedConne
   try {
     parsed = check(headers, options);
   } catch (err) {
-    parsed = new Failure('ERR_INTERNAL', 500, 'Internal Server Error', undefined, err);
+    parsed = fromThrown(err);
   }
   if (parsed instanceof Failure) return Promise.resolve(refusal(parsed));
   const n = negotiate(parsed.protocols, parsed.offers, options);
