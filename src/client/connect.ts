@@ -5,7 +5,7 @@ import { pickLimits } from '../message/options.js';
 import type { ConnLimits } from '../message/options.js';
 import { dial } from '../upgrade/index.js';
 import { dialHttp2 } from './dial-http2.js';
-import type { DialOptions } from '../upgrade/index.js';
+import type { DialOptions, ExtensionOffer } from '../upgrade/index.js';
 
 /** Options of `connect`: the handshake (dial), the connection's limits, and permessage-deflate. */
 export interface ConnectOptions extends Omit<DialOptions, 'extensions'>, ConnLimits {
@@ -26,6 +26,11 @@ export interface ConnectOptions extends Omit<DialOptions, 'extensions'>, ConnLim
  * NegotiationError when it answers permessage-deflate in a way that was not offered.
  */
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<Conn> {
+  return (await connectWithExtensions(url, options)).conn;
+}
+
+/** @internal `connect`, also saying which extensions the server accepted (for WebSocketStream's `extensions`). */
+export async function connectWithExtensions(url: string | URL, options: ConnectOptions): Promise<{ conn: Conn; extensions: ExtensionOffer[] }> {
   const { deflate: setting, http2, ...rest } = options;
   const deflateOptions: DeflateOptions | null =
     setting === undefined || setting === false ? null : setting === true ? {} : { ...setting };
@@ -47,5 +52,6 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     }
   }
   if ('setNoDelay' in socket) socket.setNoDelay(true);
-  return new Conn(socket, { ...pickLimits(options), role: 'client', protocol: result.protocol, head, deflate });
+  const conn = new Conn(socket, { ...pickLimits(options), role: 'client', protocol: result.protocol, head, deflate });
+  return { conn, extensions: result.extensions };
 }

@@ -1,6 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { ConnOptions } from './options.js';
+import type { Message } from './message.js';
 import { ConnReceiver } from './receiver.js';
+import { toWebStreams, type WebSocketChunk } from './web-streams.js';
 
 export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
@@ -34,6 +36,16 @@ export class Conn extends ConnReceiver {
     if (!this.paused) socket.resume();
     this.startHeartbeat();
     if (socket.destroyed) this.handleClose();
+  }
+
+  /** Incoming messages as a WHATWG ReadableStream (made on first use; see `toWebStreams`). */
+  get readable(): ReadableStream<Message> {
+    return toWebStreams(this).readable;
+  }
+
+  /** A WHATWG WritableStream sending each chunk as a message (made on first use; see `toWebStreams`). */
+  get writable(): WritableStream<WebSocketChunk> {
+    return toWebStreams(this).writable;
   }
 }
 
