@@ -9,6 +9,7 @@ export default defineConfig({
     'rpc/index': 'src/rpc/index.ts',
     'client/index': 'src/client/index.ts',
     'client/browser': 'src/client/rpc-browser.ts',
+    'cli/zwire': 'src/cli/zwire.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
