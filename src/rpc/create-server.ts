@@ -91,7 +91,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     if (address.http2 !== undefined) {
       const dual = new DualListener(address.http2, {
         onSocket: (socket) => this.acceptSocket(socket as net.Socket),
-        onConnect: (stream, headers) => this.acceptStream(stream, headers),
+        onConnect: (stream, headers) => void this.handleHttp2Stream(stream, headers),
       });
       server = dual.server;
       this.stopListener = () => dual.stop();
@@ -173,9 +173,13 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     );
   }
 
-  private acceptStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  /**
+   * Serves one node:http2 extended CONNECT (RFC 8441) from a server of your own made with
+   * `settings: { enableConnectProtocol: true }`: `h2.on('stream', (s, h) => h[':method'] === 'CONNECT' && rpc.handleHttp2Stream(s, h))`.
+   */
+  handleHttp2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
-    acceptHttp2(stream, headers, {
+    return acceptHttp2(stream, headers, {
       ...this.connOptions(),
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headerRecord(headers), String(headers[':path'] ?? '/'), stream.session?.socket?.remoteAddress),
