@@ -13,7 +13,7 @@ export type Http2Setting = true | Http2ListenOptions;
 
 /** TLS options plus HTTP/2 settings; see `Http2Setting`. */
 export interface Http2ListenOptions extends tls.TlsOptions {
-  /** HTTP/2 settings sent to clients; `enableConnectProtocol` is always on. */
+  /** HTTP/2 settings sent to clients; `enableConnectProtocol` is always on, `maxConcurrentStreams` defaults to 1000 (WebSockets per session). */
   settings?: http2.Settings;
   /**
    * HTTP/2 requests that are not extended CONNECTs (e.g. the page of a
@@ -45,7 +45,7 @@ export class DualListener {
 
   constructor(setting: Http2Setting, handlers: DualListenerHandlers) {
     const options: Http2ListenOptions = setting === true ? {} : setting;
-    this.h2 = http2.createServer({ settings: { ...options.settings, enableConnectProtocol: true } });
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000, ...options.settings, enableConnectProtocol: true } });
     this.h2.on('session', (s) => {
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
