@@ -1,3 +1,4 @@
+import { parseWebSocketUrl } from './client-request.js';
 import type { DialOptions } from './dial.js';
 import { HandshakeError } from './errors.js';
 import { formatExtensions, isTokenString } from './header-values.js';
@@ -24,17 +25,7 @@ const OWN = new Set([
  * `ERR_INVALID_OPTION`).
  */
 export function connectRequest(input: string | URL, o: DialOptions): ConnectTarget {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch (err) {
-    throw new HandshakeError('ERR_INVALID_URL', `Invalid URL: ${String(input)}`, { cause: err });
-  }
-  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-  if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') {
-    throw new HandshakeError('ERR_INVALID_URL', `Unsupported URL scheme ${url.protocol} (use ws: or wss:)`);
-  }
-  if (url.hash !== '') throw new HandshakeError('ERR_INVALID_URL', 'A WebSocket URL must not have a fragment');
+  const { url, secure } = parseWebSocketUrl(input);
   const scheme = secure ? 'https' : 'http';
   const headers: ResponseHeaderList = {
     ':method': 'CONNECT',
