@@ -26,16 +26,16 @@ const byTls = new WeakMap<tls.ConnectionOptions, Map<string, PooledSession>>();
  * open one is reused (WebSockets to one origin share one TCP/TLS
  * connection), else a new one is opened and its first SETTINGS awaited.
  * Rejects with ExtendedConnectUnsupportedError, or a HandshakeError
- * (ERR_SOCKET, ERR_HANDSHAKE_TIMEOUT, ERR_ABORTED).
+ * (ERR_SOCKET, ERR_HANDSHAKE_TIMEOUT, or ERR_ABORTED when `signal` aborts
+ * this caller's wait; the session is left to the others).
  */
 export function http2Session(origin: string, tlsOptions: tls.ConnectionOptions | undefined, timeoutMs: number, signal?: AbortSignal): Promise<PooledSession> {
   const pool = tlsOptions === undefined ? shared : (byTls.get(tlsOptions) ?? new Map<string, PooledSession>());
   if (tlsOptions !== undefined) byTls.set(tlsOptions, pool);
   const found = pool.get(origin);
-  if (found !== undefined && !found.session.closed && !found.session.destroyed) return found.ready;
+  if (found !== undefined && !found.session.closed && !found.session.destroyed) return abortable(found.ready, signal);
   const session = http2.connect(origin, { ...tlsOptions, settings: { enablePush: false } });
-  const entry: PooledSession = { session, streams: 0, ready: null as unknown as Promise<PooledSession> };
-  entry.ready = settingsOf(session, origin, timeoutMs, signal).then(() => entry);
+  const entry: PooledSession = { session, streams: 0, ready: settingsOf(session, origin, timeoutMs).then(() => entry) };
   pool.set(origin, entry);
   const forget = (): void => {
     if (pool.get(origin) === entry) pool.delete(origin);
@@ -45,7 +45,18 @@ export function http2Session(origin: string, tlsOptions: tls.ConnectionOptions |
   session.on('error', forget);
   session.unref();
   entry.ready.catch(forget);
-  return entry.ready;
+  return abortable(entry.ready, signal);
+}
+
+/** A shared session's readiness as one caller sees it: its own signal rejects its wait, not the session others wait for. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(new HandshakeError('ERR_ABORTED', 'Aborted', { cause: signal.reason }));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new HandshakeError('ERR_ABORTED', 'Aborted', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Counts a WebSocket on its session: a session with WebSockets open keeps the process alive, an idle one does not. */
@@ -56,14 +67,13 @@ export function holdSession(entry: PooledSession, stream: http2.ClientHttp2Strea
   });
 }
 
-function settingsOf(session: http2.ClientHttp2Session, origin: string, timeoutMs: number, signal?: AbortSignal): Promise<http2.ClientHttp2Session> {
+function settingsOf(session: http2.ClientHttp2Session, origin: string, timeoutMs: number): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null): void => {
       clearTimeout(timer);
       session.off('remoteSettings', onSettings);
       session.off('error', onError);
       session.off('close', onClose);
-      signal?.removeEventListener('abort', onAbort);
       if (err === null) return resolve(session);
       session.on('error', ignore);
       session.destroy();
@@ -75,12 +85,10 @@ function settingsOf(session: http2.ClientHttp2Session, origin: string, timeoutMs
       done(new HandshakeError('ERR_SOCKET', `Connection failed: ${code ?? err.message}`, { cause: err }));
     };
     const onClose = (): void => done(new HandshakeError('ERR_SOCKET_CLOSED', 'HTTP/2 session closed before its SETTINGS'));
-    const onAbort = (): void => done(new HandshakeError('ERR_ABORTED', 'Aborted', { cause: signal?.reason }));
     const timer = setTimeout(() => done(new HandshakeError('ERR_HANDSHAKE_TIMEOUT', 'No SETTINGS from the server in time')), timeoutMs);
     session.on('remoteSettings', onSettings);
     session.on('error', onError);
     session.on('close', onClose);
-    signal?.addEventListener('abort', onAbort);
   });
 }
 
