@@ -164,6 +164,25 @@ for (const mode of ['tls', 'h2c'] as const) {
   });
 }
 
+describe('HTTP/2 sessions on the client', () => {
+  it('reuses the idle session for a later connect; an aborted connect leaves it to the others', async () => {
+    const { server } = await echoServer({ http2: true });
+    const tcp = new Set<net.Socket>();
+    server.net.on('connection', (s: net.Socket) => tcp.add(s));
+    const url = `ws://127.0.0.1:${server.port}/`;
+    const first = await client(url, { http2: true });
+    expect(await echoOnce(first, '1')).toBe('1');
+    await first.close();
+    const ac = new AbortController();
+    const aborted = connect(url, { http2: true, tls: TLS, signal: ac.signal });
+    ac.abort();
+    expect(await rejection(aborted)).toMatchObject({ code: 'ERR_ABORTED' });
+    const second = await client(url, { http2: true });
+    expect(await echoOnce(second, '2')).toBe('2');
+    expect(tcp.size).toBe(1);
+  });
+});
+
 describe('bad extended CONNECT requests', () => {
   it('answers each with its status and keeps serving', async () => {
     const { server, seen } = await echoServer({ http2: { key, cert } });
