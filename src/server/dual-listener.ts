@@ -41,24 +41,35 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 export class DualListener {
   readonly server: net.Server;
   readonly h2: http2.Http2Server;
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Open sessions, with how many WebSockets each carries. */
+  private readonly sessions = new Map<http2.Http2Session, number>();
+  private stopping = false;
+  /** Connections not yet handed on (TLS handshake or first bytes pending), e.g. a browser's preconnected spare. */
+  private readonly undecided = new Set<net.Socket>();
 
   constructor(setting: Http2Setting, handlers: DualListenerHandlers) {
     const options: Http2ListenOptions = setting === true ? {} : setting;
     this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000, ...options.settings, enableConnectProtocol: true } });
     this.h2.on('session', (s) => {
-      this.sessions.add(s);
+      this.sessions.set(s, 0);
       s.on('close', () => this.sessions.delete(s));
       s.on('error', ignore);
     });
     this.h2.on('stream', (stream, headers) => {
       stream.on('error', ignore);
-      if (headers[':method'] === 'CONNECT') handlers.onConnect(stream, headers);
+      if (headers[':method'] === 'CONNECT') {
+        this.count(stream.session, 1);
+        stream.once('close', () => this.count(stream.session, -1));
+        handlers.onConnect(stream, headers);
+      }
       else if (options.onRequest !== undefined) options.onRequest(stream, headers);
       else refuse(stream);
     });
     if (setting === true) {
-      this.server = net.createServer({ noDelay: true }, (socket) => sniff(socket, this.h2, handlers));
+      this.server = net.createServer({ noDelay: true }, (socket) => {
+        this.undecided.add(socket);
+        sniff(socket, this.h2, handlers, () => this.undecided.delete(socket));
+      });
     } else {
       const { settings: _s, onRequest: _r, ...tlsOptions } = options;
       this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], ...tlsOptions }, (socket) => {
@@ -67,12 +78,37 @@ export class DualListener {
         else handlers.onSocket(socket);
       });
       this.server.on('tlsClientError', ignore);
+      this.server.on('connection', (socket: net.Socket) => {
+        this.undecided.add(socket);
+        socket.once('close', () => this.undecided.delete(socket));
+      });
+      this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+        // the TLS socket wraps the accepted one: the same peer address and port
+        for (const raw of this.undecided) {
+          if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) this.undecided.delete(raw);
+        }
+      });
     }
   }
 
-  /** Stops every HTTP/2 session from taking new streams; open ones carry on until they end. */
+  /** Stops the HTTP/2 sessions: idle ones at once, those carrying WebSockets once their last one has ended. */
   stop(): void {
-    for (const s of this.sessions) s.close();
+    this.stopping = true;
+    for (const [s, websockets] of this.sessions) {
+      // a browser keeps an idle session open as long as it likes: only those carrying WebSockets get to finish
+      if (websockets === 0) s.destroy();
+      else s.close();
+    }
+    // nothing was asked on them yet: without this, the listener would wait for the peer to give them up
+    for (const socket of this.undecided) socket.destroy();
+    this.undecided.clear();
+  }
+
+  private count(session: http2.Http2Session | undefined, delta: number): void {
+    if (session === undefined || !this.sessions.has(session)) return;
+    const n = (this.sessions.get(session) ?? 0) + delta;
+    this.sessions.set(session, n);
+    if (n === 0 && this.stopping) session.destroy();
   }
 
   /** Sessions open now (each one TCP/TLS connection carrying any number of WebSockets). */
@@ -82,10 +118,11 @@ export class DualListener {
 }
 
 /** Cleartext: the HTTP/2 connection preface goes to HTTP/2, anything else is HTTP/1.1. */
-function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListenerHandlers): void {
+function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListenerHandlers, decided: () => void): void {
   const onError = (): void => {
     socket.destroy();
   };
+  socket.once('close', decided);
   socket.on('error', onError);
   socket.once('readable', function check(): void {
     const first: Buffer | null = socket.read();
@@ -94,6 +131,8 @@ function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListener
       return;
     }
     socket.off('error', onError);
+    socket.off('close', decided);
+    decided();
     socket.unshift(first);
     const n = Math.min(first.length, PREFACE.length);
     if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) h2.emit('connection', socket);
