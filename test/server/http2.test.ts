@@ -164,6 +164,27 @@ for (const mode of ['tls', 'h2c'] as const) {
   });
 }
 
+describe('closing the HTTP/2 listener', () => {
+  it('does not wait for idle sessions or connections that never asked for anything, and closes WebSockets first', async () => {
+    const server = await listen({ http2: { key, cert } }, async (conn) => {
+      for await (const m of conn) await conn.send(m.data);
+    });
+    const idle = http2.connect(`https://localhost:${server.port}`, { rejectUnauthorized: false });
+    idle.on('error', () => undefined);
+    await new Promise((r) => idle.once('remoteSettings', r));
+    const silent = net.connect(server.port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    await new Promise((r) => silent.once('connect', r));
+    const ws = await client(`wss://localhost:${server.port}/`, { http2: true });
+    const t0 = Date.now();
+    await server.close();
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(await ws.closed).toMatchObject({ code: 1001, wasClean: true });
+    await new Promise((r) => (idle.closed ? r(undefined) : idle.once('close', r)));
+    silent.destroy();
+  });
+});
+
 describe('HTTP/2 sessions on the client', () => {
   it('reuses the idle session for a later connect; an aborted connect leaves it to the others', async () => {
     const { server } = await echoServer({ http2: true });
