@@ -3,7 +3,7 @@
  * the tsup build (ESM and CJS) and works, as a user's `import 'zwire/...'` would.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -83,5 +83,12 @@ describe('package exports', () => {
       client: 'function',
       browser: 'function',
     });
+  });
+
+  it('bin: the zwire command runs from the build, with its shebang', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string> };
+    const bin = `${root}${pkg.bin.zwire}`;
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(node([bin, '--help'])).toContain('zwire call <url> <method>');
   });
 });
