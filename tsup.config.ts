@@ -12,6 +12,7 @@ export default defineConfig({
     'client/msgpack': 'src/client/msgpack.ts',
     'client/topics': 'src/client/topics.ts',
     'redis/index': 'src/redis/index.ts',
+    'cli/zwire': 'src/cli/zwire.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

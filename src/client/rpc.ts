@@ -43,6 +43,8 @@ export interface ClientOptions {
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Offer permessage-deflate (zwire's Node client only; browsers negotiate it themselves). */
   deflate?: boolean | DeflateOptions;
+  /** Open the connection over HTTP/2 (RFC 8441), sharing one session per origin (zwire's Node client only; default false). */
+  http2?: boolean;
   /** Use this WHATWG WebSocket class instead of zwire's Node client (browsers, `ws`). */
   WebSocket?: WebSocketConstructor;
   /** A custom transport; overrides `WebSocket` and the URL. */

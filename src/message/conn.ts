@@ -2,7 +2,9 @@ import type { Duplex } from 'node:stream';
 import { hubOf } from './hub.js';
 import type { Hub, TopicLink } from './hub.js';
 import type { ConnOptions } from './options.js';
+import type { Message } from './message.js';
 import { ConnReceiver } from './receiver.js';
+import { toWebStreams, type WebSocketChunk } from './web-streams.js';
 
 export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
@@ -86,6 +88,16 @@ export class Conn extends ConnReceiver {
   override handleClose(): void {
     if (!this.finalized && this.topicLink !== null) hubOf(this.topicLink).leaveAll(this);
     super.handleClose();
+  }
+
+  /** Incoming messages as a WHATWG ReadableStream (made on first use; see `toWebStreams`). */
+  get readable(): ReadableStream<Message> {
+    return toWebStreams(this).readable;
+  }
+
+  /** A WHATWG WritableStream sending each chunk as a message (made on first use; see `toWebStreams`). */
+  get writable(): WritableStream<WebSocketChunk> {
+    return toWebStreams(this).writable;
   }
 }
 

@@ -4,6 +4,7 @@ import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
 import type { CallContext, Handlers, Middleware, Publish } from './handlers.js';
 import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type SessionConfig } from './server-session.js';
+import { describeRoute } from './introspection.js';
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { StreamPosition } from './topic.js';
@@ -27,6 +28,8 @@ export interface RouterOptions<C> {
   onError?: (err: unknown, ctx: CallContext<C>) => void;
   /** Codecs offered to clients, by preference (default both, msgpack first). */
   codecs?: CodecName[];
+  /** Answer the reserved method `$describe` with the service's methods as JSON Schema (what `zwire describe` shows). Default off. */
+  introspection?: boolean;
 }
 
 /** One served connection: feed it messages, tell it when the transport closed. */
@@ -50,6 +53,10 @@ export class RpcRouter<S extends ServiceDef, C> {
       const handler = (handlers as Record<string, unknown>)[name];
       if (typeof handler !== 'function') throw new TypeError(`no handler for method ${name}`);
       routes.set(name, { info, handler: handler as Route['handler'] });
+    }
+    if (options.introspection === true) {
+      const { info, handler } = describeRoute(service);
+      routes.set(info.name, { info, handler });
     }
     this.service = service;
     this.codecs = options.codecs ?? ['msgpack', 'json'];

@@ -203,3 +203,20 @@ describe('message-layer topics: a chat room over conn.subscribe and server.publi
     ]);
   });
 });
+
+describe('WebSockets over HTTP/2 and Web Streams (issue #16)', () => {
+  it('examples/http2.ts runs three WebSockets on one HTTP/2 session and a WebSocketStream, then exits 0', async () => {
+    const ex = start('http2.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual([
+      'chat.v1: echo hello from 0',
+      'chat.v1: echo hello from 1',
+      'chat.v1: echo hello from 2',
+      'echo streams',
+      'echo with',
+      'echo backpressure',
+      'closed 1000',
+      '',
+    ]);
+  });
+});

@@ -141,4 +141,11 @@ describe('package exports', () => {
     expect(docLinks.length).toBeGreaterThan(0);
     for (const link of docLinks) expect(files).toContain(link);
   });
+
+  it('bin: the zwire command runs from the build, with its shebang', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string> };
+    const bin = `${root}${pkg.bin.zwire}`;
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(node([bin, '--help'])).toContain('zwire call <url> <method>');
+  });
 });
