@@ -45,6 +45,7 @@ export const msgpackEnvelope: EnvelopeCodec = {
   item: (id, item) => pack(item === undefined ? [Kind.Item, id] : [Kind.Item, id, item]),
   event: (id, eventId, item) => pack(item === undefined ? [Kind.Event, id, eventId] : [Kind.Event, id, eventId, item]),
   done: (id) => pack([Kind.Done, id]),
+  goAway: (graceMs) => pack([Kind.GoAway, graceMs]),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
   peek(data) {

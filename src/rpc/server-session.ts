@@ -1,10 +1,11 @@
 import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
+import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
 import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
 import type { CallContext, Middleware } from './handlers.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
-import { validate, type MethodInfo } from './service.js';
+import { validate, type MethodInfo, type MethodKind } from './service.js';
 import type { RpcSocket } from './socket.js';
 
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
@@ -37,35 +38,55 @@ export interface SessionConfig<C> extends ErrorExposure {
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
+type OpeningEnvelope = CallEnvelope | StreamEnvelope | ClientStreamEnvelope;
 
-/** Bytes queued in the transport above which stream pumps wait for each send. */
+/**
+ * Bytes queued in the transport up to which a send is taken as uncongested
+ * without looking at its promise (saves a promise reaction per message).
+ */
 const CONGESTED_BYTES = 64 * 1024;
 
 const UNAVAILABLE = new RpcError('UNAVAILABLE', 'connection closed');
+const SHUTTING_DOWN = new RpcError('UNAVAILABLE', 'server shutting down');
 const CANCELLED = new RpcError('CANCELLED', 'cancelled by the client');
 
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
-}
+const METHOD_KIND: Record<OpeningEnvelope['kind'], MethodKind> = {
+  [Kind.Call]: 'unary',
+  [Kind.Stream]: 'stream',
+  [Kind.ClientStream]: 'clientStream',
+};
 
 function noop(): void {}
 
-
-/** parseInput's answer for invalid input (already answered). */
-const FAILED: unique symbol = Symbol('failed');
-
 /**
- * The server side of one connection: decodes envelopes, runs handlers with
- * validation, middleware, limits, flow control and cancellation, and encodes
- * the answers. Transport-agnostic: an adapter feeds `receive` and calls `close`.
+ * The server side of one connection: parses envelopes, admits calls against
+ * the limits, runs handlers with validation, middleware, flow control and
+ * cancellation, and encodes the answers. Transport-agnostic: an adapter feeds
+ * `receive` and calls `close`.
+ *
+ * Outbound budget: a send whose promise is pending means the transport is
+ * over its budget. Until it settles, results wait here (their call keeps its
+ * in-flight slot), stream pumps wait, and admitted calls wait in their slot
+ * before their handler starts.
  */
 export class ServerSession<C> {
   private readonly calls = new Map<number, ServerCall<C>>();
   private inFlight = 0;
   private streams = 0;
   private isClosed = false;
+  private draining = false;
+  private idle: (() => void) | null = null;
+  /** Sends whose promise has not settled: the transport is over its budget while this is above 0. */
+  private blockedSends = 0;
+  /** Work waiting for the budget: answers and stream pumps first, then handlers not yet started. */
+  private readonly replies: (() => void)[] = [];
+  private readonly admissions: (() => void)[] = [];
+  private readonly unblock = (): void => {
+    if (--this.blockedSends === 0) this.flush();
+  };
   private readonly release = (): void => {
     this.inFlight--;
+    this.checkIdle();
   };
   private readonly sendCredit = (id: number, n: number): void => {
     this.send(this.codec.credit(id, n));
@@ -82,7 +103,7 @@ export class ServerSession<C> {
       codec,
       maxMessageSize: config.limits.maxMessageSize,
       send: (data) => this.send(data),
-      congested: () => this.congested(),
+      writable: () => this.writable(),
     };
   }
 
@@ -94,41 +115,41 @@ export class ServerSession<C> {
       this.rejectOversized(data);
       return;
     }
-    let env: unknown;
+    let decoded: unknown;
     try {
-      env = codec.decode(data);
+      decoded = codec.decode(data);
     } catch {
       this.connectionError('malformed message');
       return;
     }
-    if (!Array.isArray(env)) {
-      this.connectionError('an envelope must be an array');
-      return;
-    }
-    switch (env[0]) {
+    const env = parseEnvelope(decoded);
+    switch (env.kind) {
+      case FAULT:
+        return this.onFault(env);
       case Kind.Call:
-        return this.onCall(env);
       case Kind.Stream:
-        return this.onStream(env);
-      case Kind.Notify:
-        return this.onNotify(env);
       case Kind.ClientStream:
-        return this.onClientStream(env);
+        return this.admit(env);
+      case Kind.Notify:
+        return this.admitNotify(env);
       case Kind.Push:
-        return this.onPush(env);
+        return this.onPush(env.id, env.item);
       case Kind.Credit:
-        return this.onCredit(env);
-      case Kind.End:
-        return this.onEnd(env);
+        return this.onCredit(env.id, env.n);
+      case Kind.End: {
+        const call = this.calls.get(env.id);
+        if (call instanceof ClientStreamCall) call.end();
+        return;
+      }
       case Kind.Cancel:
-        return this.onCancel(env);
+        return this.onCancel(env.id);
       case Kind.Ping:
-        this.send(codec.pong(typeof env[1] === 'number' ? env[1] : 0));
+        this.send(codec.pong(env.n));
         return;
       case Kind.Pong:
         return;
       default:
-        this.connectionError(`unknown envelope kind ${String(env[0])}`);
+        this.connectionError(`unexpected envelope kind ${env.kind} from a client`);
     }
   }
 
@@ -138,23 +159,83 @@ export class ServerSession<C> {
     this.isClosed = true;
     for (const call of this.calls.values()) call.abort(UNAVAILABLE);
     this.calls.clear();
+    // Whatever waited for the budget now runs to its end: nothing is sent, slots are released, pumps return.
+    this.blockedSends = 0;
+    for (const job of this.replies.splice(0)) job();
+    for (const job of this.admissions.splice(0)) job();
+    this.resolveIdle();
   }
 
-  private send(data: WireData): Promise<void> | void {
+  /**
+   * Graceful shutdown: new calls are refused with UNAVAILABLE, server streams
+   * end (their handlers see UNAVAILABLE), the client is told to reconnect
+   * elsewhere (GoAway); resolves once every call still running has finished.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (!this.draining && !this.isClosed) {
+      this.draining = true;
+      for (const call of [...this.calls.values()]) {
+        if (call.kind === 'stream') {
+          this.forget(call);
+          call.abort(SHUTTING_DOWN);
+        }
+      }
+      this.send(this.codec.goAway(graceMs));
+    }
+    if (this.isClosed || this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const prev = this.idle;
+      this.idle = () => {
+        prev?.();
+        resolve();
+      };
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight === 0 && this.streams === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idle !== null && this.isIdle()) this.resolveIdle();
+  }
+
+  private resolveIdle(): void {
+    const done = this.idle;
+    this.idle = null;
+    done?.();
+  }
+
+  private send(data: WireData): void {
     if (this.isClosed) return;
+    let p: Promise<void> | void;
     try {
-      const p = this.socket.send(data);
-      if (p !== undefined) p.catch(noop);
-      return p;
+      p = this.socket.send(data);
     } catch {
       return;
     }
+    if (p === undefined) return;
+    const queued = this.socket.bufferedAmount;
+    if (queued !== undefined && queued <= CONGESTED_BYTES) {
+      p.catch(noop);
+      return;
+    }
+    this.blockedSends++;
+    p.then(this.unblock, this.unblock);
   }
 
-  /** Whether the transport is holding back writes (a stream then waits for its send to settle). */
-  private congested(): boolean {
-    const queued = this.socket.bufferedAmount;
-    return queued === undefined || queued > CONGESTED_BYTES;
+  private writable(): Promise<void> | null {
+    if (this.blockedSends === 0) return null;
+    return new Promise((resolve) => this.replies.push(resolve));
+  }
+
+  /** The budget has room again: answers go first, then handlers that were waiting for it. */
+  private flush(): void {
+    while (this.blockedSends === 0 && !this.isClosed) {
+      const job = this.replies.shift() ?? this.admissions.shift();
+      if (job === undefined) return;
+      job();
+    }
   }
 
   private sendError(id: number, err: RpcError): void {
@@ -165,97 +246,154 @@ export class ServerSession<C> {
     this.sendError(0, new RpcError('BAD_REQUEST', message));
   }
 
+  /**
+   * Answers an envelope that failed to parse, once: for an id in use by a
+   * running call, a bad opening envelope is a duplicate (connection-level
+   * error, the running call keeps its one answer) and a bad control envelope
+   * fails that call; otherwise an opening envelope is answered for its id
+   * and a control envelope for no open call is ignored.
+   */
+  private onFault(f: EnvelopeFault): void {
+    if (f.id === 0) return this.connectionError(f.message);
+    const open = this.calls.get(f.id);
+    if (f.opens) {
+      if (open !== undefined) this.connectionError(`call id ${f.id} is in use`);
+      else this.sendError(f.id, new RpcError('BAD_REQUEST', f.message));
+    } else if (open !== undefined) {
+      this.failOpenCall(open, new RpcError('BAD_REQUEST', f.message));
+    }
+  }
+
   private rejectOversized(data: WireData): void {
     const head = this.codec.peek(data);
     const err = new RpcError('PAYLOAD_TOO_LARGE', `message exceeds ${this.config.limits.maxMessageSize} bytes`);
-    if (head === null || !isId(head.id) || head.kind === Kind.Notify) {
+    if (head === null || head.id <= 0 || head.kind === Kind.Notify) {
       this.sendError(0, err);
       return;
     }
     const open = this.calls.get(head.id);
+    const opens = head.kind === Kind.Call || head.kind === Kind.Stream || head.kind === Kind.ClientStream;
     if (open !== undefined) {
-      this.finish(open);
-      open.abort(err);
-    }
-    if (open !== undefined || head.kind === Kind.Call || head.kind === Kind.Stream || head.kind === Kind.ClientStream) {
+      if (opens) this.connectionError(`call id ${head.id} is in use`);
+      else this.failOpenCall(open, err);
+    } else if (opens) {
       this.sendError(head.id, err);
     }
   }
 
-  /** Validates the common head of a call envelope; answers and returns null when it is unusable. */
-  private route(env: unknown[], id: number): Route | null {
-    const method = env[2];
-    if (typeof method !== 'string') {
-      this.sendError(id, new RpcError('BAD_REQUEST', 'method must be a string'));
-      return null;
-    }
-    const route = this.config.routes.get(method);
-    if (route === undefined) {
-      this.sendError(id, new RpcError('NOT_FOUND', `no method ${method}`));
-      return null;
-    }
+  /** Answers `err` for a running call and stops it; its slot is freed when its handler returns. */
+  private failOpenCall(call: ServerCall<C>, err: RpcError): void {
+    this.forget(call);
+    if (!call.done) this.sendError(call.id, err);
+    call.abort(err);
+  }
+
+  /**
+   * Admits a call in one step: its id must be free, its method known and of
+   * the envelope's kind, the server not draining, a slot free and its input
+   * valid. The call then takes its slot and its handler starts, at once or
+   * when the outbound budget has room.
+   */
+  private admit(env: OpeningEnvelope): void {
+    const { id } = env;
     if (this.calls.has(id)) {
-      this.sendError(id, new RpcError('BAD_REQUEST', `call id ${id} is in use`));
-      return null;
+      this.connectionError(`call id ${id} is in use`);
+      return;
     }
+    const route = this.routeFor(env.method, METHOD_KIND[env.kind]);
+    if (route instanceof RpcError) {
+      this.sendError(id, route);
+      return;
+    }
+    const { limits } = this.config;
+    if (env.kind === Kind.Call) {
+      if (this.inFlight >= limits.maxInFlight) {
+        this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxInFlight} calls in flight`));
+        return;
+      }
+    } else if (this.streams >= limits.maxStreams) {
+      this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxStreams} streams open`));
+      return;
+    }
+    let input: unknown;
+    if (env.kind !== Kind.ClientStream) {
+      try {
+        input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
+      } catch (e) {
+        this.sendError(id, e as RpcError);
+        return;
+      }
+    }
+    switch (env.kind) {
+      case Kind.Call: {
+        const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined);
+        this.inFlight++;
+        this.startWhenWritable(call, () => this.runUnary(call, route));
+        return;
+      }
+      case Kind.Stream: {
+        const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, env.lastEventId);
+        call.credit = env.credit;
+        this.streams++;
+        this.startWhenWritable(call, () => void this.runStream(call, route));
+        return;
+      }
+      case Kind.ClientStream: {
+        const window = limits.streamWindow;
+        const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit);
+        this.streams++;
+        this.startWhenWritable(call, () => {
+          this.sendCredit(id, window);
+          void this.runClientStream(call, route);
+        });
+      }
+    }
+  }
+
+  /** The route for a method of the wanted kind, or the error refusing it. */
+  private routeFor(method: string, kind: MethodKind): Route | RpcError {
+    const route = this.config.routes.get(method);
+    if (route === undefined) return new RpcError('NOT_FOUND', `no method ${method}`);
+    if (route.info.kind !== kind) return new RpcError('BAD_REQUEST', `${route.info.name} is a ${route.info.kind} method`);
+    if (this.draining) return SHUTTING_DOWN;
     return route;
   }
 
-  private readId(env: unknown[]): number {
-    const id = env[1];
-    if (isId(id)) return id;
-    this.connectionError('bad call id');
-    return 0;
-  }
-
-  private checkKind(route: Route, id: number, kind: MethodInfo['kind']): boolean {
-    if (route.info.kind === kind) return true;
-    this.sendError(id, new RpcError('BAD_REQUEST', `${route.info.name} is a ${route.info.kind} method`));
-    return false;
-  }
-
-  /** Validates the input of a call; answers the error and returns FAILED when it is invalid. */
-  private parseInput(route: Route, id: number, value: unknown): unknown {
-    try {
-      return validate(route.info.input, value, 'BAD_REQUEST', 'input');
-    } catch (err) {
-      this.sendError(id, err as RpcError);
-      return FAILED;
-    }
-  }
-
-  private onCall(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'unary')) return;
-    if (this.inFlight >= this.config.limits.maxInFlight) {
-      this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${this.config.limits.maxInFlight} calls in flight`));
+  /** Files the call under its id and runs `start` now, or once the outbound budget has room. */
+  private startWhenWritable(call: ServerCall<C>, start: () => void): void {
+    if (this.blockedSends === 0) {
+      if (call.kind !== 'unary') this.calls.set(call.id, call);
+      start();
       return;
     }
-    const input = this.parseInput(route, id, env[3]);
-    if (input === FAILED) return;
-    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined);
-    this.inFlight++;
+    this.calls.set(call.id, call);
+    this.admissions.push(() => {
+      if (!call.done) start();
+      else if (call.kind === 'unary') this.release();
+      else this.releaseStream();
+    });
+  }
+
+  private runUnary(call: ServerCall<C>, route: Route): void {
     const handler = route.handler as AnyHandler;
-    if (this.config.middleware.length > 0) {
-      this.calls.set(id, call);
-      void this.awaitUnary(call, route, this.withMiddleware(call, () => handler(call.input, call as CallContext<unknown>)));
-      return;
-    }
     let out: unknown;
     try {
-      out = handler(input, call as CallContext<unknown>);
+      out =
+        this.config.middleware.length > 0
+          ? this.withMiddleware(call, () => handler(call.input, call as CallContext<unknown>))
+          : handler(call.input, call as CallContext<unknown>);
     } catch (err) {
+      this.forget(call);
       this.failUnary(call, err);
       return;
     }
     // A synchronous handler is answered at once: no promise, no entry in the call table.
     if (!isThenable(out)) {
+      this.forget(call);
       this.replyUnary(call, route, out);
       return;
     }
-    this.calls.set(id, call);
+    this.calls.set(call.id, call);
     void this.awaitUnary(call, route, out);
   }
 
@@ -264,32 +402,42 @@ export class ServerSession<C> {
     try {
       out = await pending;
     } catch (err) {
-      this.finish(call);
+      this.forget(call);
       this.failUnary(call, err);
       return;
     }
-    this.finish(call);
-    if (call.done) this.release();
-    else this.replyUnary(call, route, out);
+    this.forget(call);
+    this.replyUnary(call, route, out);
   }
 
-  /** Validates and sends a result; the in-flight slot is freed once the transport took it. */
+  /** Validates and sends a result, once the outbound budget has room; the call holds its slot until then. */
   private replyUnary(call: ServerCall<C>, route: Route, out: unknown): void {
+    if (call.done || this.isClosed) {
+      this.release();
+      return;
+    }
+    if (this.blockedSends > 0) {
+      this.replies.push(() => this.replyUnary(call, route, out));
+      return;
+    }
     let reply: WireData;
     try {
-      reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
-      if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
-        throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
-      }
+      reply = this.encodeResult(call, route, out);
     } catch (err) {
       this.failUnary(call, err);
       return;
     }
     call.done = true;
-    const p = this.send(reply);
-    // The slot stays taken while the transport holds the answer back, so a client that stops reading cannot pile them up.
-    if (p !== undefined && this.congested()) p.then(this.release, this.release);
-    else this.release();
+    this.send(reply);
+    this.release();
+  }
+
+  private encodeResult(call: ServerCall<C>, route: Route, out: unknown): WireData {
+    const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
+    if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
+      throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
+    }
+    return reply;
   }
 
   private failUnary(call: ServerCall<C>, err: unknown): void {
@@ -322,11 +470,14 @@ export class ServerSession<C> {
     return e;
   }
 
-  private onNotify(env: unknown[]): void {
-    const method = env[1];
-    const route = typeof method === 'string' ? this.config.routes.get(method) : undefined;
+  private admitNotify(env: NotifyEnvelope): void {
+    const route = this.config.routes.get(env.method);
     if (route === undefined || route.info.kind !== 'notify') {
-      this.connectionError(`no notification ${String(method)}`);
+      this.connectionError(`no notification ${env.method}`);
+      return;
+    }
+    if (this.draining) {
+      this.sendError(0, new RpcError('UNAVAILABLE', `notification ${route.info.name} dropped: server shutting down`));
       return;
     }
     if (this.inFlight >= this.config.limits.maxInFlight) {
@@ -335,13 +486,15 @@ export class ServerSession<C> {
     }
     let input: unknown;
     try {
-      input = validate(route.info.input, env[2], 'BAD_REQUEST', 'input');
+      input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
     } catch (err) {
       this.sendError(0, err as RpcError);
       return;
     }
     this.inFlight++;
-    void this.runNotify(new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined), route);
+    const call = new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined);
+    if (this.blockedSends === 0) void this.runNotify(call, route);
+    else this.admissions.push(() => (this.isClosed ? this.release() : void this.runNotify(call, route)));
   }
 
   private async runNotify(call: ServerCall<C>, route: Route): Promise<void> {
@@ -353,32 +506,6 @@ export class ServerSession<C> {
     } finally {
       this.release();
     }
-  }
-
-  private openStreamSlot(id: number): boolean {
-    if (this.streams < this.config.limits.maxStreams) return true;
-    this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${this.config.limits.maxStreams} streams open`));
-    return false;
-  }
-
-  private onStream(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'stream') || !this.openStreamSlot(id)) return;
-    const credit = env[3];
-    const lastEventId = env[4];
-    if (typeof credit !== 'number' || !(credit >= 0) || (lastEventId !== null && typeof lastEventId !== 'string')) {
-      this.sendError(id, new RpcError('BAD_REQUEST', 'bad stream envelope'));
-      return;
-    }
-    const input = this.parseInput(route, id, env[5]);
-    if (input === FAILED) return;
-    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined);
-    call.credit = credit;
-    this.calls.set(id, call);
-    this.streams++;
-    void this.runStream(call, route);
   }
 
   private async runStream(call: ServerStreamCall<C>, route: Route): Promise<void> {
@@ -396,21 +523,9 @@ export class ServerSession<C> {
         this.sendError(call.id, this.toError(err, call));
       }
     } finally {
-      this.finish(call);
+      this.forget(call);
+      this.releaseStream();
     }
-  }
-
-  private onClientStream(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'clientStream') || !this.openStreamSlot(id)) return;
-    const window = this.config.limits.streamWindow;
-    const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit);
-    this.calls.set(id, call);
-    this.streams++;
-    this.sendCredit(id, window);
-    void this.runClientStream(call, route);
   }
 
   private async runClientStream(call: ClientStreamCall<C>, route: Route): Promise<void> {
@@ -418,10 +533,9 @@ export class ServerSession<C> {
       const run = (): unknown => (route.handler as AnyHandler)(call, call as CallContext<unknown>);
       const out = await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
       if (call.done) return;
-      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
-      if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
-        throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
-      }
+      if (this.blockedSends > 0) await new Promise<void>((resolve) => this.replies.push(resolve));
+      if (call.done) return;
+      const reply = this.encodeResult(call, route, out);
       call.done = true;
       this.send(reply);
     } catch (err) {
@@ -430,53 +544,47 @@ export class ServerSession<C> {
         this.sendError(call.id, this.toError(err, call));
       }
     } finally {
-      this.finish(call);
+      this.forget(call);
+      this.releaseStream();
     }
   }
 
-  private onPush(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
+  private releaseStream(): void {
+    this.streams--;
+    this.checkIdle();
+  }
+
+  private onPush(id: number, item: unknown): void {
+    const call = this.calls.get(id);
     if (!(call instanceof ClientStreamCall) || call.done) return;
     if (!call.spend()) {
-      this.failClientStream(call, new RpcError('BAD_REQUEST', 'client stream sent beyond its credit'));
+      this.failOpenCall(call, new RpcError('BAD_REQUEST', 'client stream sent beyond its credit'));
       return;
     }
     const schema = this.config.routes.get(call.method)?.info.input ?? null;
     try {
-      call.push(validate(schema, env[2], 'BAD_REQUEST', 'stream item'));
+      call.push(validate(schema, item, 'BAD_REQUEST', 'stream item'));
     } catch (err) {
-      this.failClientStream(call, err as RpcError);
+      this.failOpenCall(call, err as RpcError);
     }
   }
 
-  private failClientStream(call: ClientStreamCall<C>, err: RpcError): void {
-    this.sendError(call.id, err);
-    this.finish(call);
-    call.abort(err);
+  private onCredit(id: number, n: number): void {
+    const call = this.calls.get(id);
+    if (!(call instanceof ServerStreamCall) || call.done) return;
+    if (!call.grant(n)) this.failOpenCall(call, new RpcError('BAD_REQUEST', 'stream credit beyond the maximum'));
   }
 
-  private onEnd(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
-    if (call instanceof ClientStreamCall) call.end();
-  }
-
-  private onCredit(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
-    const n = env[2];
-    if (call instanceof ServerStreamCall && typeof n === 'number' && n > 0) call.grant(n);
-  }
-
-  private onCancel(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
+  /** Stops a call; its id is free at once, its slot when its handler has finished. */
+  private onCancel(id: number): void {
+    const call = this.calls.get(id);
     if (call === undefined) return;
-    this.finish(call);
+    this.forget(call);
     call.abort(CANCELLED);
   }
 
-  /** Forgets a call (idempotent) and frees its stream slot. */
-  private finish(call: ServerCall<C>): void {
-    if (this.calls.get(call.id) !== call) return;
-    this.calls.delete(call.id);
-    if (call.kind === 'stream' || call.kind === 'clientStream') this.streams--;
+  /** Frees a call's id (idempotent); its slot is released by whoever runs its handler. */
+  private forget(call: ServerCall<C>): void {
+    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
   }
 }
