@@ -4,7 +4,7 @@
  * Also holds what a shared service definition needs, so browser code never
  * imports the server.
  */
-export { createClient, setDefaultTransport, type ClientControl, type ClientOptions, type DefaultTransport, type ResolvedConnectOptions, type RpcClient } from './rpc.js';
+export { createClient, setDefaultTransport, type ClientControl, type ClientOptions, type ClientUrl, type DefaultTransport, type ResolvedConnectOptions, type RpcClient } from './rpc.js';
 export { RpcStream } from './rpc-stream.js';
 export type { CallOptions, ClientInput, ClientMethod, ClientMethods } from './rpc-types.js';
 export type { ClientEvents, ClientState } from './rpc-events.js';
@@ -13,4 +13,4 @@ export type { ClientTransport, TransportEvents, TransportFactory } from './trans
 export { webSocketTransport, WebSocketOpenError, type WebSocketConstructor, type WebSocketLike } from './transport-websocket.js';
 export { RpcError, RpcErrorCode, isRpcErrorCode } from '../rpc/errors.js';
 export { defineService, withEventId, type Service, type ServiceDef } from '../rpc/service.js';
-export { Subprotocol, type CodecName } from '../rpc/envelope.js';
+export { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';

@@ -1,11 +1,12 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
+import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
 import { Emitter, type ClientState } from './rpc-events.js';
 import { Heartbeat } from './rpc-heartbeat.js';
-import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+import { errorFromEnvelope, protocolError, type CallHost, type Pending } from './rpc-pending.js';
 import type { StreamStarter } from './rpc-stream.js';
 import type { ClientTransport, TransportFactory } from './transport.js';
 
@@ -32,6 +33,8 @@ function refusal(err: unknown): RpcError | null {
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
 const MAX_ID = 0x7fffffff;
+/** Close code 1012 (service restart): the server asks for a reconnect now, without backoff. */
+const SERVICE_RESTART = 1012;
 
 /**
  * The connection manager behind the typed client: one connection at a time,
@@ -43,6 +46,11 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   state: ClientState = 'connecting';
   readonly validateResponses: boolean;
   private transport: ClientTransport | null = null;
+  /**
+   * Connections whose server sent GoAway, with the calls still running on
+   * them: their answers arrive there while new calls use the new connection.
+   */
+  private readonly draining = new Map<ClientTransport, Set<Pending>>();
   private readonly pending = new Map<number, Pending>();
   private queue: Pending[] = [];
   private lastId = 0;
@@ -109,8 +117,22 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     }
   }
 
+  /** The connection a call runs on: a draining one if it started there, else the current one. */
+  private transportOf(p: Pending): ClientTransport | null {
+    if (this.draining.size > 0) {
+      for (const [t, calls] of this.draining) if (calls.has(p)) return t;
+    }
+    return this.transport;
+  }
+
+  private isDraining(p: Pending): boolean {
+    if (this.draining.size === 0) return false;
+    for (const calls of this.draining.values()) if (calls.has(p)) return true;
+    return false;
+  }
+
   send(p: Pending, data: WireData): boolean {
-    const t = this.transport;
+    const t = this.transportOf(p);
     if (t === null) {
       p.fail(new RpcError('UNAVAILABLE', 'not connected'));
       return false;
@@ -131,14 +153,28 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
 
   forget(p: Pending, cancel: boolean): void {
     if (p.id === 0 || this.pending.get(p.id) !== p) return;
+    const t = this.transportOf(p);
     this.pending.delete(p.id);
-    if (cancel && this.transport !== null) {
+    if (cancel && t !== null) {
       try {
-        const r = this.transport.send(this.settings.codec.cancel(p.id));
+        const r = t.send(this.settings.codec.cancel(p.id));
         if (r !== undefined) r.catch(() => {});
       } catch {
         // the connection is going away; the server drops the call with it
       }
+    }
+    for (const [old, calls] of this.draining) {
+      if (calls.delete(p) && calls.size === 0) this.retire(old);
+    }
+  }
+
+  /** A draining connection has no call left: close it. */
+  private retire(t: ClientTransport): void {
+    this.draining.delete(t);
+    try {
+      t.close(1000, 'moved to a new connection');
+    } catch {
+      // already closed
     }
   }
 
@@ -185,6 +221,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.deadlines.clear();
     const t = this.transport;
     this.transport = null;
+    for (const old of [...this.draining.keys()]) this.retire(old);
     const calls = [...this.pending.values(), ...this.queue];
     this.pending.clear();
     this.queue = [];
@@ -204,10 +241,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       let transport: ClientTransport | null = null;
       const events = {
         message: (data: WireData) => {
-          if (this.transport === transport && transport !== null) this.onData(data);
+          if (transport !== null && (this.transport === transport || this.draining.has(transport))) this.onData(data, transport);
         },
-        close: () => {
-          if (transport !== null) this.onTransportClosed(transport);
+        close: (code: number) => {
+          if (transport !== null) this.onTransportClosed(transport, code);
         },
       };
       try {
@@ -258,6 +295,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.heartbeat.start();
     // Streams kept across the reconnect resume first, then queued calls in order.
     for (const p of [...this.pending.values()]) {
+      if (this.isDraining(p)) continue;
       if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
     }
     const queued = this.queue;
@@ -272,14 +310,42 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     }
   }
 
-  private onTransportClosed(t: ClientTransport): void {
+  private onTransportClosed(t: ClientTransport, code: number): void {
     for (const w of this.closedWaiters.splice(0)) w();
+    const left = this.draining.get(t);
+    if (left !== undefined) {
+      // The draining server closed before answering these: they fail (or a stream is started again).
+      this.draining.delete(t);
+      for (const p of left) {
+        if (this.pending.get(p.id) === p && !p.lost()) this.pending.delete(p.id);
+      }
+      return;
+    }
     if (this.transport !== t) return;
-    this.dropConnection();
+    this.dropConnection(code === SERVICE_RESTART);
   }
 
-  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect or close. */
-  private dropConnection(): void {
+  /**
+   * The server sent GoAway: calls running on this connection stay there to
+   * get their answers, server streams (ended by the server) resume on the
+   * next connection or fail, and the next connection is opened at once.
+   */
+  private onGoAway(t: ClientTransport): void {
+    if (this.transport !== t) return;
+    const stay = new Set<Pending>();
+    for (const p of [...this.pending.values()]) {
+      if (p.kind !== 'stream') stay.add(p);
+      else if (!p.lost()) this.pending.delete(p.id);
+    }
+    this.transport = null;
+    this.heartbeat.stop();
+    if (stay.size > 0) this.draining.set(t, stay);
+    else this.retire(t);
+    this.reconnect(true);
+  }
+
+  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect (at once if `now`) or close. */
+  private dropConnection(now = false): void {
     const t = this.transport;
     this.transport = null;
     this.heartbeat.stop();
@@ -291,40 +357,76 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       }
     }
     for (const p of [...this.pending.values()]) {
+      if (this.isDraining(p)) continue;
       if (!p.lost()) this.pending.delete(p.id);
     }
+    this.reconnect(now);
+  }
+
+  private reconnect(now: boolean): void {
     if (this.settings.reconnect === null) {
       this.shutdown(new RpcError('UNAVAILABLE', 'connection lost'));
       return;
     }
     this.setState('reconnecting');
+    if (now) {
+      this.attempt = 0;
+      void this.connect();
+      return;
+    }
     const delay = backoffDelay(this.settings.reconnect, this.attempt++);
     void this.sleep(delay).then(() => this.connect());
   }
 
-  private onData(data: WireData): void {
-    this.heartbeat.heardFrom();
-    let env: unknown;
+  private onData(data: WireData, from: ClientTransport): void {
+    const current = from === this.transport;
+    if (current) this.heartbeat.heardFrom();
+    let decoded: unknown;
     try {
-      env = this.settings.codec.decode(data);
+      decoded = this.settings.codec.decode(data);
     } catch {
       this.emit('error', new RpcError('BAD_REQUEST', 'malformed message from the server'));
       return;
     }
-    if (!Array.isArray(env)) return;
-    const kind = env[0];
-    if (kind === Kind.Ping) {
-      this.transport?.send(this.settings.codec.pong(typeof env[1] === 'number' ? env[1] : 0));
-      return;
+    const env = parseEnvelope(decoded);
+    switch (env.kind) {
+      case Kind.Ping: {
+        const r = from.send(this.settings.codec.pong(env.n));
+        if (r !== undefined) r.catch(() => {});
+        return;
+      }
+      case Kind.GoAway:
+        this.onGoAway(from);
+        return;
+      case FAULT: {
+        // a bad envelope about an open call fails that call; anything else unreadable is ignored
+        const p = env.id === 0 ? undefined : this.callOn(from, env.id);
+        p?.fail(protocolError(env.message));
+        return;
+      }
+      case Kind.Error:
+        if (env.id === 0) {
+          this.emit('error', errorFromEnvelope(env));
+          return;
+        }
+        break;
+      case Kind.Result:
+      case Kind.Item:
+      case Kind.Event:
+      case Kind.Done:
+      case Kind.Credit:
+        break;
+      default:
+        return;
     }
-    if (kind === Kind.Pong) return;
-    const id = env[1];
-    if (id === 0 && kind === Kind.Error) {
-      this.emit('error', errorFromEnvelope(env));
-      return;
-    }
-    const p = this.pending.get(id as number);
-    if (p !== undefined) p.onMessage(env);
+    this.callOn(from, env.id)?.onMessage(env);
+  }
+
+  /** The open call with this id on that connection. */
+  private callOn(t: ClientTransport, id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (p === undefined || t === this.transport) return p;
+    return this.draining.get(t)?.has(p) === true ? p : undefined;
   }
 
   /** Fails the calls whose deadline passed and arms the timer for the next one. */

@@ -1,6 +1,6 @@
 import type { DeflateOptions } from '../deflate/index.js';
 import { envelopeCodec } from '../rpc/codecs.js';
-import { Subprotocol, type CodecName } from '../rpc/envelope.js';
+import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
@@ -26,7 +26,7 @@ export interface ClientOptions {
   maxQueue?: number;
   /** Heartbeat interval in ms; a connection silent for two intervals is dropped (default 15 000; 0 = off). */
   heartbeatMs?: number;
-  /** Server-stream items the server may send ahead of the consumer (default 64). */
+  /** Server-stream items the server may send ahead of the consumer (default 64, at most MAX_CREDIT = 2^20). */
   streamWindow?: number;
   /** Largest message the client sends, in bytes; larger calls fail with PAYLOAD_TOO_LARGE (default 1 MiB). */
   maxMessageSize?: number;
@@ -60,13 +60,30 @@ export interface ClientControl {
 /** A typed RPC client for service S. */
 export type RpcClient<S extends ServiceDef> = ClientMethods<S> & ClientControl;
 
-/** Resolves params and headers and opens one connection with the default transport. */
-function connectWithDefaults(url: string | URL, options: ClientOptions): TransportFactory {
+/**
+ * Where the client connects: one URL, several tried in turn (each new
+ * connection attempt takes the next one), or a function asked before every
+ * attempt (for instance to pick another node after a server's GoAway).
+ */
+export type ClientUrl = string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>);
+
+function urlPicker(url: ClientUrl): () => string | URL | Promise<string | URL> {
+  if (typeof url === 'function') return url;
+  if (typeof url === 'string' || url instanceof URL) return () => url;
+  if (url.length === 0) throw new TypeError('createClient needs at least one URL');
+  let next = 0;
+  return () => url[next++ % url.length];
+}
+
+/** Resolves the URL, params and headers and opens one connection with the default transport. */
+function connectWithDefaults(url: ClientUrl, options: ClientOptions): TransportFactory {
+  const pick = urlPicker(url);
   return async (protocols, events, signal) => {
     const { params, headers, ...rest } = options;
+    const target = await pick();
     const query = typeof params === 'function' ? await params() : params;
     const resolvedHeaders = typeof headers === 'function' ? await headers() : headers;
-    return defaultTransport(withParams(url, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
+    return defaultTransport(withParams(target, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
   };
 }
 
@@ -101,10 +118,11 @@ function defaultTransport(url: string, options: ResolvedConnectOptions): Transpo
 }
 
 /**
- * Creates a typed client for `service` at `url`. Methods, inputs, results and
- * stream items are inferred from the service definition.
+ * Creates a typed client for `service` at `url` (or several URLs, see
+ * ClientUrl). Methods, inputs, results and stream items are inferred from the
+ * service definition.
  */
-export function createClient<S extends ServiceDef>(service: Service<S>, url: string | URL, options: ClientOptions = {}): RpcClient<S> {
+export function createClient<S extends ServiceDef>(service: Service<S>, url: ClientUrl, options: ClientOptions = {}): RpcClient<S> {
   const codecName = options.codec ?? 'json';
   const codec = envelopeCodec(codecName);
   const core = new RpcClientCore({
@@ -118,7 +136,7 @@ export function createClient<S extends ServiceDef>(service: Service<S>, url: str
     validateResponses: options.validate ?? true,
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const window = Math.max(1, options.streamWindow ?? 64);
+  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
 
   const client: Record<string, unknown> = {
     on: core.on.bind(core),

@@ -20,7 +20,7 @@ export {
   type UnaryDef,
 } from './service.js';
 export type { CallContext, Handler, HandlerInput, Handlers, Middleware } from './handlers.js';
-export { Kind, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
+export { Kind, MAX_CREDIT, MAX_METHOD_LENGTH, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
 export type { EnvelopeCodec, WireData } from './codec.js';
 export { jsonEnvelope } from './codec-json.js';
 export { msgpackEnvelope } from './codec-msgpack.js';
