@@ -7,7 +7,7 @@ import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
-import { RpcRouter, type RouterOptions } from './server.js';
+import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 import type { Service, ServiceDef } from './service.js';
 
 /** Options of createServer. */
@@ -25,6 +25,15 @@ export interface ServerOptions<C> extends RouterOptions<C> {
   handshakeTimeoutMs?: number;
   /** Failed handshakes and transport errors, for logging. */
   onConnectionError?: (err: Error) => void;
+}
+
+/** Options of RpcServer.close. */
+export interface CloseOptions {
+  /**
+   * Graceful shutdown: time in ms that unary calls and client streams in
+   * flight get to finish (default 0: every call is aborted at once).
+   */
+  graceMs?: number;
 }
 
 /** Where and how to listen. */
@@ -57,7 +66,9 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private readonly options: ServerOptions<C>;
   private readonly offered: string;
   private listener: net.Server | null = null;
-  private readonly conns = new Set<Conn>();
+  private readonly conns = new Map<Conn, RpcConnection>();
+  /** Sockets whose handshake has not finished. */
+  private readonly handshaking = new Set<Duplex>();
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
@@ -101,24 +112,54 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
     const remote = (socket as net.Socket).remoteAddress;
+    this.handshaking.add(socket);
     return fromUpgradeHTTP(req, socket, head, {
       ...this.connOptions(),
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headerRecord(req), req.url ?? '/', remote),
     }).then(
-      (conn) => this.serve(conn, hs),
-      (err: Error) => this.options.onConnectionError?.(err),
+      (conn) => this.serve(conn, hs, socket),
+      (err: Error) => this.handshakeFailed(err, socket),
     );
   }
 
-  /** Stops listening, closes every connection (1001) and waits for them. */
-  async close(): Promise<void> {
+  /**
+   * Stops the server. Handshakes under way are dropped at once. Without
+   * `graceMs`, every connection closes at once (1001) and its calls fail with
+   * UNAVAILABLE. With it: new handshakes are refused with 503, each client is
+   * sent GoAway (its server streams end; the zwire client reconnects elsewhere
+   * at once and resumes resumable streams), unary calls and client streams in
+   * flight get up to `graceMs` to finish, then every connection closes (1001).
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
+    this.dropHandshakes();
+    const grace = options.graceMs ?? 0;
+    if (grace > 0 && this.conns.size > 0) await this.drain(grace);
     const listener = this.listener;
     this.listener = null;
+    this.dropHandshakes();
     const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
-    await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
+    await Promise.all([...this.conns.keys()].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
     await stopped;
+  }
+
+  /** Tells every connection to go away; resolves when their calls are done or `graceMs` has passed. */
+  private async drain(graceMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all([...this.conns.values()].map((s) => s.drain(graceMs))), expired]);
+    clearTimeout(timer);
+  }
+
+  private dropHandshakes(): void {
+    for (const socket of this.handshaking) socket.destroy();
+    this.handshaking.clear();
+  }
+
+  private handshakeFailed(err: Error, socket: Duplex): void {
+    this.handshaking.delete(socket);
+    this.options.onConnectionError?.(err);
   }
 
   private connOptions() {
@@ -134,6 +175,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
 
   private acceptSocket(socket: net.Socket): void {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    this.handshaking.add(socket);
     const wantsInfo = this.options.context !== undefined;
     const headers: Record<string, string> = Object.create(null);
     let path = '/';
@@ -150,8 +192,8 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headers, path, socket.remoteAddress),
     }).then(
-      (conn) => this.serve(conn, hs),
-      (err: Error) => this.options.onConnectionError?.(err),
+      (conn) => this.serve(conn, hs, socket),
+      (err: Error) => this.handshakeFailed(err, socket),
     );
   }
 
@@ -167,12 +209,12 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     }
   }
 
-  private serve(conn: Conn, hs: Handshake<C>): void {
+  private serve(conn: Conn, hs: Handshake<C>, socket: Duplex): void {
+    this.handshaking.delete(socket);
     if (hs.protocol === null || this.closing) {
       void conn.close(1001).catch(() => undefined);
       return;
     }
-    this.conns.add(conn);
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
     const session = this.attach(
       {
@@ -187,6 +229,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       hs.protocol,
       hs.conn,
     );
+    this.conns.set(conn, session);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
     void conn.closed.then(() => {
       this.conns.delete(conn);

@@ -27,5 +27,5 @@ export { msgpackEnvelope } from './codec-msgpack.js';
 export type { RpcSocket } from './socket.js';
 export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
-export { createServer, RpcServer, type ListenAddress, type ServerOptions } from './create-server.js';
+export { createServer, RpcServer, type CloseOptions, type ListenAddress, type ServerOptions } from './create-server.js';
 export type { ConnectionInfo, ContextHook } from './connection-info.js';
