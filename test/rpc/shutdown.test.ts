@@ -1,0 +1,123 @@
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type ClientOptions } from '../../src/client/index.js';
+import { createServer } from '../../src/rpc/create-server.js';
+import { Subprotocol } from '../../src/rpc/envelope.js';
+import { rawConnect } from '../helpers/raw-client.js';
+import { Probe, testHandlers, testService, until } from './fixture.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function serve() {
+  const probe = new Probe();
+  const server = createServer(testService, testHandlers(probe), { context: () => ({ user: 'ada' }), heartbeatMs: 0 });
+  const { port } = await server.listen({ port: 0 });
+  cleanup.push(() => server.close());
+  return { server, probe, port, url: `ws://127.0.0.1:${port}/rpc` };
+}
+
+/** Tracks every promise a test makes, to prove none is left pending. */
+function settledCount(ps: Promise<unknown>[]): () => number {
+  let n = 0;
+  for (const p of ps) p.then(() => n++, () => n++);
+  return () => n;
+}
+
+const opts: ClientOptions = { heartbeatMs: 0, reconnect: { initialDelayMs: 20_000, maxDelayMs: 20_000 } };
+
+describe('RPC server graceful shutdown', () => {
+  it('lets 50 calls in flight finish, refuses new handshakes with 503, then closes', async () => {
+    const first = await serve();
+    const second = await serve();
+    const client = createClient(testService, [first.url, second.url], opts);
+    cleanup.push(() => client.close());
+    await client.ready();
+    const calls = Array.from({ length: 50 }, () => client.slow({ ms: 1000 }));
+    await until(() => first.server.connections === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = first.server.close({ graceMs: 3000 });
+    // new handshakes on the draining server get 503
+    const refused = await rawConnect(first.port, { headers: { 'Sec-WebSocket-Protocol': Subprotocol.json } }).catch((e: Error) => e);
+    expect(String(refused)).toMatch(/503/);
+    // the client was told to go: it reconnects to the next URL at once (its backoff is 20 s)
+    await until(() => second.server.connections === 1, 3000);
+    expect(await client.greet({ name: 'new' })).toEqual({ message: 'hello new' });
+    const results = await Promise.allSettled(calls);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(50);
+    await closing;
+    expect(first.server.connections).toBe(0);
+    expect(first.probe.aborted).toEqual([]);
+  });
+
+  it('aborts what outlives the grace period, and every call settles', async () => {
+    const first = await serve();
+    const second = await serve();
+    const client = createClient(testService, [first.url, second.url], opts);
+    cleanup.push(() => client.close());
+    await client.ready();
+    const slow = [client.slow({ ms: 100 }), client.slow({ ms: 5000 })];
+    const count = settledCount(slow);
+    await until(() => first.server.connections === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await first.server.close({ graceMs: 500 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    await until(() => count() === 2);
+    const [quick, late] = await Promise.allSettled(slow);
+    expect(quick.status).toBe('fulfilled');
+    expect(late.status === 'rejected' && (late.reason as { code: string }).code).toBe('UNAVAILABLE');
+    expect(first.probe.aborted).toEqual(['slow:UNAVAILABLE']);
+  });
+
+  it('ends server streams: a resumable one resumes on the next server after its last event', async () => {
+    const first = await serve();
+    const second = await serve();
+    const client = createClient(testService, [first.url, second.url], opts);
+    cleanup.push(() => client.close());
+    const seqs: number[] = [];
+    const counting = client.count({ to: 1_000_000 });
+    const counted = (async () => {
+      let n = 0;
+      for await (const _ of counting) {
+        n++;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return n;
+    })();
+    const countCount = settledCount([counted]);
+    const done = (async () => {
+      for await (const { seq } of client.feed({})) {
+        seqs.push(seq);
+        if (seqs.length === 20) void first.server.close({ graceMs: 2000 });
+        if (seq >= 60) break;
+      }
+    })();
+    await done;
+    // no gap, no repeat across the move
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
+    expect(first.probe.lastEventIds).toEqual([undefined]);
+    expect(second.probe.lastEventIds.length).toBe(1);
+    expect(Number(second.probe.lastEventIds[0])).toBeGreaterThanOrEqual(19);
+    // a stream that is not resumable fails with UNAVAILABLE instead
+    await until(() => countCount() === 1);
+    await expect(counted).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('drops a pending handshake at once, with or without a grace period', async () => {
+    for (const graceMs of [0, 5000]) {
+      const { server, port } = await serve();
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      const ended = new Promise((r) => socket.once('close', r));
+      await new Promise((r) => setTimeout(r, 50));
+      const started = Date.now();
+      await server.close({ graceMs });
+      await ended;
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+});
