@@ -23,6 +23,11 @@ export interface ServerOptions<C> extends RouterOptions<C> {
   heartbeatMs?: number;
   /** Handshake time limit in ms (default 10 000). */
   handshakeTimeoutMs?: number;
+  /**
+   * Outbound budget per connection in bytes (the message layer's `maxQueuedBytes`, default 4 MiB): past it,
+   * results and stream items wait and new calls wait in their slot before their handler starts.
+   */
+  maxQueuedBytes?: number;
   /** Failed handshakes and transport errors, for logging. */
   onConnectionError?: (err: Error) => void;
 }
@@ -168,6 +173,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       // The message layer's limit is the hard one (close 1009); the RPC limit below it answers PAYLOAD_TOO_LARGE.
       maxMessageSize: max * 4 + 1024,
       heartbeatMs: this.options.heartbeatMs ?? 30_000,
+      maxQueuedBytes: this.options.maxQueuedBytes,
       deflate: this.options.deflate,
       timeoutMs: this.options.handshakeTimeoutMs,
     };

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type ClientOptions } from '../../src/client/index.js';
 import { createServer } from '../../src/rpc/create-server.js';
+import { listen } from '../../src/message/index.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { rawConnect } from '../helpers/raw-client.js';
 import { Probe, testHandlers, testService, until } from './fixture.js';
@@ -104,6 +105,20 @@ describe('RPC server graceful shutdown', () => {
     // a stream that is not resumable fails with UNAVAILABLE instead
     await until(() => countCount() === 1);
     await expect(counted).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('reconnects at once, without backoff, when a server closes with 1012 (service restart)', async () => {
+    const second = await serve();
+    const restarting = await listen({ port: 0, selectProtocol: (offered) => offered[0] }, (conn) => {
+      setTimeout(() => void conn.close(1012, 'service restart').catch(() => undefined), 50);
+    });
+    cleanup.push(() => restarting.close());
+    const client = createClient(testService, [`ws://127.0.0.1:${restarting.port}`, second.url], opts);
+    cleanup.push(() => client.close());
+    await client.ready();
+    // the first reconnect after a plain drop would wait 20 s here
+    await until(() => second.server.connections === 1, 5000);
+    expect(await client.greet({ name: 'moved' })).toEqual({ message: 'hello moved' });
   });
 
   it('drops a pending handshake at once, with or without a grace period', async () => {
