@@ -29,12 +29,18 @@ function settledCount(ps: Promise<unknown>[]): () => number {
 
 const opts: ClientOptions = { heartbeatMs: 0, reconnect: { initialDelayMs: 20_000, maxDelayMs: 20_000 } };
 
+/** Two servers and a client given both URLs, whose backoff (20 s) is too long for any test to wait out. */
+async function twoServers() {
+  const first = await serve();
+  const second = await serve();
+  const client = createClient(testService, [first.url, second.url], opts);
+  cleanup.push(() => client.close());
+  return { first, second, client };
+}
+
 describe('RPC server graceful shutdown', () => {
   it('lets 50 calls in flight finish, refuses new handshakes with 503, then closes', async () => {
-    const first = await serve();
-    const second = await serve();
-    const client = createClient(testService, [first.url, second.url], opts);
-    cleanup.push(() => client.close());
+    const { first, second, client } = await twoServers();
     await client.ready();
     const calls = Array.from({ length: 50 }, () => client.slow({ ms: 1000 }));
     await until(() => first.server.connections === 1);
@@ -54,10 +60,7 @@ describe('RPC server graceful shutdown', () => {
   });
 
   it('aborts what outlives the grace period, and every call settles', async () => {
-    const first = await serve();
-    const second = await serve();
-    const client = createClient(testService, [first.url, second.url], opts);
-    cleanup.push(() => client.close());
+    const { first, second, client } = await twoServers();
     await client.ready();
     const slow = [client.slow({ ms: 100 }), client.slow({ ms: 5000 })];
     const count = settledCount(slow);
@@ -74,10 +77,7 @@ describe('RPC server graceful shutdown', () => {
   });
 
   it('ends server streams: a resumable one resumes on the next server after its last event', async () => {
-    const first = await serve();
-    const second = await serve();
-    const client = createClient(testService, [first.url, second.url], opts);
-    cleanup.push(() => client.close());
+    const { first, second, client } = await twoServers();
     const seqs: number[] = [];
     const counting = client.count({ to: 1_000_000 });
     const counted = (async () => {
