@@ -32,6 +32,11 @@ function refusal(err: unknown): RpcError | null {
 }
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
+
+/** Whether an error's data says the server refused the call without running it (a draining server). */
+function wasNotRun(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { notRun?: unknown }).notRun === true;
+}
 const MAX_ID = 0x7fffffff;
 /** Close code 1012 (service restart): the server asks for a reconnect now, without backoff. */
 const SERVICE_RESTART = 1012;
@@ -409,6 +414,13 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
           this.emit('error', errorFromEnvelope(env));
           return;
         }
+        if (from !== this.transport && wasNotRun(env.data)) {
+          const p = this.callOn(from, env.id);
+          if (p?.kind === 'unary') {
+            this.moveToCurrent(p, from);
+            return;
+          }
+        }
         break;
       case Kind.Result:
       case Kind.Item:
@@ -420,6 +432,17 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
         return;
     }
     this.callOn(from, env.id)?.onMessage(env);
+  }
+
+  /**
+   * A unary call that crossed the server's GoAway was refused without running:
+   * it is sent again on the current connection (or when the next one opens).
+   */
+  private moveToCurrent(p: Pending, from: ClientTransport): void {
+    const calls = this.draining.get(from);
+    if (calls === undefined || !calls.delete(p)) return;
+    if (calls.size === 0) this.retire(from);
+    if (this.transport !== null && !this.tryStart(p)) this.pending.delete(p.id);
   }
 
   /** The open call with this id on that connection. */

@@ -48,6 +48,8 @@ const CONGESTED_BYTES = 64 * 1024;
 
 const UNAVAILABLE = new RpcError('UNAVAILABLE', 'connection closed');
 const SHUTTING_DOWN = new RpcError('UNAVAILABLE', 'server shutting down');
+/** A call that reached a draining server: refused without running, so the client may send it elsewhere. */
+const NOT_RUN = new RpcError('UNAVAILABLE', 'server shutting down: the call was not run', { notRun: true });
 const CANCELLED = new RpcError('CANCELLED', 'cancelled by the client');
 
 const METHOD_KIND: Record<OpeningEnvelope['kind'], MethodKind> = {
@@ -355,7 +357,7 @@ export class ServerSession<C> {
     const route = this.config.routes.get(method);
     if (route === undefined) return new RpcError('NOT_FOUND', `no method ${method}`);
     if (route.info.kind !== kind) return new RpcError('BAD_REQUEST', `${route.info.name} is a ${route.info.kind} method`);
-    if (this.draining) return SHUTTING_DOWN;
+    if (this.draining) return NOT_RUN;
     return route;
   }
 

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createClient, type ClientOptions } from '../../src/client/index.js';
 import { createServer } from '../../src/rpc/create-server.js';
 import { listen } from '../../src/message/index.js';
@@ -105,6 +106,51 @@ describe('RPC server graceful shutdown', () => {
     // a stream that is not resumable fails with UNAVAILABLE instead
     await until(() => countCount() === 1);
     await expect(counted).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('sends GoAway first, then refuses late calls as not run while the running one finishes, then closes 1001', async () => {
+    const { server, port } = await serve();
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, [Subprotocol.json]);
+    cleanup.push(async () => ws.terminate());
+    const inbox: unknown[][] = [];
+    ws.on('message', (d) => inbox.push(JSON.parse(String(d)) as unknown[]));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify([1, 1, 'slow', { ms: 300 }]));
+    await until(() => server.connections === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = server.close({ graceMs: 3000 });
+    await until(() => inbox.length === 1);
+    expect(inbox[0]).toEqual([16, 3000]);
+    ws.send(JSON.stringify([1, 2, 'greet', { name: 'late' }]));
+    ws.send(JSON.stringify([3, 3, 'feed', 4, null, {}]));
+    await until(() => inbox.length === 4);
+    expect(inbox.slice(1)).toEqual([
+      [12, 2, 'UNAVAILABLE', 'server shutting down: the call was not run', { notRun: true }],
+      [12, 3, 'UNAVAILABLE', 'server shutting down: the call was not run', { notRun: true }],
+      [11, 1, { done: true }],
+    ]);
+    expect(await closed).toBe(1001);
+    await closing;
+  });
+
+  it('sends a unary call that crossed the GoAway again on the next connection', async () => {
+    const second = await serve();
+    const seen: unknown[] = [];
+    const draining = await listen({ port: 0, selectProtocol: (offered) => offered[0] }, async (conn) => {
+      for await (const m of conn) {
+        const env = JSON.parse(m.text()) as unknown[];
+        seen.push(env[0]);
+        if (env[0] !== 1) continue;
+        await conn.send('[16,1000]');
+        await conn.send(`[12,${env[1]},"UNAVAILABLE","server shutting down: the call was not run",{"notRun":true}]`);
+      }
+    });
+    cleanup.push(() => draining.close());
+    const client = createClient(testService, [`ws://127.0.0.1:${draining.port}`, second.url], opts);
+    cleanup.push(() => client.close());
+    expect(await client.greet({ name: 'again' })).toEqual({ message: 'hello again' });
+    expect(seen).toEqual([1]);
   });
 
   it('reconnects at once, without backoff, when a server closes with 1012 (service restart)', async () => {
