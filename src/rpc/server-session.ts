@@ -1,11 +1,13 @@
 import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
-import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
+import { RpcError } from './errors.js';
+import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
 import type { CallContext, Middleware } from './handlers.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
 import { validate, type MethodInfo, type MethodKind } from './service.js';
+import { OutboundGate } from './outbound-gate.js';
 import type { RpcSocket } from './socket.js';
 
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
@@ -29,22 +31,14 @@ export interface Route {
 }
 
 /** What every session of one server shares. */
-export interface SessionConfig<C> extends ErrorExposure {
+export interface SessionConfig<C> extends ErrorReporting<C> {
   readonly routes: ReadonlyMap<string, Route>;
   readonly middleware: readonly Middleware<C>[];
   readonly limits: ServerLimits;
-  /** Called with unexpected handler errors (those that reach the client as INTERNAL). */
-  readonly onError?: (err: unknown, ctx: CallContext<C>) => void;
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
 type OpeningEnvelope = CallEnvelope | StreamEnvelope | ClientStreamEnvelope;
-
-/**
- * Bytes queued in the transport up to which a send is taken as uncongested
- * without looking at its promise (saves a promise reaction per message).
- */
-const CONGESTED_BYTES = 64 * 1024;
 
 const UNAVAILABLE = new RpcError('UNAVAILABLE', 'connection closed');
 const SHUTTING_DOWN = new RpcError('UNAVAILABLE', 'server shutting down');
@@ -58,18 +52,16 @@ const METHOD_KIND: Record<OpeningEnvelope['kind'], MethodKind> = {
   [Kind.ClientStream]: 'clientStream',
 };
 
-function noop(): void {}
-
 /**
  * The server side of one connection: parses envelopes, admits calls against
  * the limits, runs handlers with validation, middleware, flow control and
  * cancellation, and encodes the answers. Transport-agnostic: an adapter feeds
  * `receive` and calls `close`.
  *
- * Outbound budget: a send whose promise is pending means the transport is
- * over its budget. Until it settles, results wait here (their call keeps its
- * in-flight slot), stream pumps wait, and admitted calls wait in their slot
- * before their handler starts.
+ * Everything goes out through the OutboundGate: while the connection is over
+ * its outbound budget, results wait (their call keeps its in-flight slot),
+ * stream pumps wait, and admitted calls wait in their slot before their
+ * handler starts.
  */
 export class ServerSession<C> {
   private readonly calls = new Map<number, ServerCall<C>>();
@@ -78,16 +70,13 @@ export class ServerSession<C> {
   private isClosed = false;
   private draining = false;
   private idle: (() => void) | null = null;
-  /** Sends whose promise has not settled: the transport is over its budget while this is above 0. */
-  private blockedSends = 0;
-  /** Work waiting for the budget: answers and stream pumps first, then handlers not yet started. */
-  private readonly replies: (() => void)[] = [];
-  private readonly admissions: (() => void)[] = [];
-  private readonly unblock = (): void => {
-    if (--this.blockedSends === 0) this.flush();
-  };
+  private readonly gate: OutboundGate;
   private readonly release = (): void => {
     this.inFlight--;
+    this.checkIdle();
+  };
+  private readonly releaseStream = (): void => {
+    this.streams--;
     this.checkIdle();
   };
   private readonly sendCredit = (id: number, n: number): void => {
@@ -97,15 +86,17 @@ export class ServerSession<C> {
 
   constructor(
     private readonly config: SessionConfig<C>,
-    private readonly socket: RpcSocket,
+    socket: RpcSocket,
     readonly codec: EnvelopeCodec,
     readonly conn: C,
   ) {
+    const gate = new OutboundGate(socket);
+    this.gate = gate;
     this.pumpIO = {
       codec,
       maxMessageSize: config.limits.maxMessageSize,
-      send: (data) => this.send(data),
-      writable: () => this.writable(),
+      send: (data) => gate.send(data),
+      writable: () => gate.writable(),
     };
   }
 
@@ -162,9 +153,7 @@ export class ServerSession<C> {
     for (const call of this.calls.values()) call.abort(UNAVAILABLE);
     this.calls.clear();
     // Whatever waited for the budget now runs to its end: nothing is sent, slots are released, pumps return.
-    this.blockedSends = 0;
-    for (const job of this.replies.splice(0)) job();
-    for (const job of this.admissions.splice(0)) job();
+    this.gate.close();
     this.resolveIdle();
   }
 
@@ -209,35 +198,7 @@ export class ServerSession<C> {
   }
 
   private send(data: WireData): void {
-    if (this.isClosed) return;
-    let p: Promise<void> | void;
-    try {
-      p = this.socket.send(data);
-    } catch {
-      return;
-    }
-    if (p === undefined) return;
-    const queued = this.socket.bufferedAmount;
-    if (queued !== undefined && queued <= CONGESTED_BYTES) {
-      p.catch(noop);
-      return;
-    }
-    this.blockedSends++;
-    p.then(this.unblock, this.unblock);
-  }
-
-  private writable(): Promise<void> | null {
-    if (this.blockedSends === 0) return null;
-    return new Promise((resolve) => this.replies.push(resolve));
-  }
-
-  /** The budget has room again: answers go first, then handlers that were waiting for it. */
-  private flush(): void {
-    while (this.blockedSends === 0 && !this.isClosed) {
-      const job = this.replies.shift() ?? this.admissions.shift();
-      if (job === undefined) return;
-      job();
-    }
+    this.gate.send(data);
   }
 
   private sendError(id: number, err: RpcError): void {
@@ -363,13 +324,13 @@ export class ServerSession<C> {
 
   /** Files the call under its id and runs `start` now, or once the outbound budget has room. */
   private startWhenWritable(call: ServerCall<C>, start: () => void): void {
-    if (this.blockedSends === 0) {
+    if (this.gate.open) {
       if (call.kind !== 'unary') this.calls.set(call.id, call);
       start();
       return;
     }
     this.calls.set(call.id, call);
-    this.admissions.push(() => {
+    this.gate.start(() => {
       if (!call.done) start();
       else if (call.kind === 'unary') this.release();
       else this.releaseStream();
@@ -382,17 +343,17 @@ export class ServerSession<C> {
     try {
       out =
         this.config.middleware.length > 0
-          ? this.withMiddleware(call, () => handler(call.input, call as CallContext<unknown>))
+          ? runWithMiddleware(this.config.middleware, call, () => handler(call.input, call as CallContext<unknown>))
           : handler(call.input, call as CallContext<unknown>);
     } catch (err) {
       this.forget(call);
-      this.failUnary(call, err);
+      this.reply(call, route, false, err, this.release);
       return;
     }
     // A synchronous handler is answered at once: no promise, no entry in the call table.
     if (!isThenable(out)) {
       this.forget(call);
-      this.replyUnary(call, route, out);
+      this.reply(call, route, true, out, this.release);
       return;
     }
     this.calls.set(call.id, call);
@@ -400,76 +361,50 @@ export class ServerSession<C> {
   }
 
   private async awaitUnary(call: ServerCall<C>, route: Route, pending: PromiseLike<unknown>): Promise<void> {
+    let ok = true;
     let out: unknown;
     try {
       out = await pending;
     } catch (err) {
-      this.forget(call);
-      this.failUnary(call, err);
-      return;
+      ok = false;
+      out = err;
     }
     this.forget(call);
-    this.replyUnary(call, route, out);
+    this.reply(call, route, ok, out, this.release);
   }
 
-  /** Validates and sends a result, once the outbound budget has room; the call holds its slot until then. */
-  private replyUnary(call: ServerCall<C>, route: Route, out: unknown): void {
-    if (call.done || this.isClosed) {
-      this.release();
-      return;
-    }
-    if (this.blockedSends > 0) {
-      this.replies.push(() => this.replyUnary(call, route, out));
-      return;
-    }
-    let reply: WireData;
-    try {
-      reply = this.encodeResult(call, route, out);
-    } catch (err) {
-      this.failUnary(call, err);
-      return;
-    }
-    call.done = true;
-    this.send(reply);
-    this.release();
+  /**
+   * Replies to a call in one step, once the outbound budget has room: its
+   * result (a stream: Done) or its error, unless the call was cancelled or
+   * failed already; then frees its slot. A result that fails its schema or
+   * is too large becomes the error.
+   */
+  private reply(call: ServerCall<C>, route: Route, ok: boolean, value: unknown, free: () => void): void {
+    this.gate.answer(() => {
+      if (!call.done && !this.isClosed) {
+        call.done = true;
+        this.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value));
+      }
+      free();
+    });
   }
 
   private encodeResult(call: ServerCall<C>, route: Route, out: unknown): WireData {
-    const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
-    if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
-      throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
-    }
-    return reply;
-  }
-
-  private failUnary(call: ServerCall<C>, err: unknown): void {
-    if (!call.done) {
-      call.done = true;
-      this.sendError(call.id, this.toError(err, call));
-    }
-    this.release();
-  }
-
-  private withMiddleware(call: ServerCall<C>, final: () => unknown): Promise<unknown> {
-    const mw = this.config.middleware;
-    // async: a middleware or handler that throws synchronously becomes a rejection, never an exception in receive()
-    const run = async (i: number): Promise<unknown> => (i === mw.length ? final() : mw[i](call, () => run(i + 1)));
-    return run(0);
-  }
-
-  /** Hands an unexpected handler error to `onError`; a throwing observer must not stop the connection. */
-  private report(err: unknown, call: ServerCall<C>): void {
+    if (call.kind === 'stream') return this.codec.done(call.id);
     try {
-      this.config.onError?.(err, call);
-    } catch {
-      // the observer's own failure has nowhere better to go
+      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
+      if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
+        throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
+      }
+      return reply;
+    } catch (err) {
+      return this.encodeError(call, err);
     }
   }
 
-  private toError(err: unknown, call: ServerCall<C>): RpcError {
-    const e = toRpcError(err, this.config);
-    if (!(err instanceof RpcError)) this.report(err, call);
-    return e;
+  private encodeError(call: ServerCall<C>, err: unknown): WireData {
+    const e = handlerError(err, call, this.config);
+    return this.codec.error(call.id, e.code, e.message, e.data);
   }
 
   private admitNotify(env: NotifyEnvelope): void {
@@ -495,65 +430,47 @@ export class ServerSession<C> {
     }
     this.inFlight++;
     const call = new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined);
-    if (this.blockedSends === 0) void this.runNotify(call, route);
-    else this.admissions.push(() => (this.isClosed ? this.release() : void this.runNotify(call, route)));
+    this.gate.start(() => (this.isClosed ? this.release() : void this.runNotify(call, route)));
   }
 
   private async runNotify(call: ServerCall<C>, route: Route): Promise<void> {
     try {
       const run = (): unknown => (route.handler as AnyHandler)(call.input, call as CallContext<unknown>);
-      await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
+      await runWithMiddleware(this.config.middleware, call, run);
     } catch (err) {
-      if (!(err instanceof RpcError)) this.report(err, call);
+      handlerError(err, call, this.config); // a notification has no one to answer: the error is only reported
     } finally {
       this.release();
     }
   }
 
   private async runStream(call: ServerStreamCall<C>, route: Route): Promise<void> {
+    let ok = true;
+    let failure: unknown;
     try {
       const pump = (): Promise<void> =>
         pumpStream(call, (route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable, route.info.output, this.pumpIO);
-      await (this.config.middleware.length === 0 ? pump() : this.withMiddleware(call, pump));
-      if (!call.done) {
-        call.done = true;
-        this.send(this.codec.done(call.id));
-      }
+      await runWithMiddleware(this.config.middleware, call, pump);
     } catch (err) {
-      if (!call.done) {
-        call.done = true;
-        this.sendError(call.id, this.toError(err, call));
-      }
-    } finally {
-      this.forget(call);
-      this.releaseStream();
+      ok = false;
+      failure = err;
     }
+    this.forget(call);
+    this.reply(call, route, ok, failure, this.releaseStream);
   }
 
   private async runClientStream(call: ClientStreamCall<C>, route: Route): Promise<void> {
+    let ok = true;
+    let out: unknown;
     try {
       const run = (): unknown => (route.handler as AnyHandler)(call, call as CallContext<unknown>);
-      const out = await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
-      if (call.done) return;
-      if (this.blockedSends > 0) await new Promise<void>((resolve) => this.replies.push(resolve));
-      if (call.done) return;
-      const reply = this.encodeResult(call, route, out);
-      call.done = true;
-      this.send(reply);
+      out = await runWithMiddleware(this.config.middleware, call, run);
     } catch (err) {
-      if (!call.done) {
-        call.done = true;
-        this.sendError(call.id, this.toError(err, call));
-      }
-    } finally {
-      this.forget(call);
-      this.releaseStream();
+      ok = false;
+      out = err;
     }
-  }
-
-  private releaseStream(): void {
-    this.streams--;
-    this.checkIdle();
+    this.forget(call);
+    this.reply(call, route, ok, out, this.releaseStream);
   }
 
   private onPush(id: number, item: unknown): void {
