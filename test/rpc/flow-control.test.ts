@@ -31,6 +31,8 @@ const service = defineService({
 class Live {
   now = 0;
   peak = 0;
+  /** `big` handlers started. */
+  bigStarted = 0;
   enter(): void {
     this.now++;
     this.peak = Math.max(this.peak, this.now);
@@ -45,7 +47,10 @@ async function serve(limits = {}) {
   const server = createServer(
     service,
     {
-      big: ({ size }) => ({ s: 'x'.repeat(size) }),
+      big: ({ size }) => {
+        live.bigStarted++;
+        return { s: 'x'.repeat(size) };
+      },
       ticks: async function* () {
         for (let n = 0; ; n++) yield { n };
       },
@@ -109,7 +114,7 @@ function retained(): number {
 
 describe('RPC outbound budget', () => {
   it('holds results for a client that does not read within the budget, handlers waiting in their slots', async () => {
-    const { port } = await serve({ maxMessageSize: 2 << 20 });
+    const { port, live } = await serve({ maxMessageSize: 2 << 20 });
     collectGarbage();
     const before = retained();
     const { peer } = await rawConnect(port, { headers: { 'Sec-WebSocket-Protocol': Subprotocol.json } });
@@ -130,13 +135,25 @@ describe('RPC outbound budget', () => {
     clearInterval(ticker);
     collectGarbage();
     const held = retained() - before;
+    const startedWhileStalled = live.bigStarted;
+    // once the client reads again, every call that waited runs and is answered
+    socket.resume();
+    let results = 0;
+    const all = await peer.waitUntil(() => {
+      for (const e of peer.events.splice(0)) if (e.type === 'message' && e.data.subarray(0, 4).toString() === '[11,') results++;
+      return results === 256;
+    }, 60_000);
     socket.destroy();
+    expect(all).toBe(true);
     // budget (maxQueuedBytes, default 4 MiB) twice, plus one result being encoded and a margin; 256 MiB before the fix
     const bound = 2 * 4 * 2 ** 20 + 24 * 2 ** 20;
     expect(held).toBeLessThan(bound);
     expect(peak).toBeLessThan(bound + 16 * 2 ** 20);
     expect(timerTicks.length).toBeGreaterThan(10);
-  });
+    // the other calls wait in their slots: the budget plus what the kernel buffers holds a few 1 MiB results
+    expect(startedWhileStalled).toBeGreaterThan(0);
+    expect(startedWhileStalled).toBeLessThan(64);
+  }, 90_000);
 });
 
 describe('RPC stream slots', () => {
