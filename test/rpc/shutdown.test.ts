@@ -44,6 +44,15 @@ describe('RPC server graceful shutdown', () => {
     const { first, second, client } = await twoServers();
     await client.ready();
     const calls = Array.from({ length: 50 }, () => client.slow({ ms: 1000 }));
+    // a client stream in flight keeps sending on the draining connection (the handler takes 10 ms per item)
+    const summed = client.slowSum(
+      (async function* () {
+        for (let n = 0; n < 60; n++) {
+          yield { n };
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })(),
+    );
     await until(() => first.server.connections === 1);
     await new Promise((r) => setTimeout(r, 100));
     const closing = first.server.close({ graceMs: 3000 });
@@ -55,6 +64,7 @@ describe('RPC server graceful shutdown', () => {
     expect(await client.greet({ name: 'new' })).toEqual({ message: 'hello new' });
     const results = await Promise.allSettled(calls);
     expect(results.filter((r) => r.status === 'fulfilled').length).toBe(50);
+    expect(await summed).toEqual({ count: 60 });
     await closing;
     expect(first.server.connections).toBe(0);
     expect(first.probe.aborted).toEqual([]);
