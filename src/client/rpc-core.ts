@@ -4,6 +4,7 @@ import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
+import { DrainingConnections } from './rpc-draining.js';
 import { Emitter, type ClientState } from './rpc-events.js';
 import { Heartbeat } from './rpc-heartbeat.js';
 import { errorFromEnvelope, protocolError, type CallHost, type Pending } from './rpc-pending.js';
@@ -33,6 +34,15 @@ function refusal(err: unknown): RpcError | null {
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
 
+/** Closes a draining connection that has no call left. */
+function retire(t: ClientTransport): void {
+  try {
+    t.close(1000, 'moved to a new connection');
+  } catch {
+    // already closed
+  }
+}
+
 /** Whether an error's data says the server refused the call without running it (a draining server). */
 function wasNotRun(data: unknown): boolean {
   return typeof data === 'object' && data !== null && (data as { notRun?: unknown }).notRun === true;
@@ -51,11 +61,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   state: ClientState = 'connecting';
   readonly validateResponses: boolean;
   private transport: ClientTransport | null = null;
-  /**
-   * Connections whose server sent GoAway, with the calls still running on
-   * them: their answers arrive there while new calls use the new connection.
-   */
-  private readonly draining = new Map<ClientTransport, Set<Pending>>();
+  private readonly draining = new DrainingConnections();
   private readonly pending = new Map<number, Pending>();
   private queue: Pending[] = [];
   private lastId = 0;
@@ -124,16 +130,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
 
   /** The connection a call runs on: a draining one if it started there, else the current one. */
   private transportOf(p: Pending): ClientTransport | null {
-    if (this.draining.size > 0) {
-      for (const [t, calls] of this.draining) if (calls.has(p)) return t;
-    }
-    return this.transport;
-  }
-
-  private isDraining(p: Pending): boolean {
-    if (this.draining.size === 0) return false;
-    for (const calls of this.draining.values()) if (calls.has(p)) return true;
-    return false;
+    return this.draining.transportOf(p) ?? this.transport;
   }
 
   send(p: Pending, data: WireData): boolean {
@@ -168,19 +165,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
         // the connection is going away; the server drops the call with it
       }
     }
-    for (const [old, calls] of this.draining) {
-      if (calls.delete(p) && calls.size === 0) this.retire(old);
-    }
-  }
-
-  /** A draining connection has no call left: close it. */
-  private retire(t: ClientTransport): void {
-    this.draining.delete(t);
-    try {
-      t.close(1000, 'moved to a new connection');
-    } catch {
-      // already closed
-    }
+    const emptied = this.draining.remove(p);
+    if (emptied !== null) retire(emptied);
   }
 
   /** Closes the client: every call fails with UNAVAILABLE; resolves when the connection has closed. */
@@ -226,7 +212,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.deadlines.clear();
     const t = this.transport;
     this.transport = null;
-    for (const old of [...this.draining.keys()]) this.retire(old);
+    for (const old of this.draining.takeAll()) retire(old);
     const calls = [...this.pending.values(), ...this.queue];
     this.pending.clear();
     this.queue = [];
@@ -300,7 +286,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     this.heartbeat.start();
     // Streams kept across the reconnect resume first, then queued calls in order.
     for (const p of [...this.pending.values()]) {
-      if (this.isDraining(p)) continue;
+      if (this.draining.transportOf(p) !== null) continue;
       if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
     }
     const queued = this.queue;
@@ -317,10 +303,9 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
 
   private onTransportClosed(t: ClientTransport, code: number): void {
     for (const w of this.closedWaiters.splice(0)) w();
-    const left = this.draining.get(t);
+    const left = this.draining.take(t);
     if (left !== undefined) {
-      // The draining server closed before answering these: they fail (or a stream is started again).
-      this.draining.delete(t);
+      // The draining server closed before answering these: they fail.
       for (const p of left) {
         if (this.pending.get(p.id) === p && !p.lost()) this.pending.delete(p.id);
       }
@@ -339,13 +324,14 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     if (this.transport !== t) return;
     const stay = new Set<Pending>();
     for (const p of [...this.pending.values()]) {
+      if (this.draining.transportOf(p) !== null) continue;
       if (p.kind !== 'stream') stay.add(p);
       else if (!p.lost()) this.pending.delete(p.id);
     }
     this.transport = null;
     this.heartbeat.stop();
-    if (stay.size > 0) this.draining.set(t, stay);
-    else this.retire(t);
+    if (stay.size > 0) this.draining.add(t, stay);
+    else retire(t);
     this.reconnect(true);
   }
 
@@ -362,7 +348,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       }
     }
     for (const p of [...this.pending.values()]) {
-      if (this.isDraining(p)) continue;
+      if (this.draining.transportOf(p) !== null) continue;
       if (!p.lost()) this.pending.delete(p.id);
     }
     this.reconnect(now);
@@ -439,9 +425,9 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
    * it is sent again on the current connection (or when the next one opens).
    */
   private moveToCurrent(p: Pending, from: ClientTransport): void {
-    const calls = this.draining.get(from);
-    if (calls === undefined || !calls.delete(p)) return;
-    if (calls.size === 0) this.retire(from);
+    if (!this.draining.holds(from, p)) return;
+    const emptied = this.draining.remove(p);
+    if (emptied !== null) retire(emptied);
     if (this.transport !== null && !this.tryStart(p)) this.pending.delete(p.id);
   }
 
@@ -449,7 +435,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   private callOn(t: ClientTransport, id: number): Pending | undefined {
     const p = this.pending.get(id);
     if (p === undefined || t === this.transport) return p;
-    return this.draining.get(t)?.has(p) === true ? p : undefined;
+    return this.draining.holds(t, p) ? p : undefined;
   }
 
   /** Fails the calls whose deadline passed and arms the timer for the next one. */
