@@ -319,9 +319,11 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
    * The server sent GoAway: calls running on this connection stay there to
    * get their answers, server streams (ended by the server) resume on the
    * next connection or fail, and the next connection is opened at once.
+   * Without reconnects there is no next connection: the calls in flight are
+   * answered here and the client closes when the server does.
    */
   private onGoAway(t: ClientTransport): void {
-    if (this.transport !== t) return;
+    if (this.transport !== t || this.settings.reconnect === null) return;
     const stay = new Set<Pending>();
     for (const p of [...this.pending.values()]) {
       if (this.draining.transportOf(p) !== null) continue;

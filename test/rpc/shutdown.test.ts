@@ -144,6 +144,19 @@ describe('RPC server graceful shutdown', () => {
     await closing;
   });
 
+  it('lets a client without reconnects finish its calls, then close with the server', async () => {
+    const { server, url } = await serve();
+    const client = createClient(testService, url, { heartbeatMs: 0, reconnect: false });
+    cleanup.push(() => client.close());
+    await client.ready();
+    const call = client.slow({ ms: 300 });
+    await until(() => server.connections === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    await server.close({ graceMs: 3000 });
+    expect(await call).toEqual({ done: true });
+    await until(() => client.state === 'closed');
+  });
+
   it('sends a unary call that crossed the GoAway again on the next connection', async () => {
     const second = await serve();
     const seen: unknown[] = [];
