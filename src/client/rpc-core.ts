@@ -89,8 +89,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     return this.settings.codec;
   }
 
+  /** A fresh call id; after wrapping around it skips ids still in use (the server refuses a reused one). */
   nextId(): number {
-    this.lastId = this.lastId >= MAX_ID ? 1 : this.lastId + 1;
+    do this.lastId = this.lastId >= MAX_ID ? 1 : this.lastId + 1;
+    while (this.pending.has(this.lastId));
     return this.lastId;
   }
 
