@@ -31,10 +31,10 @@ function settledCount(ps: Promise<unknown>[]): () => number {
 const opts: ClientOptions = { heartbeatMs: 0, reconnect: { initialDelayMs: 20_000, maxDelayMs: 20_000 } };
 
 /** Two servers and a client given both URLs, whose backoff (20 s) is too long for any test to wait out. */
-async function twoServers() {
+async function twoServers(codec: ClientOptions['codec'] = 'json') {
   const first = await serve();
   const second = await serve();
-  const client = createClient(testService, [first.url, second.url], opts);
+  const client = createClient(testService, [first.url, second.url], { ...opts, codec });
   cleanup.push(() => client.close());
   return { first, second, client };
 }
@@ -87,8 +87,8 @@ describe('RPC server graceful shutdown', () => {
     expect(first.probe.aborted).toEqual(['slow:UNAVAILABLE']);
   });
 
-  it('ends server streams: a resumable one resumes on the next server after its last event', async () => {
-    const { first, second, client } = await twoServers();
+  it.each(['json', 'msgpack'] as const)('ends server streams: a resumable one resumes on the next server after its last event (%s)', async (codec) => {
+    const { first, second, client } = await twoServers(codec);
     const seqs: number[] = [];
     const counting = client.count({ to: 1_000_000 });
     const counted = (async () => {
