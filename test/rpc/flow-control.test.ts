@@ -166,11 +166,11 @@ describe('RPC stream slots', () => {
       const opened: number[] = [];
       for (let i = 0; i < 4; i++) {
         opened.push(++id);
-        c.send([3, id, 'stubborn', 1, null, { ms: 150 }]);
+        c.send([3, id, 'stubborn', 1, null, { ms: 400 }]);
       }
       for (const o of opened) c.send([8, o]);
-      // the handlers ignore the cancel for 150 ms: these must not start beside them
-      for (let i = 0; i < 4; i++) c.send([3, ++id, 'stubborn', 1, null, { ms: 150 }]);
+      // the handlers ignore the cancel for 400 ms: these must not start beside them
+      for (let i = 0; i < 4; i++) c.send([3, ++id, 'stubborn', 1, null, { ms: 400 }]);
       for (let i = 0; i < 4; i++) refused.push((await c.next()).slice(0, 3)[2]);
       await until(() => live.now === 0, 5000);
     }
