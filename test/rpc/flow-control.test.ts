@@ -42,7 +42,7 @@ class Live {
   }
 }
 
-async function serve(limits = {}) {
+async function serve(limits = {}, options: { maxQueuedBytes?: number } = {}) {
   const live = new Live();
   const server = createServer(
     service,
@@ -69,7 +69,7 @@ async function serve(limits = {}) {
         return { total };
       },
     },
-    { limits, heartbeatMs: 0 },
+    { limits, heartbeatMs: 0, ...options },
   );
   const { port } = await server.listen({ port: 0 });
   cleanup.push(() => server.close());
@@ -112,47 +112,64 @@ function retained(): number {
   return m.heapUsed + m.external;
 }
 
+/**
+ * Sends 256 calls each answered with `size` bytes, from a raw client that then stops reading
+ * for 1.5 s; measures the server meanwhile, then reads again and counts the answers.
+ */
+async function floodWithoutReading(port: number, live: Live, size: number) {
+  collectGarbage();
+  const before = retained();
+  const { peer } = await rawConnect(port, { headers: { 'Sec-WebSocket-Protocol': Subprotocol.json } });
+  const socket = peer.socket;
+  // the client stops reading: everything the server sends stays in the server or the kernel
+  socket.pause();
+  const calls = Buffer.concat(
+    Array.from({ length: 256 }, (_, i) => buildFrame({ opcode: OP.text, payload: JSON.stringify([1, i + 1, 'big', { size }]), mask: true })),
+  );
+  socket.write(calls);
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 20);
+  let peak = 0;
+  for (let i = 0; i < 30; i++) {
+    await sleep(50);
+    peak = Math.max(peak, retained() - before);
+  }
+  clearInterval(ticker);
+  collectGarbage();
+  const held = retained() - before;
+  const startedWhileStalled = live.bigStarted;
+  // once the client reads again, every call that waited runs and is answered
+  socket.resume();
+  let results = 0;
+  await peer.waitUntil(() => {
+    for (const e of peer.events.splice(0)) if (e.type === 'message' && e.data.subarray(0, 4).toString() === '[11,') results++;
+    return results === 256;
+  }, 60_000);
+  socket.destroy();
+  return { held, peak, ticks, startedWhileStalled, results };
+}
+
 describe('RPC outbound budget', () => {
   it('holds results for a client that does not read within the budget, handlers waiting in their slots', async () => {
     const { port, live } = await serve({ maxMessageSize: 2 << 20 });
-    collectGarbage();
-    const before = retained();
-    const { peer } = await rawConnect(port, { headers: { 'Sec-WebSocket-Protocol': Subprotocol.json } });
-    const socket = peer.socket;
-    // the client stops reading: everything the server sends stays in the server or the kernel
-    socket.pause();
-    const calls = Buffer.concat(
-      Array.from({ length: 256 }, (_, i) => buildFrame({ opcode: OP.text, payload: JSON.stringify([1, i + 1, 'big', { size: 1 << 20 }]), mask: true })),
-    );
-    socket.write(calls);
-    const timerTicks: number[] = [];
-    const ticker = setInterval(() => timerTicks.push(Date.now()), 20);
-    let peak = 0;
-    for (let i = 0; i < 30; i++) {
-      await sleep(50);
-      peak = Math.max(peak, retained() - before);
-    }
-    clearInterval(ticker);
-    collectGarbage();
-    const held = retained() - before;
-    const startedWhileStalled = live.bigStarted;
-    // once the client reads again, every call that waited runs and is answered
-    socket.resume();
-    let results = 0;
-    const all = await peer.waitUntil(() => {
-      for (const e of peer.events.splice(0)) if (e.type === 'message' && e.data.subarray(0, 4).toString() === '[11,') results++;
-      return results === 256;
-    }, 60_000);
-    socket.destroy();
-    expect(all).toBe(true);
+    const r = await floodWithoutReading(port, live, 1 << 20);
+    expect(r.results).toBe(256);
     // budget (maxQueuedBytes, default 4 MiB) twice, plus one result being encoded and a margin; 256 MiB before the fix
     const bound = 2 * 4 * 2 ** 20 + 24 * 2 ** 20;
-    expect(held).toBeLessThan(bound);
-    expect(peak).toBeLessThan(bound + 16 * 2 ** 20);
-    expect(timerTicks.length).toBeGreaterThan(10);
+    expect(r.held).toBeLessThan(bound);
+    expect(r.peak).toBeLessThan(bound + 16 * 2 ** 20);
+    expect(r.ticks).toBeGreaterThan(10);
     // the other calls wait in their slots: the budget plus what the kernel buffers holds a few 1 MiB results
-    expect(startedWhileStalled).toBeGreaterThan(0);
-    expect(startedWhileStalled).toBeLessThan(64);
+    expect(r.startedWhileStalled).toBeGreaterThan(0);
+    expect(r.startedWhileStalled).toBeLessThan(64);
+  }, 90_000);
+
+  it('holds back smaller results under a small budget (the maxQueuedBytes option)', async () => {
+    const { port, live } = await serve({}, { maxQueuedBytes: 8 * 1024 });
+    const r = await floodWithoutReading(port, live, 60_000);
+    expect(r.results).toBe(256);
+    expect(r.startedWhileStalled).toBeGreaterThan(0);
+    expect(r.startedWhileStalled).toBeLessThan(200);
   }, 90_000);
 });
 
