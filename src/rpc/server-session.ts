@@ -4,10 +4,10 @@ import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, typ
 import { RpcError } from './errors.js';
 import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
 import type { CallContext, Middleware } from './handlers.js';
+import { OutboundGate } from './outbound-gate.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
 import { validate, type MethodInfo, type MethodKind } from './service.js';
-import { OutboundGate } from './outbound-gate.js';
 import type { RpcSocket } from './socket.js';
 
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
