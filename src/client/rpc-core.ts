@@ -1,4 +1,5 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
@@ -22,8 +23,9 @@ export interface CoreSettings {
   validateResponses: boolean;
 }
 
-/** A handshake the server answered with 401 or 403 will not succeed by retrying: the client closes. */
+/** A connection the server refused (in-band, or a handshake answered 401 or 403) will not succeed by retrying: the client closes. */
 function refusal(err: unknown): RpcError | null {
+  if (err instanceof RpcError) return err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? err : null;
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
   if (status === 401) return new RpcError('UNAUTHORIZED', 'the server refused the connection (401)', undefined, { cause: err });
   if (status === 403) return new RpcError('FORBIDDEN', 'the server refused the connection (403)', undefined, { cause: err });
@@ -206,8 +208,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
         message: (data: WireData) => {
           if (this.transport === transport && transport !== null) this.onData(data);
         },
-        close: () => {
-          if (transport !== null) this.onTransportClosed(transport);
+        close: (code: number) => {
+          if (transport !== null) this.onTransportClosed(transport, code);
         },
       };
       try {
@@ -272,14 +274,15 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
     }
   }
 
-  private onTransportClosed(t: ClientTransport): void {
+  private onTransportClosed(t: ClientTransport, code: number): void {
     for (const w of this.closedWaiters.splice(0)) w();
     if (this.transport !== t) return;
-    this.dropConnection();
+    // Expired parameters: the next connection fetches fresh ones, at once.
+    this.dropConnection(code === AdmissionClose.EXPIRED);
   }
 
-  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect or close. */
-  private dropConnection(): void {
+  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect (at once if `now`) or close. */
+  private dropConnection(now = false): void {
     const t = this.transport;
     this.transport = null;
     this.heartbeat.stop();
@@ -298,7 +301,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       return;
     }
     this.setState('reconnecting');
-    const delay = backoffDelay(this.settings.reconnect, this.attempt++);
+    const delay = now ? 0 : backoffDelay(this.settings.reconnect, this.attempt++);
     void this.sleep(delay).then(() => this.connect());
   }
 

@@ -56,6 +56,8 @@ export const jsonEnvelope: EnvelopeCodec = {
   item: (id, item) => `[${Kind.Item},${id}${tail(item)}`,
   event: (id, eventId, item) => `[${Kind.Event},${id},${JSON.stringify(eventId)}${tail(item)}`,
   done: (id) => `[${Kind.Done},${id}]`,
+  hello: (params) => `[${Kind.Hello},${JSON.stringify(params)}]`,
+  welcome: () => `[${Kind.Welcome}]`,
   decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
   exceeds: exceedsLimit,
   peek(data) {

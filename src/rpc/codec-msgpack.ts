@@ -54,6 +54,8 @@ export const msgpackEnvelope: EnvelopeCodec = {
   item: (id, item) => packWith([Kind.Item, id], item),
   event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
   done: (id) => pack([Kind.Done, id]),
+  hello: (params) => pack([Kind.Hello, params]),
+  welcome: () => pack([Kind.Welcome]),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
   peek(data) {

@@ -4,24 +4,29 @@ import type { Duplex } from 'node:stream';
 import type { DeflateOptions } from '../deflate/index.js';
 import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
 import { RejectError } from '../upgrade/index.js';
-import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
+import { Admission, type Admitted } from './admission.js';
+import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
+import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
-import { RpcRouter, type RouterOptions } from './server.js';
+import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 import type { Service, ServiceDef } from './service.js';
+import type { RpcSocket } from './socket.js';
 
 /** Options of createServer. */
 export interface ServerOptions<C> extends RouterOptions<C> {
   /**
-   * Runs at the handshake, before the 101: builds the `ctx.conn` of every call
-   * on the connection, or rejects the handshake by throwing (see ContextHook).
+   * Builds the `ctx.conn` of every call on the connection, or refuses it by
+   * throwing (see ContextHook): at the handshake, before the 101, or, for a
+   * client that sends its parameters in-band (zwire's does), when they arrive.
+   * No call is read before it has returned.
    */
   context?: ContextHook<C>;
   /** permessage-deflate: true for defaults, or its options (default off). */
   deflate?: boolean | DeflateOptions;
   /** Ping clients this often and drop those that do not answer (default 30 000; 0 = off). */
   heartbeatMs?: number;
-  /** Handshake time limit in ms (default 10 000). */
+  /** Handshake time limit in ms (default 10 000); also how long the server waits for an in-band Hello. */
   handshakeTimeoutMs?: number;
   /** Failed handshakes and transport errors, for logging. */
   onConnectionError?: (err: Error) => void;
@@ -47,6 +52,7 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
 interface Handshake<C> {
   protocol: string | null;
   conn: C;
+  info: HandshakeInfo | null;
 }
 
 /**
@@ -99,7 +105,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
 
   /** Serves one node:http 'upgrade' event: `httpServer.on('upgrade', (req, socket, head) => rpc.handleUpgrade(req, socket, head))`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C, info: null };
     const remote = (socket as net.Socket).remoteAddress;
     return fromUpgradeHTTP(req, socket, head, {
       ...this.connOptions(),
@@ -133,13 +139,13 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   }
 
   private acceptSocket(socket: net.Socket): void {
-    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C, info: null };
     const wantsInfo = this.options.context !== undefined;
     const headers: Record<string, string> = Object.create(null);
     let path = '/';
     accept(socket, {
       ...this.connOptions(),
-      onRequest: wantsInfo ? (uri) => (path = uri.toString('latin1')) : undefined,
+      onRequest: (uri) => (path = uri.toString('latin1')),
       onHeader: wantsInfo
         ? (name, value) => {
             const k = name.toString('latin1').toLowerCase();
@@ -158,13 +164,47 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private async buildContext(hs: Handshake<C>, headers: Record<string, string>, path: string, remote: string | undefined): Promise<void> {
     if (hs.protocol === null) throw new RejectError(400, `offer one of the subprotocols ${this.offered}`);
     if (this.closing) throw new RejectError(503, 'server closing');
+    const info = new HandshakeInfo(headers, path, hs.protocol, remote);
+    hs.info = info;
     const hook = this.options.context;
-    if (hook === undefined) return;
+    // In-band: the hook runs when the Hello arrives (Admission).
+    if (hook === undefined || info.inBand) return;
     try {
-      hs.conn = await hook(connectionInfo(headers, path, hs.protocol, remote));
+      hs.conn = await hook(info);
     } catch (err) {
       throw toRejection(err);
     }
+    if (info.expiresAt !== 0 && info.expiresAt <= Date.now()) throw new RejectError(401, 'the connection parameters have expired');
+  }
+
+  /** Runs the context hook for a client that sent its parameters in-band. */
+  private async admitInBand(info: HandshakeInfo, params: Record<string, string>): Promise<Admitted<C>> {
+    const hook = this.options.context;
+    let conn = undefined as C;
+    if (hook !== undefined) {
+      try {
+        conn = await hook(info.withParams(params));
+      } catch (err) {
+        throw fromRejection(err);
+      }
+    }
+    return { conn, expiresAt: info.expiresAt };
+  }
+
+  /** The session of an accepted connection, behind an Admission when it is accepted in-band or expires. */
+  private session(socket: RpcSocket, protocol: string, hs: Handshake<C>): RpcConnection {
+    const info = hs.info;
+    if (info === null || (!info.inBand && info.expiresAt === 0)) return this.attach(socket, protocol, hs.conn);
+    return new Admission<C>({
+      socket,
+      codec: envelopeCodec(codecForProtocol(protocol) ?? 'json'),
+      accept: info.inBand ? (params) => this.admitInBand(info, params) : null,
+      admitted: { conn: hs.conn, expiresAt: info.expiresAt },
+      open: (conn) => this.attach(socket, protocol, conn),
+      helloTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      exposeErrors: this.options.exposeErrors,
+      onRefused: (err) => this.options.onConnectionError?.(err),
+    });
   }
 
   private serve(conn: Conn, hs: Handshake<C>): void {
@@ -174,7 +214,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     }
     this.conns.add(conn);
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
-    const session = this.attach(
+    const session = this.session(
       {
         send: (data) => conn.send(data),
         get bufferedAmount() {
@@ -185,7 +225,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
         },
       },
       hs.protocol,
-      hs.conn,
+      hs,
     );
     conn.on('error', (err) => this.options.onConnectionError?.(err));
     void conn.closed.then(() => {
@@ -194,7 +234,10 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     });
     void (async () => {
       try {
-        for await (const m of conn) session.receive(binary || m.binary ? m.data : m.text());
+        for await (const m of conn) {
+          const admitting = session.receive(binary || m.binary ? m.data : m.text());
+          if (admitting !== undefined) await admitting;
+        }
       } catch {
         // the Conn reports how it ended through `closed`
       }

@@ -33,6 +33,10 @@ export const Kind = {
   Done: 14,
   /** server -> client: [15, id, eventId, item?] a server-stream item tagged with an event id */
   Event: 15,
+  /** client -> server: [26, params] the connection parameters, the first message of a connection opened with the in-band marker */
+  Hello: 26,
+  /** server -> client: [27] the server's context hook accepted the connection: calls may follow */
+  Welcome: 27,
 } as const;
 
 /** The RPC protocol version carried in the subprotocol name. */

@@ -21,7 +21,8 @@ export interface RouterOptions<C> {
 
 /** One served connection: feed it messages, tell it when the transport closed. */
 export interface RpcConnection {
-  receive(data: WireData): void;
+  /** Feeds one message; a returned promise asks the transport to read nothing more until it settles. */
+  receive(data: WireData): void | Promise<void>;
   close(): void;
 }
 

@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import { createServer, type RpcServer } from '../../src/rpc/create-server.js';
+import { RpcError } from '../../src/rpc/errors.js';
 import type { api } from './page.js';
 import { chat } from './service.js';
 
@@ -32,6 +33,9 @@ class Probe {
   finished = 0;
   typing: string[] = [];
   protocols: string[] = [];
+  /** Request targets and in-band tokens the context hook saw. */
+  paths: string[] = [];
+  tokens: (string | undefined)[] = [];
 }
 
 async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods, { protocol: string }>> {
@@ -75,6 +79,9 @@ async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods,
     {
       context: (info: ConnectionInfo) => {
         probe.protocols.push(info.protocol);
+        probe.paths.push(info.path);
+        probe.tokens.push(info.params.token);
+        if (info.params.token === 'expired') throw new RpcError('UNAUTHORIZED', 'token expired');
         return { protocol: info.protocol };
       },
     },
@@ -226,6 +233,34 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
     await inPage('open', 'x', `ws://127.0.0.1:${port}/`, 'json', 3);
     expect(await inPage('refused', 'x')).toBe('UNAVAILABLE');
     expect(await inPage('states', 'x')).toEqual(['connecting', 'reconnecting', 'closed']);
+  });
+
+  it('sends its token in-band, not in the URL', async () => {
+    const probe = new Probe();
+    const server = await serveChat(probe, 0);
+    try {
+      await inPage('openWithToken', 't', `ws://127.0.0.1:${server.port}/chat`, 'tok-123');
+      expect(await inPage('later', 't')).toEqual({ id: 1, text: 'after the restart' });
+      expect(probe.tokens).toEqual(['tok-123']);
+      expect(probe.paths).toEqual(['/chat?zwire-hello=1']);
+      await inPage('close', 't');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a refused connection reaches the page as UNAUTHORIZED and stops retrying', async () => {
+    const probe = new Probe();
+    const server = await serveChat(probe, 0);
+    try {
+      await inPage('openWithToken', 'f', `ws://127.0.0.1:${server.port}/`, 'expired');
+      expect(await inPage('allRefused', 'f')).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+      expect(await inPage('states', 'f')).toEqual(['connecting', 'closed']);
+      await new Promise((r) => setTimeout(r, 500)); // well past the 50-200 ms backoff: no second attempt
+      expect(probe.tokens).toEqual(['expired']);
+    } finally {
+      await server.close();
+    }
   });
 
   it('runs the validating client, with the definition in the page', async () => {
