@@ -1,3 +1,4 @@
+import type { CallMeta } from '../rpc/codec.js';
 import { isErrorCode, RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
@@ -49,6 +50,7 @@ export function checkResponse(host: CallHost, info: MethodInfo, value: unknown, 
 export abstract class BaseCall implements Pending {
   settled = false;
   readonly deadline: number;
+  protected readonly meta: CallMeta | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
 
@@ -60,6 +62,7 @@ export abstract class BaseCall implements Pending {
     defaultTimeoutMs: number,
   ) {
     const timeout = options?.timeoutMs ?? defaultTimeoutMs;
+    this.meta = options?.meta;
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const signal = options?.signal;
     if (signal !== undefined && !signal.aborted) {

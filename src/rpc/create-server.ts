@@ -7,6 +7,9 @@ import { RejectError } from '../upgrade/index.js';
 import { Admission, type Admitted } from './admission.js';
 import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
 import { envelopeCodec } from './codecs.js';
+import { connClose, connOpen, diagnosticsObserver, handshakeRefused, type ConnCloseMessage, type ConnOpenMessage, type HandshakeRefusedMessage } from './diagnostics.js';
+import { outcomeOf } from './observe.js';
+import { loadTracing, tracingObserver } from './tracing.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
 import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
@@ -67,7 +70,8 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
-    super(service, handlers, options);
+    super(service, handlers, { ...options, observers: [diagnosticsObserver, tracingObserver, ...(options.observers ?? [])] });
+    void loadTracing();
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
   }
@@ -93,14 +97,14 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     });
     this.listener = server;
     this.closing = false;
-    return new Promise((resolve, reject) => {
+    return loadTracing().then(() => new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(address.port ?? 0, host, () => {
         server.off('error', reject);
         server.on('error', (err) => this.options.onConnectionError?.(err));
         resolve({ port: this.port, host });
       });
-    });
+    }));
   }
 
   /** Serves one node:http 'upgrade' event: `httpServer.on('upgrade', (req, socket, head) => rpc.handleUpgrade(req, socket, head))`. */
@@ -172,6 +176,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     try {
       hs.conn = await hook(info);
     } catch (err) {
+      this.refused(info, fromRejection(err));
       throw toRejection(err);
     }
     if (info.expiresAt !== 0 && info.expiresAt <= Date.now()) throw new RejectError(401, 'the connection parameters have expired');
@@ -203,8 +208,17 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       open: (conn) => this.attach(socket, protocol, conn),
       helloTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
       exposeErrors: this.options.exposeErrors,
-      onRefused: (err) => this.options.onConnectionError?.(err),
+      onRefused: (err) => {
+        this.refused(info, err);
+        this.options.onConnectionError?.(err);
+      },
     });
+  }
+
+  private refused(info: HandshakeInfo, err: unknown): void {
+    if (!handshakeRefused.hasSubscribers) return;
+    const message = err instanceof Error ? err.message : String(err);
+    handshakeRefused.publish({ code: outcomeOf(err), message, remoteAddress: info.remoteAddress, inBand: info.inBand } satisfies HandshakeRefusedMessage);
   }
 
   private serve(conn: Conn, hs: Handshake<C>): void {
@@ -228,9 +242,15 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       hs,
     );
     conn.on('error', (err) => this.options.onConnectionError?.(err));
-    void conn.closed.then(() => {
+    const opened = performance.now();
+    const remoteAddress = hs.info?.remoteAddress;
+    if (connOpen.hasSubscribers) connOpen.publish({ protocol: hs.protocol, remoteAddress, inBand: hs.info?.inBand ?? false } satisfies ConnOpenMessage);
+    void conn.closed.then(({ code, reason }) => {
       this.conns.delete(conn);
       session.close();
+      if (connClose.hasSubscribers) {
+        connClose.publish({ protocol: hs.protocol as string, remoteAddress, code, reason, durationMs: performance.now() - opened } satisfies ConnCloseMessage);
+      }
     });
     void (async () => {
       try {

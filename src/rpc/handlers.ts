@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CallMeta } from './codec.js';
 import type { EventItem, MethodKind, Schema, ServiceDef } from './service.js';
 
 /** The `ctx` every handler and middleware receives. `C` is what the connection hook built. */
@@ -15,6 +16,8 @@ export interface CallContext<C = unknown> {
   readonly signal: AbortSignal;
   /** For resumed streams: the last event id the client received. */
   readonly lastEventId: string | undefined;
+  /** What the client sent with the call (CallOptions.meta), e.g. W3C trace context `{ traceparent }`. */
+  readonly meta: CallMeta | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CallMeta } from './codec.js';
 import { RpcError } from './errors.js';
 import type { CallContext } from './handlers.js';
 import type { MethodKind } from './service.js';
@@ -10,6 +11,7 @@ import type { MethodKind } from './service.js';
 export class ServerCall<C = unknown> implements CallContext<C> {
   /** Set once nothing more may be sent for this id (cancelled, failed or finished). */
   done = false;
+  meta: CallMeta | undefined = undefined;
   private controller: AbortController | null = null;
   private abortReason: RpcError | null = null;
 

@@ -2,6 +2,7 @@ import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
 import type { CallContext, Middleware } from './handlers.js';
+import { parseMeta } from './observe.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
 import { validate, type MethodInfo } from './service.js';
@@ -236,6 +237,7 @@ export class ServerSession<C> {
     const input = this.parseInput(route, id, env[3]);
     if (input === FAILED) return;
     const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined);
+    call.meta = parseMeta(env[4]);
     this.inFlight++;
     const handler = route.handler as AnyHandler;
     if (this.config.middleware.length > 0) {
@@ -341,7 +343,9 @@ export class ServerSession<C> {
       return;
     }
     this.inFlight++;
-    void this.runNotify(new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined), route);
+    const call = new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined);
+    call.meta = parseMeta(env[3]);
+    void this.runNotify(call, route);
   }
 
   private async runNotify(call: ServerCall<C>, route: Route): Promise<void> {
@@ -375,6 +379,7 @@ export class ServerSession<C> {
     const input = this.parseInput(route, id, env[5]);
     if (input === FAILED) return;
     const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined);
+    call.meta = parseMeta(env[6]);
     call.credit = credit;
     this.calls.set(id, call);
     this.streams++;
@@ -407,6 +412,7 @@ export class ServerSession<C> {
     if (route === null || !this.checkKind(route, id, 'clientStream') || !this.openStreamSlot(id)) return;
     const window = this.config.limits.streamWindow;
     const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit);
+    call.meta = parseMeta(env[3]);
     this.calls.set(id, call);
     this.streams++;
     this.sendCredit(id, window);

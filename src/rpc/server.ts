@@ -2,6 +2,7 @@ import type { WireData } from './codec.js';
 import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
 import type { CallContext, Handlers, Middleware } from './handlers.js';
+import { observeHandler, type CallObserver } from './observe.js';
 import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits } from './server-session.js';
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
@@ -17,6 +18,8 @@ export interface RouterOptions<C> {
   onError?: (err: unknown, ctx: CallContext<C>) => void;
   /** Codecs offered to clients, by preference (default both, msgpack first). */
   codecs?: CodecName[];
+  /** Watch every handler call (createServer adds diagnostics_channel and OpenTelemetry; see docs/observability.md). */
+  observers?: readonly CallObserver[];
 }
 
 /** One served connection: feed it messages, tell it when the transport closed. */
@@ -40,7 +43,7 @@ export class RpcRouter<S extends ServiceDef, C> {
     for (const [name, info] of service.table) {
       const handler = (handlers as Record<string, unknown>)[name];
       if (typeof handler !== 'function') throw new TypeError(`no handler for method ${name}`);
-      routes.set(name, { info, handler: handler as Route['handler'] });
+      routes.set(name, { info, handler: observeHandler(options.observers ?? [], info.kind, handler as Route['handler']) });
     }
     this.service = service;
     this.codecs = options.codecs ?? ['msgpack', 'json'];

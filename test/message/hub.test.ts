@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import zlib from 'node:zlib';
@@ -386,6 +387,37 @@ describe('slow subscribers', () => {
       if (i % 50 === 49) await new Promise((r) => setImmediate(r));
     }
     expect(drops[0]).toEqual([conn, 'feed']);
+  });
+
+  it('publishes zwire:topic:publish and zwire:slow-consumer on diagnostics_channel while someone subscribes', async () => {
+    const hub = new Hub({ slow: 'skip' });
+    const server = await listen({ hub, maxQueuedBytes: 1024 }, (conn) => void conn.subscribe('feed'));
+    cleanups.push(() => server.close());
+    const stuck = await rawClient(server.port);
+    stuck.socket.pause();
+    await until(() => hub.subscriberCount('feed') === 1);
+    const [conn] = [...server.connections];
+    const published: { topic: string; size: number; queued: number; slow: number }[] = [];
+    const slow: { topic: string; conn: Conn; action: string }[] = [];
+    const onPublish = (m: unknown): void => void published.push(m as (typeof published)[number]);
+    const onSlow = (m: unknown): void => void slow.push(m as (typeof slow)[number]);
+    diagnostics.subscribe('zwire:topic:publish', onPublish);
+    diagnostics.subscribe('zwire:slow-consumer', onSlow);
+    try {
+      for (let i = 0; i < 4000 && slow.length === 0; i++) {
+        hub.publish('feed', payload);
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      diagnostics.unsubscribe('zwire:topic:publish', onPublish);
+      diagnostics.unsubscribe('zwire:slow-consumer', onSlow);
+    }
+    expect(slow[0]).toEqual({ topic: 'feed', conn, action: 'skip' });
+    expect(published[0]).toEqual({ topic: 'feed', size: payload.length, queued: 1, slow: 0 });
+    expect(published.at(-1)).toEqual({ topic: 'feed', size: payload.length, queued: 0, slow: 1 });
+    const seen = published.length;
+    hub.publish('feed', payload);
+    expect(published.length).toBe(seen);
   });
 
   it("'close' (the default): a subscriber over its budget is closed with 1013, the fast one gets all", async () => {
