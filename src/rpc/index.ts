@@ -32,7 +32,7 @@ export {
 } from './service.js';
 export type { CallContext, Handler, HandlerInput, Handlers, Middleware } from './handlers.js';
 export { Kind, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
-export type { EnvelopeCodec, WireData } from './codec.js';
+export type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
 export { jsonEnvelope } from './codec-json.js';
 export { msgpackEnvelope } from './codec-msgpack.js';
 export type { RpcSocket } from './socket.js';
@@ -40,3 +40,6 @@ export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 export { createServer, RpcServer, type ListenAddress, type ServerOptions } from './create-server.js';
 export type { ConnectionInfo, ContextHook } from './connection-info.js';
+export { AdmissionClose, HELLO_MARKER } from './admission.js';
+export type { CallObserver, CallWatch } from './observe.js';
+export type { CallEndMessage, CallStartMessage, ConnCloseMessage, ConnOpenMessage, HandshakeRefusedMessage } from './diagnostics.js';

@@ -11,7 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type RpcClient } from '../../src/client/index.js';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import { createServer } from '../../src/rpc/create-server.js';
+import { jsonEnvelope } from '../../src/rpc/codec-json.js';
+import { msgpackEnvelope } from '../../src/rpc/codec-msgpack.js';
 import { diagnosticsObserver } from '../../src/rpc/diagnostics.js';
+import { parseMeta } from '../../src/rpc/observe.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { loadTracing, tracingObserver } from '../../src/rpc/tracing.js';
 import type { CallContext } from '../../src/rpc/handlers.js';
@@ -77,6 +80,20 @@ function client(url: string, token = 'ok'): RpcClient<Methods> {
   cleanup.push(() => c.close());
   return c;
 }
+
+describe('meta on the wire', () => {
+  it('follows the payload (undefined when there is none) in both codecs, and the server reads only objects of strings', () => {
+    const meta = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    expect(jsonEnvelope.call(7, 'whoami', undefined, meta)).toBe(`[1,7,"whoami",{"$zw":["undefined"]},${JSON.stringify(meta)}]`);
+    expect(jsonEnvelope.call(7, 'whoami', undefined)).toBe('[1,7,"whoami"]');
+    expect(msgpackEnvelope.decode(msgpackEnvelope.stream(3, 'count', 8, undefined, { to: 1 }, meta))).toEqual([3, 3, 'count', 8, null, { to: 1 }, meta]);
+    expect(msgpackEnvelope.decode(msgpackEnvelope.clientStream(4, 'sum', meta))).toEqual([4, 4, 'sum', meta]);
+    expect(parseMeta(meta)).toEqual(meta);
+    expect(parseMeta({ traceparent: 1 })).toBeUndefined();
+    expect(parseMeta(['x'])).toBeUndefined();
+    expect(parseMeta({ big: 'x'.repeat(1025) })).toBeUndefined();
+  });
+});
 
 describe('diagnostics_channel', () => {
   it('reports connections, refusals, calls and streams with their outcome codes', async () => {
