@@ -10,7 +10,11 @@ import type { CallObserver, CallWatch } from './observe.js';
 let api: typeof Otel | null = null;
 let loading: Promise<void> | null = null;
 let noop: Otel.TracerProvider | null = null;
-let tracer: Otel.Tracer | null = null;
+
+/** The OpenTelemetry API once loadTracing found it, else null. */
+export function otelApi(): typeof Otel | null {
+  return api;
+}
 
 /** Loads @opentelemetry/api once if it is installed; resolves either way. */
 export function loadTracing(): Promise<void> {
@@ -18,7 +22,6 @@ export function loadTracing(): Promise<void> {
     (m) => {
       api = m;
       noop = new m.ProxyTracerProvider().getDelegate();
-      tracer = m.trace.getTracer('zwire');
     },
     () => undefined,
   );
@@ -37,17 +40,19 @@ function parentOf(o: typeof Otel, traceparent: string | undefined, tracestate: s
   return o.trace.setSpanContext(o.ROOT_CONTEXT, ctx);
 }
 
-/** Whether a tracer provider is registered (spans would otherwise be no-ops). */
-function tracing(o: typeof Otel): boolean {
+/** zwire's tracer from the registered provider, or null when none is registered (spans would be no-ops). */
+function tracerOf(o: typeof Otel): Otel.Tracer | null {
   const provider = o.trace.getTracerProvider() as Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
-  return provider.getDelegate === undefined || provider.getDelegate() !== noop;
+  const active = provider.getDelegate === undefined || provider.getDelegate() !== noop;
+  return active ? provider.getTracer('zwire') : null;
 }
 
 /** A server span per handler call: `rpc.system` zwire, `rpc.method`, and the outcome code as `rpc.zwire.code`. */
 export const tracingObserver: CallObserver = {
   start(ctx): CallWatch | null {
     const o = api;
-    if (o === null || tracer === null || !tracing(o)) return null;
+    const tracer = o === null ? null : tracerOf(o);
+    if (o === null || tracer === null) return null;
     const parent = parentOf(o, ctx.meta?.traceparent, ctx.meta?.tracestate);
     const span = tracer.startSpan(
       ctx.method,

@@ -8,7 +8,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type RpcClient } from '../../src/client/index.js';
+import { createClient, traceClient, type RpcClient } from '../../src/client/index.js';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import { createServer } from '../../src/rpc/create-server.js';
 import { jsonEnvelope } from '../../src/rpc/codec-json.js';
@@ -196,6 +196,41 @@ describe('OpenTelemetry', () => {
     const stream = spans.find((s) => s.name === 'count');
     expect(stream?.spanContext().traceId).toBe(traceId);
     expect(stream?.attributes['rpc.zwire.code']).toBe('OK');
+  });
+
+  it('traceClient makes a CLIENT span per call under the active context; the server span is its child', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    context.setGlobalContextManager(new StorageContextManager());
+    cleanup.push(() => {
+      trace.disable();
+      context.disable();
+    });
+    const { url } = await serve();
+    const traced = await traceClient(client(url));
+    const typesOnly = await traceClient(createClient<typeof testService>(url, { heartbeatMs: 0, params: { token: 'ok' }, reconnect: false, notify: ['log'] }));
+    cleanup.push(() => typesOnly.close());
+    await trace.getTracer('test').startActiveSpan('parent', async (parent) => {
+      expect(await traced.whoami()).toEqual({ user: 'ada' });
+      expect((await rejection(traced.fail({ kind: 'rpc' }))).code).toBe('NOT_FOUND');
+      for await (const { n } of traced.ticks({})) if (n === 1) break;
+      expect(await typesOnly.greet({ name: 'lazy' })).toEqual({ message: 'hello lazy' });
+      const seqs: number[] = [];
+      for await (const { n } of typesOnly.count({ to: 2 })) seqs.push(n);
+      expect(seqs).toEqual([1, 2]);
+      parent.end();
+    });
+    await until(() => exporter.getFinishedSpans().filter((s) => s.kind === 1).length === 5);
+    const spans = exporter.getFinishedSpans();
+    const parentId = spans.find((s) => s.name === 'parent')?.spanContext().spanId;
+    const clientSpans = spans.filter((s) => s.kind === 2); // SpanKind.CLIENT
+    expect(clientSpans.map((s) => `${s.name}:${String(s.attributes['rpc.zwire.code'])}`)).toEqual(['whoami:OK', 'fail:NOT_FOUND', 'ticks:CANCELLED', 'greet:OK', 'count:OK']);
+    for (const c of clientSpans) {
+      expect(c.parentSpanContext?.spanId).toBe(parentId);
+      const server = spans.find((s) => s.kind === 1 && s.parentSpanContext?.spanId === c.spanContext().spanId);
+      expect(server?.name).toBe(c.name);
+      expect(server?.spanContext().traceId).toBe(c.spanContext().traceId);
+    }
   });
 
   it('makes no span while no tracer provider is registered', async () => {
