@@ -6,7 +6,7 @@
  */
 import type * as Otel from '@opentelemetry/api';
 import type { CallMeta } from '../rpc/codec.js';
-import { outcomeOf } from '../rpc/observe.js';
+import { outcomeOf, reportOutcome } from '../rpc/observe.js';
 import { RESERVED_NAMES } from '../rpc/service.js';
 import { loadTracing, otelApi } from '../rpc/tracing.js';
 import type { CallOptions } from './rpc-types.js';
@@ -21,16 +21,7 @@ class Traced implements PromiseLike<unknown>, AsyncIterableIterator<unknown> {
   ) {}
 
   then<A = unknown, B = never>(ok?: ((v: unknown) => A | PromiseLike<A>) | null, fail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    return Promise.resolve(this.inner).then(
-      (v) => {
-        this.end('OK');
-        return v;
-      },
-      (err: unknown) => {
-        this.end(outcomeOf(err));
-        throw err;
-      },
-    ).then(ok, fail);
+    return reportOutcome(this.inner, this.end).then(ok, fail);
   }
 
   catch<B = never>(fail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<unknown> {

@@ -69,32 +69,39 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** `p`'s outcome reported to `end` ('OK' or the error's code); the returned promise settles as `p` does. */
+export function reportOutcome<T>(p: PromiseLike<T>, end: (code: string) => void): Promise<T> {
+  return Promise.resolve(p).then(
+    (v) => {
+      end('OK');
+      return v;
+    },
+    (err: unknown) => {
+      end(outcomeOf(err));
+      throw err;
+    },
+  );
+}
+
+/** Calls the handler under the watch; a synchronous throw ends the watch with its code. */
+function runWatched(w: CallWatch, handler: AnyHandler, input: unknown, ctx: CallContext<unknown>): unknown {
+  try {
+    return w.run(() => handler(input, ctx));
+  } catch (err) {
+    w.end(outcomeOf(err));
+    throw err;
+  }
+}
+
 /** A handler that returns a value or a promise (unary, notification, client stream), observed. */
 function watchValue(observers: readonly CallObserver[], handler: AnyHandler): AnyHandler {
   return (input, ctx) => {
     const w = startAll(observers, ctx);
     if (w === null) return handler(input, ctx);
-    let out: unknown;
-    try {
-      out = w.run(() => handler(input, ctx));
-    } catch (err) {
-      w.end(outcomeOf(err));
-      throw err;
-    }
-    if (!isThenable(out)) {
-      w.end('OK');
-      return out;
-    }
-    return Promise.resolve(out).then(
-      (v) => {
-        w.end('OK');
-        return v;
-      },
-      (err: unknown) => {
-        w.end(outcomeOf(err));
-        throw err;
-      },
-    );
+    const out = runWatched(w, handler, input, ctx);
+    if (isThenable(out)) return reportOutcome(out, (code) => w.end(code));
+    w.end('OK');
+    return out;
   };
 }
 
@@ -118,14 +125,7 @@ function watchStream(observers: readonly CallObserver[], handler: AnyHandler): A
   return (input, ctx) => {
     const w = startAll(observers, ctx);
     if (w === null) return handler(input, ctx);
-    let source: unknown;
-    try {
-      source = w.run(() => handler(input, ctx));
-    } catch (err) {
-      w.end(outcomeOf(err));
-      throw err;
-    }
-    return watchedItems(w, source as AsyncIterable<unknown>, ctx);
+    return watchedItems(w, runWatched(w, handler, input, ctx) as AsyncIterable<unknown>, ctx);
   };
 }
 

@@ -47,6 +47,16 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/** A client of `url` whose connection is refused: the error of its call and those of its 'error' event. */
+async function refusedPut(url: string): Promise<{ client: { readonly state: string }; errors: Error[]; err: unknown }> {
+  const client = createClient(store, url, { heartbeatMs: 0 });
+  cleanup.push(() => client.close());
+  const errors: Error[] = [];
+  client.on('error', (e) => errors.push(e));
+  const err = await failure(client.put({ key: 'a', size: 1 }));
+  return { client, errors, err };
+}
+
 describe('errors a caller can act on', () => {
   it('carries application error codes end to end, typed by isRpcError', async () => {
     const client = createClient(store, await serve(), { heartbeatMs: 0 });
@@ -101,11 +111,7 @@ describe('errors a caller can act on', () => {
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     cleanup.push(() => new Promise((r) => proxy.close(r)));
     const url = `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`;
-    const client = createClient(store, url, { heartbeatMs: 0 });
-    cleanup.push(() => client.close());
-    const errors: Error[] = [];
-    client.on('error', (e) => errors.push(e));
-    const err = await failure(client.put({ key: 'a', size: 1 }));
+    const { client, errors, err } = await refusedPut(url);
     expect(isRpcError(err, 'UNAUTHORIZED')).toBe(true);
     expect(errors[0]).toBeInstanceOf(HandshakeError);
     expect((errors[0] as HandshakeError).status).toBe(401);
@@ -118,11 +124,7 @@ describe('errors a caller can act on', () => {
         throw new RpcError('UNAUTHORIZED', 'who are you');
       },
     });
-    const client = createClient(store, url, { heartbeatMs: 0 });
-    cleanup.push(() => client.close());
-    const errors: Error[] = [];
-    client.on('error', (e) => errors.push(e));
-    const err = await failure(client.put({ key: 'a', size: 1 }));
+    const { client, errors, err } = await refusedPut(url);
     expect(isRpcError(err, 'UNAUTHORIZED')).toBe(true);
     expect((err as RpcError).message).toBe('who are you');
     expect(isRpcError(errors[0], 'UNAUTHORIZED')).toBe(true);
