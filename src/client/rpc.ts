@@ -40,7 +40,8 @@ export interface ClientOptions {
   maxMessageSize?: number;
   /**
    * Connection parameters, e.g. an auth token: sent in-band as the first message, not in the URL
-   * (the server's `context` hook reads them as `info.params`). A function is called again before
+   * (the server's `context` hook reads them as `info.params`; not sent over a custom `transport`,
+   * which opens its connections as it likes). A function is called again before
    * every (re)connect, e.g. to fetch a fresh token; after the server closes a connection whose
    * parameters expired (4440), the client calls it and reconnects at once.
    */

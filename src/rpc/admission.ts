@@ -71,7 +71,7 @@ export interface AdmissionOptions<C> extends ErrorExposure {
   admitted?: Admitted<C>;
   /** Serves the accepted connection. */
   open(conn: C): RpcConnection;
-  /** How long to wait for the Hello. */
+  /** How long the Hello and the context hook may take. */
   helloTimeoutMs: number;
   /** A connection refused in-band, with the error its client is sent. */
   onRefused?(err: RpcError): void;
@@ -85,12 +85,14 @@ export interface AdmissionOptions<C> extends ErrorExposure {
 export class Admission<C> implements RpcConnection {
   private session: RpcConnection | null = null;
   private held: WireData[] | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Until accepted: the Hello and the hook must be done within the handshake time limit. */
+  private admitTimer: ReturnType<typeof setTimeout> | undefined;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(private readonly o: AdmissionOptions<C>) {
     if (o.accept === null) this.admit(o.admitted as Admitted<C>);
-    else this.timer = setTimeout(() => this.end(AdmissionClose.HELLO_TIMEOUT, 'no Hello in time'), o.helloTimeoutMs);
+    else this.admitTimer = setTimeout(() => this.end(AdmissionClose.HELLO_TIMEOUT, 'not accepted in time'), o.helloTimeoutMs);
   }
 
   receive(data: WireData): void | Promise<void> {
@@ -101,7 +103,6 @@ export class Admission<C> implements RpcConnection {
       else this.refuse(new RpcError('TOO_MANY_REQUESTS', 'too many messages before the connection was accepted'));
       return;
     }
-    clearTimeout(this.timer);
     const params = parseHello(this.o.codec, data);
     if (params === null || this.o.accept === null) {
       this.refuse(new RpcError('BAD_REQUEST', 'the first message must be a Hello'));
@@ -116,12 +117,14 @@ export class Admission<C> implements RpcConnection {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    clearTimeout(this.admitTimer);
+    clearTimeout(this.expiryTimer);
     this.session?.close();
   }
 
   private admit(a: Admitted<C>): void {
     if (this.closed) return;
+    clearTimeout(this.admitTimer);
     if (a.expiresAt !== 0 && a.expiresAt <= Date.now()) {
       this.refuse(new RpcError('UNAUTHORIZED', 'the connection parameters have expired'));
       return;
@@ -136,7 +139,7 @@ export class Admission<C> implements RpcConnection {
   }
 
   private armExpiry(at: number): void {
-    this.timer = setTimeout(() => {
+    this.expiryTimer = setTimeout(() => {
       const left = at - Date.now();
       if (left > 0) this.armExpiry(at);
       else this.end(AdmissionClose.EXPIRED, 'connection parameters expired');
