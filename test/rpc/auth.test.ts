@@ -193,6 +193,15 @@ describe('in-band admission at the server', () => {
     expect(seen.paths).toEqual([]);
   });
 
+  it('closes with 4408 when the hook has not returned within the handshake time limit', async () => {
+    const { url } = await serve(() => new Promise<Ctx>(() => undefined), { handshakeTimeoutMs: 200 });
+    const a = await raw(`${url}?zwire-hello=1`);
+    a.ws.send('[26,{"token":"secret"}]');
+    a.ws.send('[1,1,"whoami"]');
+    expect(await a.closed).toEqual({ code: 4408, reason: 'not accepted in time' });
+    expect(a.got).toEqual([]);
+  });
+
   it('without the marker the hook runs at the handshake: a refusal is an HTTP 401, an expiry closes with 4440', async () => {
     const { url } = await serve((info) => {
       info.expireAt(Date.now() + 150);
