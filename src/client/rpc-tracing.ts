@@ -97,7 +97,9 @@ export async function traceClient<T extends object>(client: T): Promise<T> {
           };
           let result: unknown;
           try {
-            result = (method as (i: unknown, o?: CallOptions) => unknown).call(target, input, { ...options, meta: { ...options?.meta, ...traceparentOf(span.spanContext()) } });
+            const sc = span.spanContext();
+            const withContext = o.isSpanContextValid(sc) ? { ...options, meta: { ...options?.meta, ...traceparentOf(sc) } } : options;
+            result = (method as (i: unknown, o?: CallOptions) => unknown).call(target, input, withContext);
           } catch (err) {
             end(outcomeOf(err));
             throw err;

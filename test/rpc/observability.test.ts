@@ -233,6 +233,16 @@ describe('OpenTelemetry', () => {
     }
   });
 
+  it('traceClient sends no meta while no tracer provider is registered', async () => {
+    const seen: { meta?: CallContext['meta']; active?: string } = {};
+    const { url } = await serve(seen);
+    const traced = await traceClient(client(url));
+    expect(await traced.whoami()).toEqual({ user: 'ada' });
+    expect(seen.meta).toBeUndefined();
+    expect(await traced.whoami(undefined, { meta: { tenant: 't1' } })).toEqual({ user: 'ada' });
+    expect(seen.meta).toEqual({ tenant: 't1' });
+  });
+
   it('makes no span while no tracer provider is registered', async () => {
     await loadTracing();
     const ctx = { method: 'greet', kind: 'unary', id: 1, meta: undefined } as CallContext<unknown>;
