@@ -72,12 +72,12 @@ export const diagnosticsObserver: CallObserver = {
     const end = stream ? streamEnd : callEnd;
     if (!start.hasSubscribers && !end.hasSubscribers) return null;
     const t0 = performance.now();
-    const message: CallStartMessage = { method: ctx.method, kind: ctx.kind, id: ctx.id, ctx };
-    if (start.hasSubscribers) start.publish(message);
+    if (start.hasSubscribers) start.publish({ method: ctx.method, kind: ctx.kind, id: ctx.id, ctx } satisfies CallStartMessage);
     return {
       run: runPlain,
       end(code) {
-        if (end.hasSubscribers) end.publish({ ...message, code, durationMs: performance.now() - t0 } satisfies CallEndMessage);
+        // a literal, not a spread of the start message: the spread made publishing cost a microsecond
+        if (end.hasSubscribers) end.publish({ method: ctx.method, kind: ctx.kind, id: ctx.id, ctx, code, durationMs: performance.now() - t0 } satisfies CallEndMessage);
       },
     };
   },
