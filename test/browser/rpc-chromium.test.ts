@@ -82,6 +82,7 @@ async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods,
         probe.paths.push(info.path);
         probe.tokens.push(info.params.token);
         if (info.params.token === 'expired') throw new RpcError('UNAUTHORIZED', 'token expired');
+        if (info.params.token === 'short-1') info.expireAt(Date.now() + 300); // the refreshed token does not expire
         return { protocol: info.protocol };
       },
     },
@@ -258,6 +259,23 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
       expect(await inPage('states', 'f')).toEqual(['connecting', 'closed']);
       await new Promise((r) => setTimeout(r, 500)); // well past the 50-200 ms backoff: no second attempt
       expect(probe.tokens).toEqual(['expired']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('after the server closes at the expiry (4440), fetches a fresh token and reconnects at once', async () => {
+    const probe = new Probe();
+    const server = await serveChat(probe, 0);
+    try {
+      await inPage('openRefreshing', 'e', `ws://127.0.0.1:${server.port}/`, 'short-');
+      expect(await inPage('later', 'e')).toEqual({ id: 1, text: 'after the restart' });
+      // the client's backoff is 30 s: only the immediate reconnect after 4440 opens the second connection in time
+      await until(() => probe.tokens.length === 2);
+      await page.waitForFunction(() => (globalThis as unknown as { zw: Api }).zw.states('e').filter((s) => s === 'open').length === 2);
+      expect(probe.tokens).toEqual(['short-1', 'short-2']);
+      expect(await inPage('states', 'e')).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+      await inPage('close', 'e');
     } finally {
       await server.close();
     }
