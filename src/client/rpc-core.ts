@@ -53,6 +53,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   private attempt = 0;
   private readonly stop = new AbortController();
   private closedWaiters: (() => void)[] = [];
+  /** Why the client closed (a refusal's UNAUTHORIZED, say): what later calls fail with. */
+  private closedWith: RpcError = CLOSED;
 
   constructor(private readonly settings: CoreSettings) {
     super();
@@ -86,7 +88,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       return;
     }
     if (this.state === 'closed') {
-      p.fail(CLOSED);
+      p.fail(this.closedWith);
       return;
     }
     if (this.queue.length >= this.settings.maxQueue) {
@@ -163,11 +165,11 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   /** Resolves once connected; rejects if the client closes first. */
   ready(): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(CLOSED);
+    if (this.state === 'closed') return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const off = this.on('state', (s) => {
         if (s === 'open') resolve();
-        else if (s === 'closed') reject(CLOSED);
+        else if (s === 'closed') reject(this.closedWith);
         else return;
         off();
       });
@@ -181,6 +183,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
   }
 
   private shutdown(reason: RpcError): void {
+    this.closedWith = reason;
     this.setState('closed');
     this.stop.abort();
     this.heartbeat.stop();

@@ -138,6 +138,17 @@ async function withPageClient(key: string, codec: 'json' | 'msgpack', body: (pro
   }
 }
 
+/** Serves the chat service for one test; the body opens its own page clients. */
+async function withChat(body: (probe: Probe, port: number) => Promise<void>): Promise<void> {
+  const probe = new Probe();
+  const server = await serveChat(probe, 0);
+  try {
+    await body(probe, server.port);
+  } finally {
+    await server.close();
+  }
+}
+
 describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
   beforeAll(async () => {
     const bundle = await build({
@@ -236,39 +247,27 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
     expect(await inPage('states', 'x')).toEqual(['connecting', 'reconnecting', 'closed']);
   });
 
-  it('sends its token in-band, not in the URL', async () => {
-    const probe = new Probe();
-    const server = await serveChat(probe, 0);
-    try {
-      await inPage('openWithToken', 't', `ws://127.0.0.1:${server.port}/chat`, 'tok-123');
+  it('sends its token in-band, not in the URL', () =>
+    withChat(async (probe, port) => {
+      await inPage('openWithToken', 't', `ws://127.0.0.1:${port}/chat`, 'tok-123');
       expect(await inPage('later', 't')).toEqual({ id: 1, text: 'after the restart' });
       expect(probe.tokens).toEqual(['tok-123']);
       expect(probe.paths).toEqual(['/chat?zwire-hello=1']);
       await inPage('close', 't');
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  it('a refused connection reaches the page as UNAUTHORIZED and stops retrying', async () => {
-    const probe = new Probe();
-    const server = await serveChat(probe, 0);
-    try {
-      await inPage('openWithToken', 'f', `ws://127.0.0.1:${server.port}/`, 'expired');
+  it('a refused connection reaches the page as UNAUTHORIZED and stops retrying', () =>
+    withChat(async (probe, port) => {
+      await inPage('openWithToken', 'f', `ws://127.0.0.1:${port}/`, 'expired');
       expect(await inPage('allRefused', 'f')).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
       expect(await inPage('states', 'f')).toEqual(['connecting', 'closed']);
       await new Promise((r) => setTimeout(r, 500)); // well past the 50-200 ms backoff: no second attempt
       expect(probe.tokens).toEqual(['expired']);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  it('after the server closes at the expiry (4440), fetches a fresh token and reconnects at once', async () => {
-    const probe = new Probe();
-    const server = await serveChat(probe, 0);
-    try {
-      await inPage('openRefreshing', 'e', `ws://127.0.0.1:${server.port}/`, 'short-');
+  it('after the server closes at the expiry (4440), fetches a fresh token and reconnects at once', () =>
+    withChat(async (probe, port) => {
+      await inPage('openRefreshing', 'e', `ws://127.0.0.1:${port}/`, 'short-');
       expect(await inPage('later', 'e')).toEqual({ id: 1, text: 'after the restart' });
       // the client's backoff is 30 s: only the immediate reconnect after 4440 opens the second connection in time
       await until(() => probe.tokens.length === 2);
@@ -276,10 +275,7 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
       expect(probe.tokens).toEqual(['short-1', 'short-2']);
       expect(await inPage('states', 'e')).toEqual(['connecting', 'open', 'reconnecting', 'open']);
       await inPage('close', 'e');
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
   it('runs the validating client, with the definition in the page', async () => {
     const server = await serveChat(new Probe(), 0);
