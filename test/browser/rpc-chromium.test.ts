@@ -82,7 +82,7 @@ async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods,
         probe.paths.push(info.path);
         probe.tokens.push(info.params.token);
         if (info.params.token === 'expired') throw new RpcError('UNAUTHORIZED', 'token expired');
-        if (info.params.token === 'short-1') info.expireAt(Date.now() + 300); // the refreshed token does not expire
+        if (info.params.token === 'short-1') info.expireAt(Date.now() + 1000); // the refreshed token does not expire
         return { protocol: info.protocol };
       },
     },
