@@ -30,7 +30,7 @@ const server = createServer(
       },
     },
   },
-  { context: (info: ConnectionInfo) => ({ user: info.query.get('user') ?? 'anon' }) },
+  { context: (info: ConnectionInfo) => ({ user: info.params.user ?? 'anon' }) },
 );
 const { port } = await server.listen({ port: 0 });
 const url = `ws://127.0.0.1:${port}/`;

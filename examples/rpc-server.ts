@@ -20,9 +20,9 @@ const server = createServer(
     },
   },
   {
-    // runs at the handshake: build the per-connection context (ctx.conn), or throw RpcError('UNAUTHORIZED') to refuse;
+    // runs once the client's params arrived (in-band): build the per-connection context (ctx.conn), or throw RpcError('UNAUTHORIZED') to refuse;
     // annotating the parameter lets TypeScript infer ctx.conn's type in the handlers above
-    context: (info: ConnectionInfo) => ({ client: info.query.get('name') ?? info.remoteAddress ?? 'anonymous' }),
+    context: (info: ConnectionInfo) => ({ client: info.params.name ?? info.remoteAddress ?? 'anonymous' }),
     middleware: [
       async (ctx, next) => {
         const t0 = performance.now();

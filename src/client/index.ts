@@ -5,3 +5,4 @@ export * from './rpc-exports.js';
 export { WebSocketError, WebSocketStream, type WebSocketCloseInfo, type WebSocketOpenInfo, type WebSocketStreamOptions } from './websocket-stream.js';
 export { dialHttp2, type Http2DialResult } from './dial-http2.js';
 export { ExtendedConnectUnsupportedError } from './http2-sessions.js';
+export { traceClient } from './rpc-tracing.js';

@@ -22,7 +22,7 @@ export class UnaryCall extends BaseCall {
   }
 
   start(): boolean {
-    return this.host.send(this, this.codec.call(this.id, this.info.name, this.input));
+    return this.host.send(this, this.codec.call(this.id, this.info.name, this.input, this.meta));
   }
 
   onMessage(env: CallReply): void {
@@ -116,7 +116,7 @@ export class ClientStreamCall extends BaseCall {
   start(): boolean {
     if (this.started) return false;
     this.started = true;
-    if (!this.host.send(this, this.codec.clientStream(this.id, this.info.name))) return false;
+    if (!this.host.send(this, this.codec.clientStream(this.id, this.info.name, this.meta))) return false;
     void this.pump();
     return true;
   }

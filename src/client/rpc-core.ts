@@ -1,4 +1,5 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
@@ -27,8 +28,9 @@ export interface CoreSettings {
   validateResponses: boolean;
 }
 
-/** A handshake the server answered with 401 or 403 will not succeed by retrying: the client closes. */
+/** A connection the server refused (in-band, or a handshake answered 401 or 403) will not succeed by retrying: the client closes. */
 function refusal(err: unknown): RpcError | null {
+  if (err instanceof RpcError) return err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? err : null;
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
   if (status === 401) return new RpcError('UNAUTHORIZED', 'the server refused the connection (401)', undefined, { cause: err });
   if (status === 403) return new RpcError('FORBIDDEN', 'the server refused the connection (403)', undefined, { cause: err });
@@ -76,6 +78,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   private attempt = 0;
   private readonly stop = new AbortController();
   private closedWaiters: (() => void)[] = [];
+  /** Why the client closed (a refusal's UNAUTHORIZED, say): what later calls fail with. */
+  private closedWith: RpcError = CLOSED;
 
   constructor(private readonly settings: CoreSettings) {
     super();
@@ -111,7 +115,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       return;
     }
     if (this.state === 'closed') {
-      p.fail(CLOSED);
+      p.fail(this.closedWith);
       return;
     }
     if (this.queue.length >= this.settings.maxQueue) {
@@ -196,11 +200,11 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   /** Resolves once connected; rejects if the client closes first. */
   ready(): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(CLOSED);
+    if (this.state === 'closed') return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const off = this.on('state', (s) => {
         if (s === 'open') resolve();
-        else if (s === 'closed') reject(CLOSED);
+        else if (s === 'closed') reject(this.closedWith);
         else return;
         off();
       });
@@ -214,6 +218,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   }
 
   private shutdown(reason: RpcError): void {
+    this.closedWith = reason;
     this.setState('closed');
     this.stop.abort();
     this.heartbeat.stop();
@@ -321,7 +326,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       return;
     }
     if (this.transport !== t) return;
-    this.dropConnection(code === SERVICE_RESTART);
+    // a service restart, or expired parameters (the next connection fetches fresh ones): reconnect at once
+    this.dropConnection(code === SERVICE_RESTART || code === AdmissionClose.EXPIRED);
   }
 
   /**

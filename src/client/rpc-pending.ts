@@ -1,4 +1,5 @@
 import type { CreditEnvelope, ErrorEnvelope, IdEnvelope, ItemEnvelope, ResultEnvelope } from '../rpc/envelope-parse.js';
+import type { CallMeta } from '../rpc/codec.js';
 import { isErrorCode, RpcError } from '../rpc/errors.js';
 import type { MethodInfo, MethodKind } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
@@ -60,6 +61,7 @@ export abstract class BaseCall implements Pending {
   settled = false;
   readonly kind: MethodKind;
   readonly deadline: number;
+  protected readonly meta: CallMeta | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
 
@@ -72,6 +74,7 @@ export abstract class BaseCall implements Pending {
   ) {
     this.kind = info.kind;
     const timeout = options?.timeoutMs ?? defaultTimeoutMs;
+    this.meta = options?.meta;
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const signal = options?.signal;
     if (signal !== undefined && !signal.aborted) {

@@ -51,7 +51,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
     this.consumed = 0;
     const credit = Math.max(0, this.window - (this.buffer.length - this.head));
     this.allowance = credit;
-    return this.host.send(this, this.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.input));
+    return this.host.send(this, this.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.input, this.meta));
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CallMeta } from '../rpc/codec.js';
 import type { Schema, ServiceDef } from '../rpc/service.js';
 import type { StreamPosition } from '../rpc/topic.js';
 import type { RpcStream } from './rpc-stream.js';
@@ -10,6 +11,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Fails the call with TIMEOUT (and cancels it at the server) after this many ms. */
   timeoutMs?: number;
+  /** Sent with the call, e.g. W3C trace context: `{ traceparent }`; the server's handler reads it as `ctx.meta`. */
+  meta?: CallMeta;
 }
 
 /** Client input type: what the input schema accepts, or void when there is none. */

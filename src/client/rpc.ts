@@ -1,4 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
+import { HELLO_MARKER } from '../rpc/admission.js';
 import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
 import type { EnvelopeCodec } from '../rpc/codec.js';
 import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
@@ -6,12 +7,16 @@ import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
 import { resolveCodec } from './rpc-codec.js';
 import { RpcClientCore } from './rpc-core.js';
 import type { ClientEvents, ClientState } from './rpc-events.js';
+import { withHello, type ConnectionParams } from './rpc-hello.js';
 import { LazyCall } from './rpc-lazy-call.js';
 import { registeredTopics } from './rpc-topic-support.js';
 import { methodsFromDefinition } from './rpc-methods.js';
 import type { CallOptions, ClientMethods, NotifyName, ResumableName, TypesOnlyMethods } from './rpc-types.js';
 import type { TransportFactory } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport-websocket.js';
+
+/** How long the client waits for the server to accept its Hello. */
+const HELLO_TIMEOUT_MS = 10_000;
 
 /** Options of createClient. */
 export interface ClientOptions {
@@ -35,10 +40,13 @@ export interface ClientOptions {
   /** Largest message the client sends, in bytes; larger calls fail with PAYLOAD_TOO_LARGE (default 1 MiB). */
   maxMessageSize?: number;
   /**
-   * Connection parameters, sent as URL query parameters (readable by the server's `context` hook).
-   * A function is called again before every (re)connect, e.g. to fetch a fresh token.
+   * Connection parameters, e.g. an auth token: sent in-band as the first message, not in the URL
+   * (the server's `context` hook reads them as `info.params`; not sent over a custom `transport`,
+   * which opens its connections as it likes). A function is called again before
+   * every (re)connect, e.g. to fetch a fresh token; after the server closes a connection whose
+   * parameters expired (4440), the client calls it and reconnects at once.
    */
-  params?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  params?: ConnectionParams;
   /** Extra handshake headers (zwire's Node client only; browsers cannot set them). */
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Offer permessage-deflate (zwire's Node client only; browsers negotiate it themselves). */
@@ -86,23 +94,16 @@ function urlPicker(url: ClientUrl): () => string | URL | Promise<string | URL> {
   return () => url[next++ % url.length];
 }
 
-/** Resolves the URL, params and headers and opens one connection with the default transport. */
+/** Picks the URL, resolves headers and opens one connection with the default transport, announcing in-band parameters in the URL. */
 function connectWithDefaults(url: ClientUrl, options: ClientOptions): TransportFactory {
   const pick = urlPicker(url);
   return async (protocols, events, signal) => {
     const { params, headers, ...rest } = options;
-    const target = await pick();
-    const query = typeof params === 'function' ? await params() : params;
+    const target = new URL(String(await pick()));
+    target.searchParams.set(HELLO_MARKER, '1');
     const resolvedHeaders = typeof headers === 'function' ? await headers() : headers;
-    return defaultTransport(withParams(target, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
+    return defaultTransport(target.toString(), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
   };
-}
-
-function withParams(url: string | URL, params: Record<string, string> | undefined): string {
-  if (params === undefined) return String(url);
-  const u = new URL(String(url));
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return u.toString();
 }
 
 /** Builds the transport for a URL when the caller named none; zwire's Node client registers itself here. */
@@ -163,7 +164,9 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
   const core = new RpcClientCore({
     codec,
     protocols: [Subprotocol[codec.name]],
-    factory: options.transport ?? connectWithDefaults(url, options),
+    factory:
+      options.transport ??
+      withHello(connectWithDefaults(url, options), codec, async () => (typeof options.params === 'function' ? options.params() : options.params), HELLO_TIMEOUT_MS),
     reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Conn } from './conn.js';
+import { slowConsumer, topicPublish, type SlowConsumerMessage, type TopicPublishMessage } from './diagnostics.js';
 import { ConnError } from './errors.js';
 import { Publication } from './publication.js';
 
@@ -121,15 +122,18 @@ export class Hub extends EventEmitter<HubEvents> {
     const publication = new Publication(data, options?.binary ?? !isString, options?.compress ?? true);
     const slow = options?.slow ?? this.slow;
     let queued = 0;
+    let slowOnes = 0;
     for (const conn of subscribers) {
       if (!conn.isOpen) continue;
       if (conn.bufferedAmount >= conn.limits.maxQueuedBytes) {
+        slowOnes++;
         this.tooSlow(conn, topic, slow);
         continue;
       }
       conn.deliver(publication);
       queued++;
     }
+    if (topicPublish.hasSubscribers) topicPublish.publish({ topic, size: data.length, queued, slow: slowOnes } satisfies TopicPublishMessage);
     return queued;
   }
 
@@ -198,6 +202,7 @@ export class Hub extends EventEmitter<HubEvents> {
   }
 
   private tooSlow(conn: Conn, topic: string, slow: SlowPolicy): void {
+    if (slowConsumer.hasSubscribers) slowConsumer.publish({ topic, conn, action: slow } satisfies SlowConsumerMessage);
     if (slow === 'close') {
       conn.close(1013, 'slow subscriber').catch(ignore);
       return;

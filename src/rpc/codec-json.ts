@@ -1,4 +1,4 @@
-import { exceedsLimit, type EnvelopeCodec, type WireData } from './codec.js';
+import { exceedsLimit, type CallMeta, type EnvelopeCodec, type WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { TAG, fromTagged, toTagged } from './json-tags.js';
 
@@ -22,6 +22,11 @@ function tail(value: unknown): string {
   return s === undefined ? ']' : ',' + s + ']';
 }
 
+/** `,payload,meta]` when there is meta (an absent payload then travels as the undefined tag), else tail(payload). */
+function withMeta(value: unknown, meta: CallMeta | undefined): string {
+  return meta === undefined ? tail(value) : ',' + JSON.stringify(toTagged(value)) + tail(meta);
+}
+
 // Only a message that mentions the tag key can hold a tag: the others skip the walk.
 const QUOTED_TAG = JSON.stringify(TAG);
 
@@ -40,11 +45,11 @@ const PEEK = /^\s*\[\s*(\d{1,2})\s*,\s*(\d{1,16})\s*[,\]]/;
 export const jsonEnvelope: EnvelopeCodec = {
   name: 'json',
   binary: false,
-  call: (id, method, input) => `[${Kind.Call},${id},${q(method)}${tail(input)}`,
-  notify: (method, input) => `[${Kind.Notify},${q(method)}${tail(input)}`,
-  stream: (id, method, credit, lastEventId, input) =>
-    `[${Kind.Stream},${id},${q(method)},${credit},${lastEventId === undefined ? 'null' : JSON.stringify(lastEventId)}${tail(input)}`,
-  clientStream: (id, method) => `[${Kind.ClientStream},${id},${q(method)}]`,
+  call: (id, method, input, meta) => `[${Kind.Call},${id},${q(method)}${withMeta(input, meta)}`,
+  notify: (method, input, meta) => `[${Kind.Notify},${q(method)}${withMeta(input, meta)}`,
+  stream: (id, method, credit, lastEventId, input, meta) =>
+    `[${Kind.Stream},${id},${q(method)},${credit},${lastEventId === undefined ? 'null' : JSON.stringify(lastEventId)}${withMeta(input, meta)}`,
+  clientStream: (id, method, meta) => `[${Kind.ClientStream},${id},${q(method)}${tail(meta)}`,
   push: (id, item) => `[${Kind.Push},${id}${tail(item)}`,
   credit: (id, n) => `[${Kind.Credit},${id},${n}]`,
   end: (id) => `[${Kind.End},${id}]`,
@@ -58,6 +63,8 @@ export const jsonEnvelope: EnvelopeCodec = {
   done: (id) => `[${Kind.Done},${id}]`,
   goAway: (graceMs) => `[${Kind.GoAway},${graceMs}]`,
   envelope: (env) => JSON.stringify(toTagged(env)),
+  hello: (params) => `[${Kind.Hello},${JSON.stringify(params)}]`,
+  welcome: () => `[${Kind.Welcome}]`,
   decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
   exceeds: exceedsLimit,
   peek(data) {

@@ -1,5 +1,5 @@
 import { Packr, Unpackr } from 'msgpackr';
-import type { EnvelopeCodec, WireData } from './codec.js';
+import type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { forMsgpack } from './msgpack-types.js';
 
@@ -31,6 +31,13 @@ export function unpackValue(data: Uint8Array): unknown {
   return unpackr.unpack(data);
 }
 
+/** An envelope with a payload and, when given, meta after it (an absent payload then travels as undefined). */
+function packMeta(head: unknown[], payload: unknown, meta: CallMeta | undefined): Uint8Array {
+  if (meta === undefined) return packWith(head, payload);
+  head.push(payload === undefined ? undefined : forMsgpack(payload), meta);
+  return packr.pack(head);
+}
+
 /** Reads a msgpack unsigned integer at `at`; returns [value, next offset] or null. */
 function readUint(b: Uint8Array, at: number): [number, number] | null {
   if (at >= b.length) return null;
@@ -49,10 +56,10 @@ function readUint(b: Uint8Array, at: number): [number, number] | null {
 export const msgpackEnvelope: EnvelopeCodec = {
   name: 'msgpack',
   binary: true,
-  call: (id, method, input) => packWith([Kind.Call, id, method], input),
-  notify: (method, input) => packWith([Kind.Notify, method], input),
-  stream: (id, method, credit, lastEventId, input) => packWith([Kind.Stream, id, method, credit, lastEventId ?? null], input),
-  clientStream: (id, method) => pack([Kind.ClientStream, id, method]),
+  call: (id, method, input, meta) => packMeta([Kind.Call, id, method], input, meta),
+  notify: (method, input, meta) => packMeta([Kind.Notify, method], input, meta),
+  stream: (id, method, credit, lastEventId, input, meta) => packMeta([Kind.Stream, id, method, credit, lastEventId ?? null], input, meta),
+  clientStream: (id, method, meta) => packWith([Kind.ClientStream, id, method], meta),
   push: (id, item) => packWith([Kind.Push, id], item),
   credit: (id, n) => pack([Kind.Credit, id, n]),
   end: (id) => pack([Kind.End, id]),
@@ -66,6 +73,8 @@ export const msgpackEnvelope: EnvelopeCodec = {
   done: (id) => pack([Kind.Done, id]),
   goAway: (graceMs) => pack([Kind.GoAway, graceMs]),
   envelope: (env) => packr.pack(forMsgpack(env)),
+  hello: (params) => pack([Kind.Hello, params]),
+  welcome: () => pack([Kind.Welcome]),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
   peek(data) {

@@ -1,5 +1,11 @@
 import type { CodecName } from './envelope.js';
 
+/**
+ * Metadata a client may attach to a call, notification or stream: W3C trace
+ * context (`traceparent`, `tracestate`) and the like; string values only.
+ */
+export type CallMeta = Readonly<Record<string, string>>;
+
 /** What travels in one WebSocket message: text for JSON, binary for msgpack. */
 export type WireData = string | Uint8Array;
 
@@ -11,10 +17,10 @@ export type WireData = string | Uint8Array;
 export interface EnvelopeCodec {
   readonly name: CodecName;
   readonly binary: boolean;
-  call(id: number, method: string, input: unknown): WireData;
-  notify(method: string, input: unknown): WireData;
-  stream(id: number, method: string, credit: number, lastEventId: string | undefined, input: unknown): WireData;
-  clientStream(id: number, method: string): WireData;
+  call(id: number, method: string, input: unknown, meta?: CallMeta): WireData;
+  notify(method: string, input: unknown, meta?: CallMeta): WireData;
+  stream(id: number, method: string, credit: number, lastEventId: string | undefined, input: unknown, meta?: CallMeta): WireData;
+  clientStream(id: number, method: string, meta?: CallMeta): WireData;
   push(id: number, item: unknown): WireData;
   credit(id: number, n: number): WireData;
   end(id: number): WireData;
@@ -30,6 +36,8 @@ export interface EnvelopeCodec {
   goAway(graceMs: number): WireData;
   /** Encodes any envelope array whole (the topic kinds, whose fields vary, use it). */
   envelope(env: unknown[]): WireData;
+  hello(params: Readonly<Record<string, string>>): WireData;
+  welcome(): WireData;
   /** Decodes one message; throws on malformed data. The caller checks the array's shape. */
   decode(data: WireData): unknown;
   /** Whether a message is longer than `limit` bytes (text counted as UTF-8). */

@@ -8,24 +8,32 @@ import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from '../server/accept-http2.js';
 import { DualListener, type Http2Setting } from '../server/dual-listener.js';
 import { RejectError } from '../upgrade/index.js';
-import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
+import { Admission, type Admitted } from './admission.js';
+import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
+import { envelopeCodec } from './codecs.js';
+import { connClose, connOpen, diagnosticsObserver, handshakeRefused, type ConnCloseMessage, type ConnOpenMessage, type HandshakeRefusedMessage } from './diagnostics.js';
+import { outcomeOf } from './observe.js';
+import { loadTracing, tracingObserver } from './tracing.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
 import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 import type { Service, ServiceDef } from './service.js';
+import type { RpcSocket } from './socket.js';
 
 /** Options of createServer. */
 export interface ServerOptions<C> extends RouterOptions<C> {
   /**
-   * Runs at the handshake, before the 101: builds the `ctx.conn` of every call
-   * on the connection, or rejects the handshake by throwing (see ContextHook).
+   * Builds the `ctx.conn` of every call on the connection, or refuses it by
+   * throwing (see ContextHook): at the handshake, before the 101, or, for a
+   * client that sends its parameters in-band (zwire's does), when they arrive.
+   * No call is read before it has returned.
    */
   context?: ContextHook<C>;
   /** permessage-deflate: true for defaults, or its options (default off). */
   deflate?: boolean | DeflateOptions;
   /** Ping clients this often and drop those that do not answer (default 30 000; 0 = off). */
   heartbeatMs?: number;
-  /** Handshake time limit in ms (default 10 000). */
+  /** Handshake time limit in ms (default 10 000); also how long the server waits for an in-band Hello. */
   handshakeTimeoutMs?: number;
   /**
    * Outbound budget per connection in bytes (the message layer's `maxQueuedBytes`, default 4 MiB): past it,
@@ -67,6 +75,7 @@ function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
 interface Handshake<C> {
   protocol: string | null;
   conn: C;
+  info: HandshakeInfo | null;
 }
 
 /**
@@ -84,7 +93,12 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
-    super(service, handlers, service.topics.size > 0 && options.engine === undefined ? { ...options, engine: memoryEngine() } : options);
+    super(service, handlers, {
+      ...options,
+      engine: service.topics.size > 0 ? (options.engine ?? memoryEngine()) : options.engine,
+      observers: [diagnosticsObserver, tracingObserver, ...(options.observers ?? [])],
+    });
+    void loadTracing();
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
   }
@@ -120,19 +134,19 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     }
     this.listener = server;
     this.closing = false;
-    return new Promise((resolve, reject) => {
+    return loadTracing().then(() => new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(address.port ?? 0, host, () => {
         server.off('error', reject);
         server.on('error', (err) => this.options.onConnectionError?.(err));
         resolve({ port: this.port, host });
       });
-    });
+    }));
   }
 
   /** Serves one node:http 'upgrade' event: `httpServer.on('upgrade', (req, socket, head) => rpc.handleUpgrade(req, socket, head))`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C, info: null };
     const remote = (socket as net.Socket).remoteAddress;
     this.handshaking.add(socket);
     return fromUpgradeHTTP(req, socket, head, {
@@ -199,14 +213,14 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   }
 
   private acceptSocket(socket: net.Socket): void {
-    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C, info: null };
     this.handshaking.add(socket);
     const wantsInfo = this.options.context !== undefined;
     const headers: Record<string, string> = Object.create(null);
     let path = '/';
     accept(socket, {
       ...this.connOptions(),
-      onRequest: wantsInfo ? (uri) => (path = uri.toString('latin1')) : undefined,
+      onRequest: (uri) => (path = uri.toString('latin1')),
       onHeader: wantsInfo
         ? (name, value) => {
             const k = name.toString('latin1').toLowerCase();
@@ -227,7 +241,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
    * `settings: { enableConnectProtocol: true }`: `h2.on('stream', (s, h) => h[':method'] === 'CONNECT' && rpc.handleHttp2Stream(s, h))`.
    */
   handleHttp2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
-    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C, info: null };
     this.handshaking.add(stream);
     return acceptHttp2(stream, headers, {
       ...this.connOptions(),
@@ -242,13 +256,57 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private async buildContext(hs: Handshake<C>, headers: Record<string, string>, path: string, remote: string | undefined): Promise<void> {
     if (hs.protocol === null) throw new RejectError(400, `offer one of the subprotocols ${this.offered}`);
     if (this.closing) throw new RejectError(503, 'server closing');
+    const info = new HandshakeInfo(headers, path, hs.protocol, remote);
+    hs.info = info;
     const hook = this.options.context;
-    if (hook === undefined) return;
+    // In-band: the hook runs when the Hello arrives (Admission).
+    if (hook === undefined || info.inBand) return;
     try {
-      hs.conn = await hook(connectionInfo(headers, path, hs.protocol, remote));
+      hs.conn = await hook(info);
     } catch (err) {
+      this.refused(info, fromRejection(err));
       throw toRejection(err);
     }
+    if (info.expiresAt !== 0 && info.expiresAt <= Date.now()) throw new RejectError(401, 'the connection parameters have expired');
+  }
+
+  /** Runs the context hook for a client that sent its parameters in-band. */
+  private async admitInBand(info: HandshakeInfo, params: Record<string, string>): Promise<Admitted<C>> {
+    const hook = this.options.context;
+    let conn = undefined as C;
+    if (hook !== undefined) {
+      try {
+        conn = await hook(info.withParams(params));
+      } catch (err) {
+        throw fromRejection(err);
+      }
+    }
+    return { conn, expiresAt: info.expiresAt };
+  }
+
+  /** The session of an accepted connection, behind an Admission when it is accepted in-band or expires. */
+  private session(socket: RpcSocket, protocol: string, hs: Handshake<C>): RpcConnection {
+    const info = hs.info;
+    if (info === null || (!info.inBand && info.expiresAt === 0)) return this.attach(socket, protocol, hs.conn);
+    return new Admission<C>({
+      socket,
+      codec: envelopeCodec(codecForProtocol(protocol) ?? 'json'),
+      accept: info.inBand ? (params) => this.admitInBand(info, params) : null,
+      admitted: { conn: hs.conn, expiresAt: info.expiresAt },
+      open: (conn) => this.attach(socket, protocol, conn),
+      helloTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      exposeErrors: this.options.exposeErrors,
+      onRefused: (err) => {
+        this.refused(info, err);
+        this.options.onConnectionError?.(err);
+      },
+    });
+  }
+
+  private refused(info: HandshakeInfo, err: unknown): void {
+    if (!handshakeRefused.hasSubscribers) return;
+    const message = err instanceof Error ? err.message : String(err);
+    handshakeRefused.publish({ code: outcomeOf(err), message, remoteAddress: info.remoteAddress, inBand: info.inBand } satisfies HandshakeRefusedMessage);
   }
 
   private serve(conn: Conn, hs: Handshake<C>, socket: Duplex): void {
@@ -258,7 +316,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       return;
     }
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
-    const session = this.attach(
+    const session = this.session(
       {
         send: (data) => conn.send(data),
         get bufferedAmount() {
@@ -269,17 +327,26 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
         },
       },
       hs.protocol,
-      hs.conn,
+      hs,
     );
     this.conns.set(conn, session);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
-    void conn.closed.then(() => {
+    const opened = performance.now();
+    const remoteAddress = hs.info?.remoteAddress;
+    if (connOpen.hasSubscribers) connOpen.publish({ protocol: hs.protocol, remoteAddress, inBand: hs.info?.inBand ?? false } satisfies ConnOpenMessage);
+    void conn.closed.then(({ code, reason }) => {
       this.conns.delete(conn);
       session.close();
+      if (connClose.hasSubscribers) {
+        connClose.publish({ protocol: hs.protocol as string, remoteAddress, code, reason, durationMs: performance.now() - opened } satisfies ConnCloseMessage);
+      }
     });
     void (async () => {
       try {
-        for await (const m of conn) session.receive(binary || m.binary ? m.data : m.text());
+        for await (const m of conn) {
+          const admitting = session.receive(binary || m.binary ? m.data : m.text());
+          if (admitting !== undefined) await admitting;
+        }
       } catch {
         // the Conn reports how it ended through `closed`
       }

@@ -1,3 +1,5 @@
+import type { CallMeta } from './codec.js';
+import { parseMeta } from './observe.js';
 import { Kind, MAX_CREDIT, MAX_METHOD_LENGTH } from './envelope.js';
 
 /** client -> server: open a unary call. */
@@ -6,12 +8,15 @@ export interface CallEnvelope {
   readonly id: number;
   readonly method: string;
   readonly input: unknown;
+  /** Trace context and the like (see observe.ts), when the client sent any. */
+  readonly meta: CallMeta | undefined;
 }
 /** client -> server: a notification (no id, no answer). */
 export interface NotifyEnvelope {
   readonly kind: typeof Kind.Notify;
   readonly method: string;
   readonly input: unknown;
+  readonly meta: CallMeta | undefined;
 }
 /** client -> server: open a server stream with an initial credit (0 allowed: a resumed stream whose buffer is full). */
 export interface StreamEnvelope {
@@ -21,12 +26,14 @@ export interface StreamEnvelope {
   readonly credit: number;
   readonly lastEventId: string | undefined;
   readonly input: unknown;
+  readonly meta: CallMeta | undefined;
 }
 /** client -> server: open a client stream. */
 export interface ClientStreamEnvelope {
   readonly kind: typeof Kind.ClientStream;
   readonly id: number;
   readonly method: string;
+  readonly meta: CallMeta | undefined;
 }
 /** client -> server: one client-stream item. */
 export interface PushEnvelope {
@@ -144,7 +151,7 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
     case Kind.Notify: {
       const method = v[1];
       if (typeof method !== 'string' || method.length > MAX_METHOD_LENGTH) return fault(0, false, `no notification ${typeof method === 'string' ? method.slice(0, MAX_METHOD_LENGTH) : String(method)}`);
-      return { kind, method, input: v[2] };
+      return { kind, method, input: v[2], meta: parseMeta(v[3]) };
     }
     case Kind.Ping:
     case Kind.Pong:
@@ -156,7 +163,7 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
   switch (kind) {
     case Kind.Call: {
       if (!isCallId(id)) return BAD_ID;
-      return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string, input: v[3] };
+      return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string, input: v[3], meta: parseMeta(v[4]) };
     }
     case Kind.Stream: {
       if (!isCallId(id)) return BAD_ID;
@@ -166,11 +173,11 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
       if (credit !== 0 && !isCredit(credit)) return fault(id, true, `credit must be an integer from 0 to ${MAX_CREDIT}`);
       const last = v[4];
       if (last !== null && last !== undefined && typeof last !== 'string') return fault(id, true, 'lastEventId must be a string or null');
-      return { kind, id, method: v[2] as string, credit, lastEventId: last ?? undefined, input: v[5] };
+      return { kind, id, method: v[2] as string, credit, lastEventId: last ?? undefined, input: v[5], meta: parseMeta(v[6]) };
     }
     case Kind.ClientStream: {
       if (!isCallId(id)) return BAD_ID;
-      return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string };
+      return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string, meta: parseMeta(v[3]) };
     }
     case Kind.Error: {
       if (id !== 0 && !isCallId(id)) return BAD_ID;

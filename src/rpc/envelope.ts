@@ -38,6 +38,10 @@ export const Kind = {
    * new calls; calls in flight here are still answered within graceMs; server streams here are over.
    */
   GoAway: 25,
+  /** client -> server: [26, params] the connection parameters, the first message of a connection opened with the in-band marker */
+  Hello: 26,
+  /** server -> client: [27] the server's context hook accepted the connection: calls may follow */
+  Welcome: 27,
 } as const;
 
 /** Largest credit a peer may hold for one stream (initial window plus grants not yet used). */

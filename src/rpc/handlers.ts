@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CallMeta } from './codec.js';
 import type { EventItem, MethodKind, Schema, ServiceDef, TopicNames } from './service.js';
 import type { StreamPosition, TopicDef } from './topic.js';
 
@@ -16,6 +17,8 @@ export interface CallContext<C = unknown> {
   readonly signal: AbortSignal;
   /** For resumed streams: the last event id the client received. */
   readonly lastEventId: string | undefined;
+  /** What the client sent with the call (CallOptions.meta), e.g. W3C trace context `{ traceparent }`. */
+  readonly meta: CallMeta | undefined;
 }
 
 /**

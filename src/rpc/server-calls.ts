@@ -1,4 +1,5 @@
 import { MAX_CREDIT } from './envelope.js';
+import type { CallMeta } from './codec.js';
 import { RpcError } from './errors.js';
 import type { CallContext } from './handlers.js';
 import type { MethodKind } from './service.js';
@@ -17,6 +18,7 @@ const NO_TOPICS = new RpcError('NOT_FOUND', 'the service has no topics');
 export class ServerCall<C = unknown> implements CallContext<C> {
   /** Set once nothing more may be sent for this id (cancelled, failed or finished). */
   done = false;
+  meta: CallMeta | undefined = undefined;
   private controller: AbortController | null = null;
   private abortReason: RpcError | null = null;
 

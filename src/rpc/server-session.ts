@@ -315,6 +315,7 @@ export class ServerSession<C> {
     switch (env.kind) {
       case Kind.Call: {
         const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined, this.publisher);
+        call.meta = env.meta;
         this.inFlight++;
         this.startWhenWritable(call, () => this.runUnary(call, route));
         return;
@@ -322,6 +323,7 @@ export class ServerSession<C> {
       case Kind.Stream: {
         const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, env.lastEventId, this.publisher);
         call.credit = env.credit;
+        call.meta = env.meta;
         this.streams++;
         this.startWhenWritable(call, () => void this.runStream(call, route));
         return;
@@ -329,6 +331,7 @@ export class ServerSession<C> {
       case Kind.ClientStream: {
         const window = limits.streamWindow;
         const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit, this.publisher);
+        call.meta = env.meta;
         this.streams++;
         this.startWhenWritable(call, () => {
           this.sendCredit(id, window);
@@ -455,6 +458,7 @@ export class ServerSession<C> {
     }
     this.inFlight++;
     const call = new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined, this.publisher);
+    call.meta = env.meta;
     this.gate.start(() => (this.isClosed ? this.release() : void this.runNotify(call, route)));
   }
 

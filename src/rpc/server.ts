@@ -3,6 +3,7 @@ import type { WireData } from './codec.js';
 import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
 import type { CallContext, Handlers, Middleware, Publish } from './handlers.js';
+import { observeHandler, type CallObserver } from './observe.js';
 import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type SessionConfig } from './server-session.js';
 import { describeRoute } from './introspection.js';
 import type { Service, ServiceDef } from './service.js';
@@ -30,11 +31,14 @@ export interface RouterOptions<C> {
   codecs?: CodecName[];
   /** Answer the reserved method `$describe` with the service's methods as JSON Schema (what `zwire describe` shows). Default off. */
   introspection?: boolean;
+  /** Watch every handler call (createServer adds diagnostics_channel and OpenTelemetry; see docs/observability.md). */
+  observers?: readonly CallObserver[];
 }
 
 /** One served connection: feed it messages, tell it when the transport closed. */
 export interface RpcConnection {
-  receive(data: WireData): void;
+  /** Feeds one message; a returned promise asks the transport to read nothing more until it settles. */
+  receive(data: WireData): void | Promise<void>;
   close(): void;
   /**
    * Graceful shutdown of this connection: sends GoAway, refuses new calls,
@@ -58,7 +62,7 @@ export class RpcRouter<S extends ServiceDef, C> {
     for (const [name, info] of service.table) {
       const handler = (handlers as Record<string, unknown>)[name];
       if (typeof handler !== 'function') throw new TypeError(`no handler for method ${name}`);
-      routes.set(name, { info, handler: handler as Route['handler'] });
+      routes.set(name, { info, handler: observeHandler(options.observers ?? [], info.kind, handler as Route['handler']) });
     }
     if (options.introspection === true) {
       const { info, handler } = describeRoute(service);

@@ -45,7 +45,30 @@ export const api = {
     clients.set(key, c);
     states.set(key, seen);
   },
+  /** A client whose token travels in-band (the first message), out of the URL. */
+  openWithToken(key: string, url: string, token: string): void {
+    const c = createClient<typeof chat>(url, {
+      notify: ['typing'],
+      params: async () => ({ token }), // called again before every reconnect
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    const seen: ClientState[] = [c.state];
+    c.on('state', (s) => seen.push(s));
+    clients.set(key, c);
+    states.set(key, seen);
+  },
+  /** A client that fetches a new token (`${prefix}1`, `${prefix}2`, ...) for every connection. */
+  openRefreshing(key: string, url: string, prefix: string): void {
+    let issued = 0;
+    const c = createClient<typeof chat>(url, { notify: ['typing'], params: async () => ({ token: `${prefix}${++issued}` }), reconnect: { initialDelayMs: 30_000 } });
+    const seen: ClientState[] = [c.state];
+    c.on('state', (s) => seen.push(s));
+    clients.set(key, c);
+    states.set(key, seen);
+  },
   states: (key: string): ClientState[] => states.get(key) ?? [],
+  /** What several calls made at once fail with (or 'resolved'). */
+  allRefused: (key: string): Promise<string[]> => Promise.all([codeOf(client(key).send({ room: 'lobby', text: 'hi' })), codeOf(client(key).produced())]),
   close: (key: string): Promise<void> => client(key).close(),
 
   /** Unary calls, a client stream and a notification. */

@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
 import { createServer, type RpcServer } from '../../src/rpc/create-server.js';
+import { RpcError } from '../../src/rpc/errors.js';
 import type { api } from './page.js';
 import { chat } from './service.js';
 
@@ -32,6 +33,9 @@ class Probe {
   finished = 0;
   typing: string[] = [];
   protocols: string[] = [];
+  /** Request targets and in-band tokens the context hook saw. */
+  paths: string[] = [];
+  tokens: (string | undefined)[] = [];
 }
 
 async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods, { protocol: string }>> {
@@ -75,6 +79,10 @@ async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods,
     {
       context: (info: ConnectionInfo) => {
         probe.protocols.push(info.protocol);
+        probe.paths.push(info.path);
+        probe.tokens.push(info.params.token);
+        if (info.params.token === 'expired') throw new RpcError('UNAUTHORIZED', 'token expired');
+        if (info.params.token === 'short-1') info.expireAt(Date.now() + 1000); // the refreshed token does not expire
         return { protocol: info.protocol };
       },
     },
@@ -125,6 +133,17 @@ async function withPageClient(key: string, codec: 'json' | 'msgpack', body: (pro
     await inPage('open', key, `ws://127.0.0.1:${server.port}/`, codec);
     await body(probe);
     await inPage('close', key);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Serves the chat service for one test; the body opens its own page clients. */
+async function withChat(body: (probe: Probe, port: number) => Promise<void>): Promise<void> {
+  const probe = new Probe();
+  const server = await serveChat(probe, 0);
+  try {
+    await body(probe, server.port);
   } finally {
     await server.close();
   }
@@ -227,6 +246,36 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
     expect(await inPage('refused', 'x')).toBe('UNAVAILABLE');
     expect(await inPage('states', 'x')).toEqual(['connecting', 'reconnecting', 'closed']);
   });
+
+  it('sends its token in-band, not in the URL', () =>
+    withChat(async (probe, port) => {
+      await inPage('openWithToken', 't', `ws://127.0.0.1:${port}/chat`, 'tok-123');
+      expect(await inPage('later', 't')).toEqual({ id: 1, text: 'after the restart' });
+      expect(probe.tokens).toEqual(['tok-123']);
+      expect(probe.paths).toEqual(['/chat?zwire-hello=1']);
+      await inPage('close', 't');
+    }));
+
+  it('a refused connection reaches the page as UNAUTHORIZED and stops retrying', () =>
+    withChat(async (probe, port) => {
+      await inPage('openWithToken', 'f', `ws://127.0.0.1:${port}/`, 'expired');
+      expect(await inPage('allRefused', 'f')).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+      expect(await inPage('states', 'f')).toEqual(['connecting', 'closed']);
+      await new Promise((r) => setTimeout(r, 500)); // well past the 50-200 ms backoff: no second attempt
+      expect(probe.tokens).toEqual(['expired']);
+    }));
+
+  it('after the server closes at the expiry (4440), fetches a fresh token and reconnects at once', () =>
+    withChat(async (probe, port) => {
+      await inPage('openRefreshing', 'e', `ws://127.0.0.1:${port}/`, 'short-');
+      expect(await inPage('later', 'e')).toEqual({ id: 1, text: 'after the restart' });
+      // the client's backoff is 30 s: only the immediate reconnect after 4440 opens the second connection in time
+      await until(() => probe.tokens.length === 2);
+      await page.waitForFunction(() => (globalThis as unknown as { zw: Api }).zw.states('e').filter((s) => s === 'open').length === 2);
+      expect(probe.tokens).toEqual(['short-1', 'short-2']);
+      expect(await inPage('states', 'e')).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+      await inPage('close', 'e');
+    }));
 
   it('runs the validating client, with the definition in the page', async () => {
     const server = await serveChat(new Probe(), 0);

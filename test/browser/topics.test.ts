@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser client topics in Chromium (needs
       logLevel: 'silent',
     });
     const page = `<!doctype html><meta charset="utf-8"><script type="module">${bundle.outputFiles[0].text.replaceAll('</script', '<\\/script')}</script>`;
-    rpc = createServer(chat, chatHandlers, { context: (info) => ({ user: info.query.get('user') ?? 'anon' }) });
+    rpc = createServer(chat, chatHandlers, { context: (info) => ({ user: info.params.user ?? 'anon' }) });
     httpServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
     httpServer.on('upgrade', (req, socket, head) => void rpc.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));

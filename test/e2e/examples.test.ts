@@ -52,6 +52,14 @@ describe('user story 1: a zod-typed RPC service and its typed client', () => {
 });
 
 describe('errors a caller can act on', () => {
+  it('examples/diagnostics.ts: a token sent in-band, a refusal the client reads as UNAUTHORIZED, and diagnostics_channel reports', async () => {
+    const ex = start('diagnostics.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    const lines = ex.output().split('\n');
+    expect(lines[0]).toMatch(/^call hello: OK in \d+\.\d\d ms$/);
+    expect(lines.slice(1)).toEqual(['hello Ada, you are ada', 'refused: UNAUTHORIZED (in-band)', 'intruder: UNAUTHORIZED, client closed', 'closed with 1000, 4401', '']);
+  });
+
   it('examples/app-errors.ts tells an application error code and a validation failure apart', async () => {
     const ex = start('app-errors.ts');
     expect(await ex.exited()).toEqual({ code: 0, signal: null });

@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import zlib from 'node:zlib';
@@ -371,7 +372,8 @@ describe('slow subscribers', () => {
     expect((await take(reader, 600)).map((m) => m.data.readUInt32BE(0))).toEqual(Array.from({ length: 600 }, (_, i) => i));
   });
 
-  it("'drop' events name the connection and the topic", async () => {
+  /** A 'skip' hub whose one subscriber does not read; `publishUntil` publishes until `done()` (at most 4000 times). */
+  async function stuckSubscriber(): Promise<{ hub: Hub; conn: Conn; publishUntil(done: () => boolean): Promise<void> }> {
     const hub = new Hub({ slow: 'skip' });
     const server = await listen({ hub, maxQueuedBytes: 1024 }, (conn) => void conn.subscribe('feed'));
     cleanups.push(() => server.close());
@@ -379,13 +381,43 @@ describe('slow subscribers', () => {
     stuck.socket.pause();
     await until(() => hub.subscriberCount('feed') === 1);
     const [conn] = [...server.connections];
+    const publishUntil = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 4000 && !done(); i++) {
+        hub.publish('feed', payload);
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+    };
+    return { hub, conn, publishUntil };
+  }
+
+  it("'drop' events name the connection and the topic", async () => {
+    const { hub, conn, publishUntil } = await stuckSubscriber();
     const drops: [Conn, string][] = [];
     hub.on('drop', (c, topic) => drops.push([c, topic]));
-    for (let i = 0; i < 4000 && drops.length === 0; i++) {
-      hub.publish('feed', payload);
-      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-    }
+    await publishUntil(() => drops.length > 0);
     expect(drops[0]).toEqual([conn, 'feed']);
+  });
+
+  it('publishes zwire:topic:publish and zwire:slow-consumer on diagnostics_channel while someone subscribes', async () => {
+    const { hub, conn, publishUntil } = await stuckSubscriber();
+    const published: { topic: string; size: number; queued: number; slow: number }[] = [];
+    const slow: { topic: string; conn: Conn; action: string }[] = [];
+    const onPublish = (m: unknown): void => void published.push(m as (typeof published)[number]);
+    const onSlow = (m: unknown): void => void slow.push(m as (typeof slow)[number]);
+    diagnostics.subscribe('zwire:topic:publish', onPublish);
+    diagnostics.subscribe('zwire:slow-consumer', onSlow);
+    try {
+      await publishUntil(() => slow.length > 0);
+    } finally {
+      diagnostics.unsubscribe('zwire:topic:publish', onPublish);
+      diagnostics.unsubscribe('zwire:slow-consumer', onSlow);
+    }
+    expect(slow[0]).toEqual({ topic: 'feed', conn, action: 'skip' });
+    expect(published[0]).toEqual({ topic: 'feed', size: payload.length, queued: 1, slow: 0 });
+    expect(published.at(-1)).toEqual({ topic: 'feed', size: payload.length, queued: 0, slow: 1 });
+    const seen = published.length;
+    hub.publish('feed', payload);
+    expect(published.length).toBe(seen);
   });
 
   it("'close' (the default): a subscriber over its budget is closed with 1013, the fast one gets all", async () => {

@@ -104,8 +104,8 @@ describe('RPC end to end: codecs', () => {
 
 describe('RPC end to end: connection context', () => {
   const auth: ServerOptions<Ctx> = {
-    context: ({ query, headers }) => {
-      const token = query.get('token') ?? headers['x-token'];
+    context: ({ params, headers }) => {
+      const token = params.token ?? headers['x-token'];
       if (token !== 'secret') throw new RpcError('UNAUTHORIZED', 'bad token');
       return { user: 'token-holder' };
     },
@@ -126,7 +126,7 @@ describe('RPC end to end: connection context', () => {
     expect(fetched).toBe(1);
   });
 
-  it('rejects the handshake with 401 and the client fails with UNAUTHORIZED', async () => {
+  it('refuses the connection in-band and the client fails with UNAUTHORIZED', async () => {
     const { url } = await serve(auth);
     const c = client(url, { params: { token: 'wrong' } });
     expect((await rejection(c.whoami())).code).toBe('UNAUTHORIZED');
@@ -252,7 +252,10 @@ describe('RPC end to end: heartbeats', () => {
     // a server that completes the handshake and then never says anything
     const silent = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (p) => [...p][0] ?? false });
     let connections = 0;
-    silent.on('connection', () => connections++);
+    silent.on('connection', (ws) => {
+      connections++;
+      ws.once('message', () => ws.send('[27]')); // accepts the client's Hello, then says nothing
+    });
     await new Promise((r) => silent.once('listening', r));
     cleanup.push(() => new Promise((r) => silent.close(r)));
     const port = (silent.address() as { port: number }).port;

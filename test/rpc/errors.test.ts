@@ -3,6 +3,7 @@
  * typed; validation errors with zod's issues; `instanceof RpcError` by brand;
  * HandshakeError from zwire/client for a refused handshake. Over real sockets.
  */
+import * as http from 'node:http';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, HandshakeError, isRpcError, isValidationError, RpcError, type ValidationIssue } from '../../src/client/index.js';
@@ -44,6 +45,16 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection');
+}
+
+/** A client of `url` whose connection is refused: the error of its call and those of its 'error' event. */
+async function refusedPut(url: string): Promise<{ client: { readonly state: string }; errors: Error[]; err: unknown }> {
+  const client = createClient(store, url, { heartbeatMs: 0 });
+  cleanup.push(() => client.close());
+  const errors: Error[] = [];
+  client.on('error', (e) => errors.push(e));
+  const err = await failure(client.put({ key: 'a', size: 1 }));
+  return { client, errors, err };
 }
 
 describe('errors a caller can act on', () => {
@@ -94,20 +105,30 @@ describe('errors a caller can act on', () => {
     expect((null as unknown) instanceof RpcError).toBe(false);
   });
 
-  it('reports a refused handshake as a HandshakeError (zwire/client) and fails calls with UNAUTHORIZED', async () => {
-    const url = await serve({
-      context: () => {
-        throw new RpcError('UNAUTHORIZED', 'who are you');
-      },
-    });
-    const client = createClient(store, url, { heartbeatMs: 0 });
-    cleanup.push(() => client.close());
-    const errors: Error[] = [];
-    client.on('error', (e) => errors.push(e));
-    const err = await failure(client.put({ key: 'a', size: 1 }));
+  it('reports a handshake refused with an HTTP status (by a proxy) as a HandshakeError (zwire/client) and fails calls with UNAUTHORIZED', async () => {
+    const proxy = http.createServer();
+    proxy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => proxy.close(r)));
+    const url = `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`;
+    const { client, errors, err } = await refusedPut(url);
     expect(isRpcError(err, 'UNAUTHORIZED')).toBe(true);
     expect(errors[0]).toBeInstanceOf(HandshakeError);
     expect((errors[0] as HandshakeError).status).toBe(401);
     expect(client.state).toBe('closed');
   });
+
+  it('reports a connection the context hook refused as that RpcError, on the error event and on every call', async () => {
+    const url = await serve({
+      context: () => {
+        throw new RpcError('UNAUTHORIZED', 'who are you');
+      },
+    });
+    const { client, errors, err } = await refusedPut(url);
+    expect(isRpcError(err, 'UNAUTHORIZED')).toBe(true);
+    expect((err as RpcError).message).toBe('who are you');
+    expect(isRpcError(errors[0], 'UNAUTHORIZED')).toBe(true);
+    expect(client.state).toBe('closed');
+  });
+
 });

@@ -233,7 +233,12 @@ describe('RPC credit values', () => {
 /** A server that speaks the envelope protocol by hand, through zwire's listen(). */
 async function hostile(onEnvelope: (env: unknown[], send: (text: string) => Promise<void>) => Promise<void> | void) {
   const server = await listen({ port: 0, selectProtocol: (offered) => (offered.includes(Subprotocol.json) ? Subprotocol.json : null) }, async (conn) => {
-    for await (const m of conn) await onEnvelope(JSON.parse(m.text()) as unknown[], (t) => conn.send(t));
+    for await (const m of conn) {
+      const env = JSON.parse(m.text()) as unknown[];
+      // the client's in-band Hello (its connection parameters) is answered with Welcome
+      if (env[0] === 26) await conn.send('[27]');
+      else await onEnvelope(env, (t) => conn.send(t));
+    }
   });
   cleanup.push(() => server.close());
   return `ws://127.0.0.1:${server.port}`;

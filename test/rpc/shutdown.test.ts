@@ -163,6 +163,11 @@ describe('RPC server graceful shutdown', () => {
     const draining = await listen({ port: 0, selectProtocol: (offered) => offered[0] }, async (conn) => {
       for await (const m of conn) {
         const env = JSON.parse(m.text()) as unknown[];
+        // the client's in-band Hello (its connection parameters) is answered with Welcome
+        if (env[0] === 26) {
+          await conn.send('[27]');
+          continue;
+        }
         seen.push(env[0]);
         if (env[0] !== 1) continue;
         await conn.send('[25,1000]');

@@ -47,7 +47,7 @@ export function closeAfter(fn: () => Promise<unknown>): void {
 
 /** Starts the chat server; the caller closes it. */
 export async function startChat(options: ServerOptions<Ctx> = {}): Promise<{ server: RpcServer<Chat, Ctx>; port: number; url: string }> {
-  const server = createServer(chat, chatHandlers, { context: (info) => ({ user: info.query.get('user') ?? 'anon' }), ...options });
+  const server = createServer(chat, chatHandlers, { context: (info) => ({ user: info.params.user ?? 'anon' }), ...options });
   const { port } = await server.listen({ port: 0 });
   return { server, port, url: `ws://127.0.0.1:${port}/` };
 }

@@ -1,0 +1,70 @@
+import { parseEnvelope } from '../rpc/envelope-parse.js';
+import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import { AdmissionClose } from '../rpc/admission.js';
+import { Kind } from '../rpc/envelope.js';
+import { RpcError } from '../rpc/errors.js';
+import { errorFromEnvelope } from './rpc-pending.js';
+import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+
+/** Connection parameters, or a function called before every (re)connect that returns them. */
+export type ConnectionParams = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
+/** What a close before the Welcome means: the refusal's code when the close code says it. */
+function closedBeforeWelcome(code: number, reason: string): RpcError {
+  const refused = code === AdmissionClose.UNAUTHORIZED ? 'UNAUTHORIZED' : code === AdmissionClose.FORBIDDEN ? 'FORBIDDEN' : null;
+  return new RpcError(refused ?? 'UNAVAILABLE', `closed before the server accepted the connection (${code} ${reason})`);
+}
+
+/**
+ * Opens connections through `factory`, sending the connection parameters
+ * in-band as the first message (Hello) and resolving once the server answered
+ * Welcome; a refusal rejects with the server's RpcError (UNAUTHORIZED,
+ * FORBIDDEN, ...). `params` is resolved again for every connection.
+ */
+export function withHello(factory: TransportFactory, codec: EnvelopeCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
+  return async (protocols, events, signal) => {
+    const hello = codec.hello((await params()) ?? {});
+    let welcomed = false;
+    let settle: (err: Error | null) => void = () => undefined;
+    const admitted = new Promise<void>((resolve, reject) => (settle = (err) => (err === null ? resolve() : reject(err))));
+    const inner: TransportEvents = {
+      message(data: WireData) {
+        if (welcomed) return events.message(data);
+        let env: unknown;
+        try {
+          env = codec.decode(data);
+        } catch {
+          return;
+        }
+        if (!Array.isArray(env)) return;
+        if (env[0] === Kind.Welcome) {
+          welcomed = true;
+          settle(null);
+          return;
+        }
+        const parsed = parseEnvelope(env);
+        if (parsed.kind === Kind.Error && parsed.id === 0) settle(errorFromEnvelope(parsed));
+      },
+      close(code, reason) {
+        if (welcomed) events.close(code, reason);
+        else settle(closedBeforeWelcome(code, reason));
+      },
+    };
+    const t: ClientTransport = await factory(protocols, inner, signal);
+    const timer = setTimeout(() => settle(new RpcError('UNAVAILABLE', 'no Welcome in time')), timeoutMs);
+    const onAbort = (): void => settle(new RpcError('UNAVAILABLE', 'client closed'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const sent = t.send(hello);
+      if (sent !== undefined) sent.catch(() => undefined);
+      await admitted;
+      return t;
+    } catch (err) {
+      t.close(1000, 'not accepted');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * OpenTelemetry server spans, when the application has `@opentelemetry/api`
+ * (an optional peer dependency, loaded lazily) and has registered a tracer
+ * provider. The parent is the W3C `traceparent` the client sent in the call's
+ * meta; the handler runs inside the span's context.
+ */
+import type * as Otel from '@opentelemetry/api';
+import type { CallObserver, CallWatch } from './observe.js';
+
+let api: typeof Otel | null = null;
+let loading: Promise<void> | null = null;
+let noop: Otel.TracerProvider | null = null;
+
+/** The OpenTelemetry API once loadTracing found it, else null. */
+export function otelApi(): typeof Otel | null {
+  return api;
+}
+
+/** Loads @opentelemetry/api once if it is installed; resolves either way. */
+export function loadTracing(): Promise<void> {
+  loading ??= import('@opentelemetry/api').then(
+    (m) => {
+      api = m;
+      noop = new m.ProxyTracerProvider().getDelegate();
+    },
+    () => undefined,
+  );
+  return loading;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The remote parent a W3C traceparent names, as an OpenTelemetry context; the root context when absent or malformed. */
+function parentOf(o: typeof Otel, traceparent: string | undefined, tracestate: string | undefined): Otel.Context {
+  const m = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (m === null || m[1] === 'ff') return o.ROOT_CONTEXT;
+  const ctx: Otel.SpanContext = { traceId: m[2], spanId: m[3], traceFlags: parseInt(m[4], 16), isRemote: true };
+  if (!o.isSpanContextValid(ctx)) return o.ROOT_CONTEXT;
+  if (tracestate !== undefined) ctx.traceState = o.createTraceState(tracestate);
+  return o.trace.setSpanContext(o.ROOT_CONTEXT, ctx);
+}
+
+/** zwire's tracer from the registered provider, or null when none is registered (spans would be no-ops). */
+function tracerOf(o: typeof Otel): Otel.Tracer | null {
+  const provider = o.trace.getTracerProvider() as Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
+  const active = provider.getDelegate === undefined || provider.getDelegate() !== noop;
+  return active ? provider.getTracer('zwire') : null;
+}
+
+/** A server span per handler call: `rpc.system` zwire, `rpc.method`, and the outcome code as `rpc.zwire.code`. */
+export const tracingObserver: CallObserver = {
+  start(ctx): CallWatch | null {
+    const o = api;
+    const tracer = o === null ? null : tracerOf(o);
+    if (o === null || tracer === null) return null;
+    const parent = parentOf(o, ctx.meta?.traceparent, ctx.meta?.tracestate);
+    const span = tracer.startSpan(
+      ctx.method,
+      { kind: o.SpanKind.SERVER, attributes: { 'rpc.system': 'zwire', 'rpc.method': ctx.method, 'rpc.zwire.kind': ctx.kind } },
+      parent,
+    );
+    const inSpan = o.trace.setSpan(parent, span);
+    return {
+      run: (fn) => o.context.with(inSpan, fn),
+      end(code) {
+        span.setAttribute('rpc.zwire.code', code);
+        if (code !== 'OK') span.setStatus({ code: o.SpanStatusCode.ERROR, message: code });
+        span.end();
+      },
+    };
+  },
+};
