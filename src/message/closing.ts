@@ -1,3 +1,4 @@
+import { ZwireError } from '../errors.js';
 import { CloseCode, encodeClosePayload, MAX_CLOSE_REASON, Opcode } from '../wire/index.js';
 import { CLOSED, CLOSING, defineFlags, EMPTY, OPEN } from './conn-base.js';
 import { ConnControl } from './control.js';
@@ -220,9 +221,9 @@ class Ending {
   timer: NodeJS.Timeout | null = null;
 }
 
+/** The status a connection failed by `err` closes with: the error's own, or 1011 for an error of ours. */
 function closeCodeOf(err: Error): number {
-  const code = (err as { closeCode?: unknown }).closeCode;
-  return typeof code === 'number' ? code : CloseCode.InternalError;
+  return err instanceof ZwireError && err.closeCode !== undefined ? err.closeCode : CloseCode.InternalError;
 }
 
 /** A close reason must fit in 123 bytes; error messages are ASCII, so cut by characters. */
