@@ -3,6 +3,7 @@ import { CloseCode, encodeClosePayload, MAX_CLOSE_REASON, Opcode } from '../wire
 import { CLOSED, CLOSING, EMPTY, OPEN } from './conn-state.js';
 import { endControl } from './control.js';
 import type { Control } from './control.js';
+import type { Outbound } from './sender.js';
 import { AbnormalClosureError, CloseTimeoutError, ConnClosedError } from './errors.js';
 import { exclusive, out, rejectDrainWaiters } from './sender.js';
 import type { CloseInfo } from './conn-types.js';
@@ -12,7 +13,7 @@ import type { CloseInfo } from './conn-types.js';
  * failing with the right code, the close deadline, and settling everything
  * that waits once the socket is gone.
  */
-export interface Closing extends Control {
+export interface Closing extends Outbound, Control {
   /** Made once the end comes into view (closing starts, or someone asks for `closed`). */
   ending: Ending | null;
   closeReceived: boolean;

@@ -38,6 +38,8 @@ export interface ConnCore {
   outPaused: boolean;
   /** Fail the connection with the error's close code (closing.ts). */
   fail(err: Error): void;
+  /** The peer's close frame took effect (closing.ts). */
+  onPeerClose(code: number, reason: string): void;
   /** Reading was paused for one reason and that reason is gone: resume unless another holds (receiver.ts). */
   resumeReading(): void;
   /** Tell the 'error' listeners, if any, on the next tick. */

@@ -38,15 +38,19 @@ export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './co
  * before it are delivered first (and replies to them go out) while someone is reading.
  *
  * A Conn is the front of its parts, one file each, every part a set of
- * functions over a narrow interface of the fields it uses: sender.ts (send,
- * the data channel, the outbound budget) with writer.ts, frame-sink.ts and
- * outbound-budget.ts; control.ts (ping, pong, heartbeat); closing.ts (closing
- * handshake, end of connection); inbound-queue.ts (the consumer's iteration,
- * close and error signals in order) with inbound-stream.ts; receiver.ts (frame
- * intake into messages). The front holds every field, so a frame's path
- * touches one object and an idle connection is one object plus its socket;
- * state a connection rarely needs lives in objects made on first use
- * (Ending, ReadExtras, Assembly, OverBudget, a pooled FrameSink and FrameParser).
+ * functions over an interface of the fields it uses: sender.ts (`Outbound`:
+ * send, the data channel, the outbound budget; with writer.ts, frame-sink.ts,
+ * outbound-budget.ts), control.ts (`Control`: ping, pong, heartbeat),
+ * inbound-queue.ts (`Inbound`: the consumer's iteration, close and error
+ * signals in order; with inbound-stream.ts), closing.ts (`Closing`: closing
+ * handshake, end of connection; sees the outbound and control parts it ends),
+ * receiver.ts (`Receiver`: frame intake, on top of them all). A part reaches
+ * one above it only through the entry points of `ConnCore` that the front
+ * implements (fail, onPeerClose, resumeReading, stopReading, endReading).
+ * The front holds every field, so a frame's path touches one object and an
+ * idle connection is one object plus its socket; what a connection rarely
+ * needs lives in objects made on first use (the end state, read extras,
+ * message assembly, the over-budget state, a pooled frame sink and parser).
  */
 export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Message> {
   /** The subprotocol agreed in the handshake, or null. */
@@ -291,6 +295,11 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** @internal */
   fail(err: Error): void {
     closing.fail(this, err);
+  }
+
+  /** @internal */
+  onPeerClose(code: number, reason: string): void {
+    closing.onPeerClose(this, code, reason);
   }
 
   /** @internal */

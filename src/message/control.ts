@@ -2,13 +2,14 @@ import { Opcode } from '../wire/index.js';
 import { EMPTY, OPEN } from './conn-state.js';
 import { ConnClosedError, HeartbeatTimeoutError } from './errors.js';
 import { out } from './sender.js';
-import type { Outbound } from './sender.js';
+import type { ConnCore } from './conn-state.js';
+import type { SinkOwner } from './frame-sink.js';
 
 /** A ping() waiting for its pong. */
 export type PingWait = { resolve(ms: number): void; reject(e: Error): void; t0: number };
 
 /** Control frames other than close: pings with their round trips, pongs, the heartbeat. */
-export interface Control extends Outbound {
+export interface Control extends ConnCore, SinkOwner {
   pings: Map<string, PingWait[]> | null;
   heartbeatTimer: NodeJS.Timeout | null;
   heartbeatPending: boolean;

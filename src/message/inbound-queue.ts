@@ -1,6 +1,5 @@
 import { OPEN } from './conn-state.js';
-import { fail, onPeerClose } from './closing.js';
-import type { Closing } from './closing.js';
+import type { ConnCore } from './conn-state.js';
 import { ConnClosedError } from './errors.js';
 import { InboundStream } from './inbound-stream.js';
 import type { StreamOwner } from './inbound-stream.js';
@@ -21,7 +20,7 @@ export type Waiter = (r: IteratorResult<Message | MessageStream>) => void;
  * iteration, read backpressure, and close frames and protocol errors that take
  * effect in their place in the queue.
  */
-export interface Inbound extends Closing, StreamOwner {
+export interface Inbound extends ConnCore, StreamOwner {
   /** Queue slots [qHead, qTail); null while the queue is empty (an idle connection holds no array). */
   items: Item[] | null;
   qHead: number;
@@ -239,10 +238,10 @@ function clearSignalTimer(c: Inbound): void {
 function runSignal(c: Inbound, sig: Signal): void {
   clearSignalTimer(c);
   if (sig.error !== null) {
-    fail(c, sig.error);
+    c.fail(sig.error);
   } else {
     c.readEnded = true;
-    onPeerClose(c, sig.code, sig.reason);
+    c.onPeerClose(sig.code, sig.reason);
   }
 }
 

@@ -13,6 +13,7 @@ import { onPingPong } from './control.js';
 import { MessageTimeoutError } from './errors.js';
 import { endReading as endQueue, enqueue, messageLimit, signal, wake } from './inbound-queue.js';
 import type { Inbound } from './inbound-queue.js';
+import type { Control } from './control.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageCompressor } from './options.js';
@@ -20,6 +21,7 @@ import { unwatchProgress, watchProgress } from './progress-deadlines.js';
 import type { ProgressWatched } from './progress-deadlines.js';
 import { Pending, Signal } from './queue-items.js';
 import { bufferedAmount, overBudgetNow } from './sender.js';
+import type { Outbound } from './sender.js';
 
 /**
  * A parser between frames has no state, and data events run one at a time, so
@@ -36,7 +38,7 @@ const RESERVE_RATIO = 16;
  * streamed, or inflated), UTF-8 and size checks, control frames, and read
  * backpressure. Everything found goes into the inbound queue in order.
  */
-export interface Receiver extends Inbound, ProgressWatched {
+export interface Receiver extends Inbound, Outbound, Control, ProgressWatched {
   /** Held only while a frame is cut off by the end of a read; between frames a parser goes back to the spare slot. */
   parser: FrameParser | null;
   // The data message being received.

@@ -25,7 +25,7 @@ export interface Outbound extends ConnCore, SinkOwner, BudgetOwner {
 }
 
 /** Where the connection's frames are encoded: its sink, or a spare one it holds until the frames are written. */
-export function out(c: Outbound): FrameSink {
+export function out(c: Pick<ConnCore, 'socket' | 'role'> & SinkOwner): FrameSink {
   return c.sink ?? takeSink(c, c.socket, c.role === 'client');
 }
 
