@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FrameSink } from './frame-sink.js';
-import type { MessageCompressor, ResolvedLimits, Role } from './options.js';
+import type { MessageCompressor } from './compressor.js';
+import type { ResolvedLimits, Role } from './options.js';
 
 /** Connection states. */
 export const OPEN = 0;

@@ -16,7 +16,7 @@ import type { Inbound } from './inbound-queue.js';
 import type { Control } from './control.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
-import type { MessageCompressor } from './options.js';
+import type { MessageCompressor } from './compressor.js';
 import { unwatchProgress, watchProgress } from './progress-deadlines.js';
 import type { ProgressWatched } from './progress-deadlines.js';
 import { Pending, Signal } from './queue-items.js';

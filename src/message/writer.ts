@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Opcode } from '../wire/index.js';
 import { abortMessage } from './closing.js';
 import type { Closing } from './closing.js';
-import type { MessageCompressor } from './options.js';
+import type { MessageCompressor } from './compressor.js';
 import { exclusive, writeFragment } from './sender.js';
 
 /** Options of `conn.writer()`. */
