@@ -1,16 +1,26 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../wire/index.js';
-import * as closing from './closing.js';
-import type { MessageCompressor } from './compressor.js';
+import type { FrameParser } from '../wire/index.js';
+import {
+  close as startClose,
+  closed as closedPromise,
+  fail as failConn,
+  finish as finishConn,
+  onPeerClose as peerClosed,
+  socketEnded,
+  socketFailed,
+  terminate as terminateConn,
+} from './closing.js';
 import type { Ending } from './closing.js';
+import type { MessageCompressor } from './compressor.js';
 import { defineFlags, OPEN } from './conn-state.js';
-import * as control from './control.js';
+import { ping as sendPing, startHeartbeat } from './control.js';
 import type { PingWait } from './control.js';
 import type { FrameSink } from './frame-sink.js';
 import { hubOf } from './hub.js';
 import type { Hub, TopicLink } from './hub.js';
-import * as inbound from './inbound-queue.js';
+import { consumed as consumedBytes, messages as readMessages, stopReading as stopQueue } from './inbound-queue.js';
 import type { ReadExtras, Waiter } from './inbound-queue.js';
 import type { InboundStream } from './inbound-stream.js';
 import type { Message, MessageStream } from './message.js';
@@ -19,13 +29,19 @@ import type { ConnOptions, ResolvedLimits, Role } from './options.js';
 import type { OverBudget } from './outbound-budget.js';
 import type { Publication } from './publication.js';
 import type { Item } from './queue-items.js';
-import * as receiver from './receiver.js';
+import { endReading as endReceiving, progressTimedOut, receive, resumeReading as resumeReceiving } from './receiver.js';
 import type { Assembly } from './receiver.js';
-import * as sender from './sender.js';
+import {
+  bufferedAmount as queuedForPeer,
+  deliver as deliverPublication,
+  drainTimedOut,
+  drained,
+  send as sendMessage,
+  whenWritable as waitWritable,
+} from './sender.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
 import type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
-import type { FrameParser } from '../wire/index.js';
 
 export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
@@ -155,7 +171,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     socket.on('error', socketOnError);
     socket.on('close', socketOnClose);
     socket.on('drain', socketOnDrain);
-    control.startHeartbeat(this);
+    startHeartbeat(this);
     if (socket.destroyed) this.handleClose();
     else if (opts.head !== undefined && opts.head.length > 0) setImmediate(readHead, this, opts.head);
     else socket.resume();
@@ -167,7 +183,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
    * `limits.maxQueuedBytes`, this is the outbound budget in use.
    */
   get bufferedAmount(): number {
-    return sender.bufferedAmount(this);
+    return queuedForPeer(this);
   }
 
   /**
@@ -176,7 +192,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
    * when the connection ends first.
    */
   whenWritable(): Promise<void> {
-    return sender.whenWritable(this);
+    return waitWritable(this);
   }
 
   /**
@@ -188,7 +204,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
    * connection is closing or gone.
    */
   send(data: string | Uint8Array, opts?: SendOptions): Promise<void> {
-    return sender.send(this, data, opts);
+    return sendMessage(this, data, opts);
   }
 
   /**
@@ -205,12 +221,12 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
    * with the same payload arrives. Without a payload a unique one is used.
    */
   ping(payload?: Uint8Array): Promise<number> {
-    return control.ping(this, payload);
+    return sendPing(this, payload);
   }
 
   /** Resolves once the socket is gone, with how the connection ended. Never rejects. */
   get closed(): Promise<CloseInfo> {
-    return closing.closed(this);
+    return closedPromise(this);
   }
 
   /** True until a close frame was sent or the connection ended: `send` works. */
@@ -225,12 +241,12 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
    * Messages sent before close() still go out first.
    */
   close(code: number = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
-    return closing.close(this, code, reason);
+    return startClose(this, code, reason);
   }
 
   /** Destroy the socket now, without a closing handshake. */
   terminate(): void {
-    closing.terminate(this);
+    terminateConn(this);
   }
 
   /** Whole messages, in order, until the connection closes. Same as `messages()`. */
@@ -247,7 +263,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   messages(): AsyncIterableIterator<Message>;
   messages(opts: StreamReadOptions): AsyncIterableIterator<MessageStream>;
   messages(opts?: StreamReadOptions): AsyncIterableIterator<Message> | AsyncIterableIterator<MessageStream> {
-    return inbound.messages(this, opts) as AsyncIterableIterator<Message>;
+    return readMessages(this, opts) as AsyncIterableIterator<Message>;
   }
 
   /** The hub this connection's topics belong to, or null. */
@@ -281,61 +297,61 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
 
   /** @internal queue a hub publication (see sender.ts). */
   deliver(publication: Publication): void {
-    sender.deliver(this, publication);
+    deliverPublication(this, publication);
   }
 
   /** @internal socket 'close' (or the end decided here): leave every topic first, so no 'close' listener sees it subscribed. */
   handleClose(): void {
     if (this.finalized) return;
     if (this.topicLink !== null) hubOf(this.topicLink).leaveAll(this);
-    const info = closing.finish(this);
+    const info = finishConn(this);
     this.onEnded?.(this);
     this.emit('close', info);
   }
 
   /** @internal */
   fail(err: Error): void {
-    closing.fail(this, err);
+    failConn(this, err);
   }
 
   /** @internal */
   onPeerClose(code: number, reason: string): void {
-    closing.onPeerClose(this, code, reason);
+    peerClosed(this, code, reason);
   }
 
   /** @internal */
   resumeReading(): void {
-    receiver.resumeReading(this);
+    resumeReceiving(this);
   }
 
   /** @internal */
   stopReading(err: Error): void {
-    inbound.stopReading(this, err);
+    stopQueue(this, err);
   }
 
   /** @internal */
   endReading(gone: Error): void {
-    receiver.endReading(this, gone);
+    endReceiving(this, gone);
   }
 
   /** @internal StreamOwner: the consumer took n queued bytes. */
   consumed(n: number): void {
-    inbound.consumed(this, n);
+    consumedBytes(this, n);
   }
 
   /** @internal BudgetOwner: socket 'drain' (or a write barrier completed). */
   handleDrain(): void {
-    sender.drained(this);
+    drained(this);
   }
 
   /** @internal BudgetOwner: the queue stayed over budget for drainTimeoutMs. */
   onDrainTimeout(): void {
-    sender.drainTimedOut(this);
+    drainTimedOut(this);
   }
 
   /** @internal ProgressWatched */
   onProgressTimeout(): number {
-    return receiver.progressTimedOut(this);
+    return progressTimedOut(this);
   }
 
   /** @internal */
@@ -376,7 +392,7 @@ function emitErrorLater(conn: Conn, err: Error): void {
  */
 function readHead(conn: Conn, head: Uint8Array): void {
   if (conn.finalized) return;
-  receiver.receive(conn, head);
+  receive(conn, head);
   conn.resumeReading();
 }
 
@@ -385,15 +401,15 @@ const kConn = Symbol('zwire.conn');
 type OwnedSocket = Duplex & { [kConn]: Conn };
 
 function socketOnData(this: OwnedSocket, chunk: Uint8Array): void {
-  receiver.receive(this[kConn], chunk);
+  receive(this[kConn], chunk);
 }
 
 function socketOnEnd(this: OwnedSocket): void {
-  closing.socketEnded(this[kConn]);
+  socketEnded(this[kConn]);
 }
 
 function socketOnError(this: OwnedSocket, err: Error): void {
-  closing.socketFailed(this[kConn], err);
+  socketFailed(this[kConn], err);
 }
 
 function socketOnClose(this: OwnedSocket): void {
