@@ -14,10 +14,11 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 /**
  * What every part of a connection reads and sets on the Conn, its front: the
  * socket, the negotiated settings, the state, and the few entry points by
- * which one part hands over to another. Each part (outbound.ts, control.ts,
- * closing.ts, inbound-queue.ts, receiver.ts) is a set of functions over this
- * and a narrow interface of its own fields; the Conn holds all the fields, so
- * a frame's path touches one object and an idle connection is one object.
+ * which a part reaches one above it (implemented by the front, conn.ts).
+ * Each part (sender.ts, control.ts, closing.ts, inbound-queue.ts,
+ * receiver.ts) is a set of functions over this and an interface of its own
+ * fields; the Conn holds all the fields, so a frame's path touches one
+ * object and an idle connection is one object.
  */
 export interface ConnCore {
   readonly role: Role;
