@@ -5,5 +5,8 @@
  * with its client in zwire/client.
  */
 export * from './message/index.js';
+// listen() with the `http2` option replaces the message layer's HTTP/1.1-only one
+export { acceptHttp2, listen } from './server/index.js';
+export type { Http2AcceptOptions, Http2ListenOptions, Http2Setting, ListenOptions } from './server/index.js';
 export { connect } from './client/connect.js';
 export type { ConnectOptions } from './client/connect.js';

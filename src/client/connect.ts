@@ -4,12 +4,19 @@ import { Conn } from '../message/conn.js';
 import { pickLimits } from '../message/options.js';
 import type { ConnLimits } from '../message/options.js';
 import { dial } from '../upgrade/index.js';
-import type { DialOptions } from '../upgrade/index.js';
+import { dialHttp2 } from './dial-http2.js';
+import type { DialOptions, ExtensionOffer } from '../upgrade/index.js';
 
 /** Options of `connect`: the handshake (dial), the connection's limits, and permessage-deflate. */
 export interface ConnectOptions extends Omit<DialOptions, 'extensions'>, ConnLimits {
   /** Offer permessage-deflate: true for defaults, or its options. Default off. */
   deflate?: boolean | DeflateOptions;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441) as a stream of a session to the
+   * URL's origin, shared by every such connection to it (wss:// over TLS,
+   * ws:// as h2c). Default false (HTTP/1.1).
+   */
+  http2?: boolean;
 }
 
 /**
@@ -19,23 +26,32 @@ export interface ConnectOptions extends Omit<DialOptions, 'extensions'>, ConnLim
  * NegotiationError when it answers permessage-deflate in a way that was not offered.
  */
 export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<Conn> {
-  const { deflate: setting, ...rest } = options;
+  return (await connectWithExtensions(url, options)).conn;
+}
+
+/** @internal `connect`, also saying which extensions the server accepted (for WebSocketStream's `extensions`). */
+export async function connectWithExtensions(url: string | URL, options: ConnectOptions): Promise<{ conn: Conn; extensions: ExtensionOffer[] }> {
+  const { deflate: setting, http2, ...rest } = options;
   const deflateOptions: DeflateOptions | null =
     setting === undefined || setting === false ? null : setting === true ? {} : { ...setting };
   if (deflateOptions !== null && deflateOptions.maxMessageSize === undefined && options.maxMessageSize !== undefined) {
     deflateOptions.maxMessageSize = options.maxMessageSize;
   }
-  const result = await dial(url, { ...rest, extensions: deflateOptions === null ? [] : [createOffer(deflateOptions)] });
+  const dialOptions = { ...rest, extensions: deflateOptions === null ? [] : [createOffer(deflateOptions)] };
+  const result = http2 === true ? await dialHttp2(url, dialOptions) : await dial(url, dialOptions);
+  const socket = 'stream' in result ? result.stream : result.socket;
+  const head = 'head' in result ? result.head : undefined;
   let deflate: PerMessageDeflate | null = null;
   if (deflateOptions !== null) {
     try {
       const params = acceptResponse(result.extensions, deflateOptions);
       if (params !== null) deflate = new PerMessageDeflate(params, 'client', deflateOptions);
     } catch (err) {
-      result.socket.destroy();
+      socket.destroy();
       throw err;
     }
   }
-  result.socket.setNoDelay(true);
-  return new Conn(result.socket, { ...pickLimits(options), role: 'client', protocol: result.protocol, head: result.head, deflate });
+  if ('setNoDelay' in socket) socket.setNoDelay(true);
+  const conn = new Conn(socket, { ...pickLimits(options), role: 'client', protocol: result.protocol, head, deflate });
+  return { conn, extensions: result.extensions };
 }

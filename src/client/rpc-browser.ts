@@ -18,7 +18,22 @@ export {
 } from './rpc.js';
 export { registerCodec } from './rpc-codec.js';
 export { RpcStream } from './rpc-stream.js';
-export type { CallOptions, ClientInput, ClientMethod, ClientMethods, NotifyName, ResumableName, ServerStream, TypesOnlyMethod, TypesOnlyMethods } from './rpc-types.js';
+export type {
+  CallOptions,
+  ClientInput,
+  ClientMethod,
+  ClientMethods,
+  ClientPresence,
+  ClientTopic,
+  NotifyName,
+  ResumableName,
+  ServerStream,
+  TypesOnlyMethod,
+  TypesOnlyMethods,
+} from './rpc-types.js';
+export type { SubscribeOptions, Subscription, SubscriptionEvents } from './rpc-subscription.js';
+export type { StreamPosition } from '../rpc/topic.js';
+export { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
 export type { ClientEvents, ClientState } from './rpc-events.js';
 export type { ReconnectOptions } from './rpc-backoff.js';
 export type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';

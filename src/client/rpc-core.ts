@@ -1,12 +1,15 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
+import { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
+import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
 import { Emitter, type ClientState } from './rpc-events.js';
 import { Heartbeat } from './rpc-heartbeat.js';
 import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
 import type { StreamStarter } from './rpc-stream.js';
+import type { SubscriptionHost } from './rpc-subscription.js';
 import type { ClientTransport, TransportFactory } from './transport.js';
 
 /** Settings of the connection manager (see ClientOptions for the user-facing names). */
@@ -39,9 +42,12 @@ const MAX_ID = 0x7fffffff;
  * connection, one timer for all deadlines (DeadlineTimer), heartbeats
  * (Heartbeat) and reconnects with backoff.
  */
-export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
+export class RpcClientCore extends Emitter implements CallHost, StreamStarter, SubscriptionHost {
   state: ClientState = 'connecting';
   readonly validateResponses: boolean;
+  /** Subscriptions by channel, for the envelopes that name a channel instead of an id. */
+  /** Routes channel envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
+  channels: ChannelRouter | null = null;
   private transport: ClientTransport | null = null;
   private readonly pending = new Map<number, Pending>();
   private queue: Pending[] = [];
@@ -206,7 +212,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
         message: (data: WireData) => {
           if (this.transport === transport && transport !== null) this.onData(data);
         },
-        close: () => {
+        close: (code: number, reason: string) => {
+          if (code === SLOW_SUBSCRIBER_CLOSE) this.emit('error', new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`));
           if (transport !== null) this.onTransportClosed(transport);
         },
       };
@@ -318,6 +325,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter {
       return;
     }
     if (kind === Kind.Pong) return;
+    if (typeof kind === 'number' && kind >= 16 && this.channels?.dispatch(env) === true) return;
     const id = env[1];
     if (id === 0 && kind === Kind.Error) {
       this.emit('error', errorFromEnvelope(env));

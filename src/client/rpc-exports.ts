@@ -1,6 +1,7 @@
 /** The RPC client's public surface, re-exported by zwire/client (Node: zwire's own client is the default transport, msgpack is loaded). */
 import { registerZwireTransport } from './transport-zwire.js';
 import './msgpack.js';
+import './topics.js';
 
 registerZwireTransport();
 

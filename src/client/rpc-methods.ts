@@ -4,6 +4,7 @@ import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
 import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
 import type { RpcClientCore } from './rpc-core.js';
 import { RpcStream } from './rpc-stream.js';
+import { topicClientFactory } from './rpc-topic-support.js';
 import type { CallOptions } from './rpc-types.js';
 
 /** The CANCELLED error for a call whose signal had already fired, or null. */
@@ -44,9 +45,13 @@ export function methodFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, 
   }
 }
 
-/** The methods of a validating client: one function per method of the definition. */
+/** The methods of a validating client: one function per method of the definition, one object per topic. */
 export function methodsFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, service: Service<ServiceDef>, timeoutMs: number, window: number): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (const info of service.table.values()) methods[info.name] = methodFromDefinition(core, codec, info, timeoutMs, window);
+  if (service.topics.size > 0) {
+    const topicClient = topicClientFactory();
+    for (const info of service.topics.values()) methods[info.name] = topicClient(core, info, timeoutMs);
+  }
   return methods;
 }

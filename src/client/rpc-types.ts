@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Schema, ServiceDef } from '../rpc/service.js';
+import type { StreamPosition } from '../rpc/topic.js';
 import type { RpcStream } from './rpc-stream.js';
+import type { SubscribeOptions, Subscription } from './rpc-subscription.js';
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -13,8 +15,26 @@ export interface CallOptions {
 /** Client input type: what the input schema accepts, or void when there is none. */
 export type ClientInput<D> = D extends { input: infer S extends Schema } ? z.input<S> : void;
 
-/** The client-side signature of one method definition. */
-export type ClientMethod<D> = D extends { stream: infer T extends Schema }
+/** A topic's presence type on the client, or never when it keeps none. */
+export type ClientPresence<D> = D extends { presence: infer P extends Schema } ? z.output<P> : never;
+
+/** A topic on the client: `subscribe`, and `publish` where the definition enables it. */
+export type ClientTopic<D> = D extends { topic: infer K extends Schema; message: infer M extends Schema }
+  ? {
+      /** Subscribes to one key of the topic; see Subscription. */
+      subscribe(key: z.input<K>, options?: SubscribeOptions): Subscription<z.output<M>, ClientPresence<D>>;
+    } & (D extends { publish: true }
+      ? {
+          /** Publishes on one key of the topic, through the server's publish handler; resolves with its position. */
+          publish(key: z.input<K>, message: z.input<M>, options?: { timeoutMs?: number }): Promise<StreamPosition>;
+        }
+      : unknown)
+  : never;
+
+/** The client-side signature of one method definition (a topic's: ClientTopic). */
+export type ClientMethod<D> = D extends { topic: Schema; message: Schema }
+  ? ClientTopic<D>
+  : D extends { stream: infer T extends Schema }
   ? (input: ClientInput<D>, options?: CallOptions) => RpcStream<z.output<T>>
   : D extends { clientStream: infer T extends Schema; output: infer O extends Schema }
     ? (items: AsyncIterable<z.input<T>> | Iterable<z.input<T>>, options?: CallOptions) => Promise<z.output<O>>

@@ -7,6 +7,7 @@ import { resolveCodec } from './rpc-codec.js';
 import { RpcClientCore } from './rpc-core.js';
 import type { ClientEvents, ClientState } from './rpc-events.js';
 import { LazyCall } from './rpc-lazy-call.js';
+import { registeredTopics } from './rpc-topic-support.js';
 import { methodsFromDefinition } from './rpc-methods.js';
 import type { CallOptions, ClientMethods, NotifyName, ResumableName, TypesOnlyMethods } from './rpc-types.js';
 import type { TransportFactory } from './transport.js';
@@ -42,6 +43,8 @@ export interface ClientOptions {
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Offer permessage-deflate (zwire's Node client only; browsers negotiate it themselves). */
   deflate?: boolean | DeflateOptions;
+  /** Open the connection over HTTP/2 (RFC 8441), sharing one session per origin (zwire's Node client only; default false). */
+  http2?: boolean;
   /** Use this WHATWG WebSocket class instead of zwire's Node client (browsers, `ws`). */
   WebSocket?: WebSocketConstructor;
   /** A custom transport; overrides `WebSocket` and the URL. */
@@ -154,11 +157,17 @@ export function createClient(first: Service | string | URL, second?: string | UR
   if (service !== null) return control;
   const lazy = { core, codec, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
   const methods = new Map<string, (input: unknown, o?: CallOptions) => LazyCall>();
+  const topics = registeredTopics();
   return new Proxy(control, {
     get: (target, name, receiver) => {
       if (typeof name !== 'string' || RESERVED_NAMES.has(name)) return Reflect.get(target, name, receiver);
       let m = methods.get(name);
-      if (m === undefined) methods.set(name, (m = (input, o) => new LazyCall(lazy, name, input, o)));
+      if (m === undefined) {
+        m = (input, o) => new LazyCall(lazy, name, input, o);
+        // with topic support imported, any name may be a topic: its subscribe/publish ride on the same function
+        if (topics !== null) Object.assign(m, topics(core, { name, message: null, presence: undefined, clientPublish: true }, timeoutMs));
+        methods.set(name, m);
+      }
       return m;
     },
   });

@@ -1,5 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { connect } from './connect.js';
+import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 
@@ -8,6 +8,10 @@ export interface ZwireTransportOptions {
   headers?: Record<string, string>;
   /** Offer permessage-deflate. */
   deflate?: boolean | DeflateOptions;
+  /** Open the WebSocket over HTTP/2 (RFC 8441). */
+  http2?: boolean;
+  /** TLS options for wss:// (ca, rejectUnauthorized, ...). */
+  tls?: ConnectOptions['tls'];
   /** Handshake time limit in ms (default 10 000). */
   timeoutMs?: number;
 }
@@ -19,6 +23,8 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       protocols,
       headers: options.headers,
       deflate: options.deflate,
+      http2: options.http2,
+      tls: options.tls,
       signal,
       timeoutMs: options.timeoutMs ?? 10_000,
     });
@@ -51,5 +57,5 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
 
 /** The RPC client's default in Node: zwire's own client with the ClientOptions it understands. */
 export function registerZwireTransport(): void {
-  setDefaultTransport((url, options) => zwireTransport(url, { headers: options.headers, deflate: options.deflate }));
+  setDefaultTransport((url, options) => zwireTransport(url, { headers: options.headers, deflate: options.deflate, http2: options.http2 }));
 }

@@ -58,6 +58,15 @@ export interface EngineHandler {
   join(channel: string, clientId: string, info: Uint8Array): void;
   /** A presence entry was removed on some node. */
   leave(channel: string, clientId: string, info: Uint8Array): void;
+  /**
+   * Delivery of these subscribed channels was interrupted (the node lost its
+   * connection to the broker) and has resumed: their publications and
+   * presence events of the meantime may be missing. Their subscribers must
+   * catch up from history, or be told they missed some. Publications after
+   * the gap may arrive before this call. An engine that cannot lose
+   * deliveries (the in-memory one) never calls it.
+   */
+  interrupted?(channels: readonly string[]): void;
 }
 
 /**

@@ -41,6 +41,8 @@ import {
 } from './sender.js';
 import { MessageWriter } from './writer.js';
 import type { WriterOptions } from './writer.js';
+import { toWebStreams } from './web-streams.js';
+import type { WebSocketChunk } from './web-streams.js';
 import type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
 
 export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn-types.js';
@@ -293,6 +295,16 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   /** Whether this connection subscribes to `topic`. */
   isSubscribed(topic: string): boolean {
     return this.topicLink !== null && hubOf(this.topicLink).has(this, topic);
+  }
+
+  /** Incoming messages as a WHATWG ReadableStream (made on first use; see `toWebStreams`). */
+  get readable(): ReadableStream<Message> {
+    return toWebStreams(this).readable;
+  }
+
+  /** A WHATWG WritableStream sending each chunk as a message (made on first use; see `toWebStreams`). */
+  get writable(): WritableStream<WebSocketChunk> {
+    return toWebStreams(this).writable;
   }
 
   /** @internal queue a hub publication (see sender.ts). */

@@ -2,6 +2,7 @@ export { Conn } from './conn.js';
 export type { CloseInfo, ConnEvents, SendOptions, StreamReadOptions } from './conn.js';
 export type { Message, MessageStream } from './message.js';
 export { MessageWriter } from './writer.js';
+export { toWebStreams, type ConnStreams, type WebSocketChunk } from './web-streams.js';
 export type { WriterOptions } from './writer.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { ConnLimits, ConnOptions, MessageCompressor, Role, SharedCompressor } from './options.js';

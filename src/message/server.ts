@@ -41,7 +41,8 @@ export async function accept(socket: Duplex, options: AcceptOptions = {}): Promi
   return (await acceptWithResult(socket, options)).conn;
 }
 
-async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
+/** @internal accept, also handing back the handshake's result (for the handler's ConnInfo). */
+export async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgrade(socket, { ...options, negotiateExtensions: negotiation?.negotiate });
   return { conn: connFor(socket, result, options, negotiation, options.hub), result };
@@ -112,8 +113,8 @@ export class WebSocketServer {
     this.signals.delete(conn);
   };
 
-  /** @internal */
-  constructor(server: net.Server, hub: Hub) {
+  /** @internal `stopping` runs when close() begins (the HTTP/2 listener closes its sessions there). */
+  constructor(server: net.Server, hub: Hub, private readonly stopping?: () => void) {
     this.net = server;
     this.hub = hub;
   }
@@ -187,6 +188,7 @@ export class WebSocketServer {
     const graceMs = o.graceMs ?? 0;
     if (!(graceMs >= 0)) throw new RangeError(`graceMs must be >= 0, got ${graceMs}`);
     this.closing ??= { code: o.code ?? 1001, reason: o.reason ?? '' };
+    this.stopping?.();
     const { code, reason: why } = this.closing;
     const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const c of this.signals.values()) c.abort();
@@ -288,7 +290,8 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   });
 }
 
-function runHandler(conn: Conn, info: ConnInfo, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
+/** @internal runs a handler on a new connection (also for the HTTP/2 listener in src/server). */
+export function runHandler(conn: Conn, info: ConnInfo, handler: ConnHandler, onError: ((e: Error) => void) | undefined): void {
   let r: void | Promise<void>;
   try {
     r = handler(conn, info);
@@ -309,13 +312,15 @@ function handlerFailed(conn: Conn, onError: ((e: Error) => void) | undefined, er
 
 function ignore(): void {}
 
-interface DeflateNegotiation {
+/** @internal */
+export interface DeflateNegotiation {
   options: DeflateOptions;
   accepted: ReturnType<typeof acceptOffer>;
   negotiate(offers: ExtensionOffer[]): ExtensionOffer[];
 }
 
-function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize: number | undefined): DeflateNegotiation | undefined {
+/** @internal permessage-deflate negotiation for one handshake (also used by src/server for HTTP/2). */
+export function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize: number | undefined): DeflateNegotiation | undefined {
   if (setting === undefined || setting === false) return undefined;
   const options: DeflateOptions = setting === true ? {} : { ...setting };
   if (options.maxMessageSize === undefined && maxMessageSize !== undefined) options.maxMessageSize = maxMessageSize;
@@ -330,7 +335,8 @@ function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize:
   return n;
 }
 
-function connFor(
+/** @internal the server-role Conn for a completed handshake. */
+export function connFor(
   socket: Duplex,
   result: UpgradeResult,
   limits: ConnLimits,

@@ -1,5 +1,6 @@
 import { exceedsLimit, type EnvelopeCodec, type WireData } from './codec.js';
 import { Kind } from './envelope.js';
+import { TAG, fromTagged, toTagged } from './json-tags.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const quoted = new Map<string, string>();
@@ -17,13 +18,25 @@ function q(name: string): string {
 /** `,payload` or nothing when the payload is undefined (the field is then absent). */
 function tail(value: unknown): string {
   if (value === undefined) return ']';
-  const s = JSON.stringify(value);
+  const s = JSON.stringify(toTagged(value)) as string | undefined;
   return s === undefined ? ']' : ',' + s + ']';
+}
+
+// Only a message that mentions the tag key can hold a tag: the others skip the walk.
+const QUOTED_TAG = JSON.stringify(TAG);
+
+function parse(text: string): unknown {
+  const v: unknown = JSON.parse(text);
+  return text.includes(QUOTED_TAG) ? fromTagged(v) : v;
 }
 
 const PEEK = /^\s*\[\s*(\d{1,2})\s*,\s*(\d{1,16})\s*[,\]]/;
 
-/** Envelopes as JSON arrays in text messages. Binary values do not survive; use msgpack for them. */
+/**
+ * Envelopes as JSON arrays in text messages. Payload values JSON has no form
+ * for (Date, bigint, Map, Set, Uint8Array, undefined, NaN, ±Infinity) travel
+ * as tagged objects (json-tags.ts), so they arrive as they were sent.
+ */
 export const jsonEnvelope: EnvelopeCodec = {
   name: 'json',
   binary: false,
@@ -43,7 +56,8 @@ export const jsonEnvelope: EnvelopeCodec = {
   item: (id, item) => `[${Kind.Item},${id}${tail(item)}`,
   event: (id, eventId, item) => `[${Kind.Event},${id},${JSON.stringify(eventId)}${tail(item)}`,
   done: (id) => `[${Kind.Done},${id}]`,
-  decode: (data: WireData) => JSON.parse(typeof data === 'string' ? data : decoder.decode(data)),
+  envelope: (env) => JSON.stringify(toTagged(env)),
+  decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
   exceeds: exceedsLimit,
   peek(data) {
     const head = typeof data === 'string' ? data.slice(0, 40) : decoder.decode(data.subarray(0, 40), { stream: true });

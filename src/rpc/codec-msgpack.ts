@@ -1,14 +1,34 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
+import { forMsgpack } from './msgpack-types.js';
 
-// Plain maps, no record extension: any msgpack implementation can read the envelopes.
-const packr = new Packr({ useRecords: false });
-const unpackr = new Unpackr({ useRecords: false });
+// Plain maps, no record extension: any msgpack implementation can read the
+// envelopes. Bigints beyond 64 bits use msgpackr's bigint extension; the
+// structured-clone extensions (object ids and pointers, which build cycles)
+// are refused on input.
+const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+const unpackr = new Unpackr({ useRecords: false, structuredClone: false });
 const textEncoder = new TextEncoder();
 
 function pack(value: unknown[]): Uint8Array {
   return packr.pack(value);
+}
+
+/** An envelope whose last element is a payload (Map and Set swapped for their extensions). */
+function packWith(head: unknown[], payload: unknown): Uint8Array {
+  if (payload !== undefined) head.push(forMsgpack(payload));
+  return packr.pack(head);
+}
+
+/** One value in the codec's msgpack (Map and Set included): how topic payloads travel through an engine. */
+export function packValue(value: unknown): Uint8Array {
+  return packr.pack(forMsgpack(value));
+}
+
+/** Reads a value packed by packValue. */
+export function unpackValue(data: Uint8Array): unknown {
+  return unpackr.unpack(data);
 }
 
 /** Reads a msgpack unsigned integer at `at`; returns [value, next offset] or null. */
@@ -22,29 +42,29 @@ function readUint(b: Uint8Array, at: number): [number, number] | null {
   return null;
 }
 
-/** Envelopes as msgpack arrays in binary messages; Uint8Array values survive. */
+/**
+ * Envelopes as msgpack arrays in binary messages. Date (timestamp extension),
+ * bigint, Map, Set, Uint8Array (bin) and undefined travel as themselves.
+ */
 export const msgpackEnvelope: EnvelopeCodec = {
   name: 'msgpack',
   binary: true,
-  call: (id, method, input) => pack(input === undefined ? [Kind.Call, id, method] : [Kind.Call, id, method, input]),
-  notify: (method, input) => pack(input === undefined ? [Kind.Notify, method] : [Kind.Notify, method, input]),
-  stream: (id, method, credit, lastEventId, input) => {
-    const env: unknown[] = [Kind.Stream, id, method, credit, lastEventId ?? null];
-    if (input !== undefined) env.push(input);
-    return pack(env);
-  },
+  call: (id, method, input) => packWith([Kind.Call, id, method], input),
+  notify: (method, input) => packWith([Kind.Notify, method], input),
+  stream: (id, method, credit, lastEventId, input) => packWith([Kind.Stream, id, method, credit, lastEventId ?? null], input),
   clientStream: (id, method) => pack([Kind.ClientStream, id, method]),
-  push: (id, item) => pack(item === undefined ? [Kind.Push, id] : [Kind.Push, id, item]),
+  push: (id, item) => packWith([Kind.Push, id], item),
   credit: (id, n) => pack([Kind.Credit, id, n]),
   end: (id) => pack([Kind.End, id]),
   cancel: (id) => pack([Kind.Cancel, id]),
   ping: (n) => pack([Kind.Ping, n]),
   pong: (n) => pack([Kind.Pong, n]),
-  result: (id, output) => pack(output === undefined ? [Kind.Result, id] : [Kind.Result, id, output]),
-  error: (id, code, message, data) => pack(data === undefined ? [Kind.Error, id, code, message] : [Kind.Error, id, code, message, data]),
-  item: (id, item) => pack(item === undefined ? [Kind.Item, id] : [Kind.Item, id, item]),
-  event: (id, eventId, item) => pack(item === undefined ? [Kind.Event, id, eventId] : [Kind.Event, id, eventId, item]),
+  result: (id, output) => packWith([Kind.Result, id], output),
+  error: (id, code, message, data) => packWith([Kind.Error, id, code, message], data),
+  item: (id, item) => packWith([Kind.Item, id], item),
+  event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
   done: (id) => pack([Kind.Done, id]),
+  envelope: (env) => packr.pack(forMsgpack(env)),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,
   peek(data) {

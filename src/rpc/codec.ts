@@ -26,6 +26,8 @@ export interface EnvelopeCodec {
   item(id: number, item: unknown): WireData;
   event(id: number, eventId: string, item: unknown): WireData;
   done(id: number): WireData;
+  /** Encodes any envelope array whole (the topic kinds, whose fields vary, use it). */
+  envelope(env: unknown[]): WireData;
   /** Decodes one message; throws on malformed data. The caller checks the array's shape. */
   decode(data: WireData): unknown;
   /** Whether a message is longer than `limit` bytes (text counted as UTF-8). */

@@ -1,8 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DeflateOptions } from '../deflate/index.js';
 import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
+import { memoryEngine } from '../engine/memory-engine.js';
+import { acceptHttp2 } from '../server/accept-http2.js';
+import { DualListener, type Http2Setting } from '../server/dual-listener.js';
 import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
@@ -33,12 +37,14 @@ export interface ListenAddress {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Serve WebSockets over HTTP/2 (RFC 8441) on the same port: `true` for h2c, or TLS options (`{ key, cert }`). */
+  http2?: Http2Setting;
 }
 
-function headerRecord(req: IncomingMessage): Record<string, string> {
+function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined && !k.startsWith(':')) out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
 }
@@ -57,11 +63,12 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private readonly options: ServerOptions<C>;
   private readonly offered: string;
   private listener: net.Server | null = null;
+  private stopListener: (() => void) | null = null;
   private readonly conns = new Set<Conn>();
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
-    super(service, handlers, options);
+    super(service, handlers, service.topics.size > 0 && options.engine === undefined ? { ...options, engine: memoryEngine() } : options);
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
   }
@@ -81,10 +88,20 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   listen(address: ListenAddress = {}): Promise<{ port: number; host: string }> {
     if (this.listener !== null) return Promise.reject(new Error('already listening'));
     const host = address.host ?? '127.0.0.1';
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true);
-      this.acceptSocket(socket);
-    });
+    let server: net.Server;
+    if (address.http2 !== undefined) {
+      const dual = new DualListener(address.http2, {
+        onSocket: (socket) => this.acceptSocket(socket as net.Socket),
+        onConnect: (stream, headers) => void this.handleHttp2Stream(stream, headers),
+      });
+      server = dual.server;
+      this.stopListener = () => dual.stop();
+    } else {
+      server = net.createServer((socket) => {
+        socket.setNoDelay(true);
+        this.acceptSocket(socket);
+      });
+    }
     this.listener = server;
     this.closing = false;
     return new Promise((resolve, reject) => {
@@ -104,7 +121,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     return fromUpgradeHTTP(req, socket, head, {
       ...this.connOptions(),
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
-      onBeforeUpgrade: () => this.buildContext(hs, headerRecord(req), req.url ?? '/', remote),
+      onBeforeUpgrade: () => this.buildContext(hs, headerRecord(req.headers), req.url ?? '/', remote),
     }).then(
       (conn) => this.serve(conn, hs),
       (err: Error) => this.options.onConnectionError?.(err),
@@ -116,9 +133,12 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     this.closing = true;
     const listener = this.listener;
     this.listener = null;
+    this.stopListener?.();
+    this.stopListener = null;
     const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
     await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
     await stopped;
+    await this.closeTopics();
   }
 
   private connOptions() {
@@ -149,6 +169,22 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
         : undefined,
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headers, path, socket.remoteAddress),
+    }).then(
+      (conn) => this.serve(conn, hs),
+      (err: Error) => this.options.onConnectionError?.(err),
+    );
+  }
+
+  /**
+   * Serves one node:http2 extended CONNECT (RFC 8441) from a server of your own made with
+   * `settings: { enableConnectProtocol: true }`: `h2.on('stream', (s, h) => h[':method'] === 'CONNECT' && rpc.handleHttp2Stream(s, h))`.
+   */
+  handleHttp2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    return acceptHttp2(stream, headers, {
+      ...this.connOptions(),
+      selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
+      onBeforeUpgrade: () => this.buildContext(hs, headerRecord(headers), String(headers[':path'] ?? '/'), stream.session?.socket?.remoteAddress),
     }).then(
       (conn) => this.serve(conn, hs),
       (err: Error) => this.options.onConnectionError?.(err),

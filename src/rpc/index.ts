@@ -28,9 +28,32 @@ export {
   type ServerStreamDef,
   type Service,
   type ServiceDef,
+  type TopicNames,
+  type MethodNames,
   type UnaryDef,
 } from './service.js';
-export type { CallContext, Handler, HandlerInput, Handlers, Middleware } from './handlers.js';
+export type {
+  CallContext,
+  ContextOf,
+  Handler,
+  HandlerInput,
+  Handlers,
+  Middleware,
+  Publish,
+  PublishContext,
+  SubscribeResult,
+  TopicContext,
+  TopicHandlers,
+  TopicKey,
+  TopicKeyInput,
+  TopicMessageInput,
+  TopicPresenceInput,
+} from './handlers.js';
+export type { TopicDef, TopicInfo, StreamPosition, HistoryPolicy } from './topic.js';
+export { TopicKind, SLOW_SUBSCRIBER_CLOSE } from './topic-envelopes.js';
+export { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-hub.js';
+export { memoryEngine, type MemoryEngineOptions } from '../engine/memory-engine.js';
+export type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication, PublishOptions } from '../engine/engine.js';
 export { Kind, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
 export type { EnvelopeCodec, WireData } from './codec.js';
 export { jsonEnvelope } from './codec-json.js';
@@ -40,3 +63,4 @@ export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 export { createServer, RpcServer, type ListenAddress, type ServerOptions } from './create-server.js';
 export type { ConnectionInfo, ContextHook } from './connection-info.js';
+export { DESCRIBE_METHOD, describeService, type JsonSchema, type MethodDescription, type ServiceDescription } from './introspection.js';

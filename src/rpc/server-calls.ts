@@ -1,6 +1,12 @@
 import { RpcError } from './errors.js';
 import type { CallContext } from './handlers.js';
 import type { MethodKind } from './service.js';
+import type { StreamPosition } from './topic.js';
+
+/** Publishes on a topic from inside a call (`ctx.publish`); null when the service has no topics. */
+export type CallPublisher = ((topic: string, key: unknown, message: unknown) => Promise<StreamPosition>) | null;
+
+const NO_TOPICS = new RpcError('NOT_FOUND', 'the service has no topics');
 
 /**
  * One call at the server; it is also the handler's `ctx`. The AbortController
@@ -20,7 +26,13 @@ export class ServerCall<C = unknown> implements CallContext<C> {
     readonly id: number,
     readonly input: unknown,
     readonly lastEventId: string | undefined,
+    private readonly publisher: CallPublisher = null,
   ) {}
+
+  /** Publishes on one of the service's topics (typed as `ctx.publish` in services with topics). */
+  publish(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
+    return this.publisher === null ? Promise.reject(NO_TOPICS) : this.publisher(topic, key, message);
+  }
 
   get signal(): AbortSignal {
     if (this.controller === null) {
@@ -93,8 +105,9 @@ export class ClientStreamCall<C = unknown> extends ServerCall<C> implements Asyn
     id: number,
     readonly window: number,
     private readonly sendCredit: CreditSender,
+    publisher: CallPublisher = null,
   ) {
-    super(conn, method, 'clientStream', id, undefined, undefined);
+    super(conn, method, 'clientStream', id, undefined, undefined, publisher);
     this.allowance = window;
   }
 

@@ -2,10 +2,12 @@ import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
 import type { CallContext, Middleware } from './handlers.js';
-import { ClientStreamCall, ServerCall, ServerStreamCall } from './server-calls.js';
+import { ClientStreamCall, ServerCall, ServerStreamCall, type CallPublisher } from './server-calls.js';
+import { SessionTopics } from './server-topics.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
 import { validate, type MethodInfo } from './service.js';
 import type { RpcSocket } from './socket.js';
+import type { TopicHub } from './topic-hub.js';
 
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
 export interface ServerLimits {
@@ -34,6 +36,8 @@ export interface SessionConfig<C> extends ErrorExposure {
   readonly limits: ServerLimits;
   /** Called with unexpected handler errors (those that reach the client as INTERNAL). */
   readonly onError?: (err: unknown, ctx: CallContext<C>) => void;
+  /** The service's topics, or null when it has none. */
+  readonly topics: TopicHub | null;
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
@@ -71,6 +75,8 @@ export class ServerSession<C> {
     this.send(this.codec.credit(id, n));
   };
   private readonly pumpIO: PumpIO;
+  private readonly topics: SessionTopics<C> | null;
+  private readonly publisher: CallPublisher;
 
   constructor(
     private readonly config: SessionConfig<C>,
@@ -84,6 +90,22 @@ export class ServerSession<C> {
       send: (data) => this.send(data),
       congested: () => this.congested(),
     };
+    const hub = config.topics;
+    this.publisher = hub === null ? null : (topic, key, message) => hub.publish(topic, key, message);
+    this.topics =
+      hub === null
+        ? null
+        : new SessionTopics(hub, {
+            codec,
+            conn,
+            get bufferedAmount() {
+              return socket.bufferedAmount;
+            },
+            send: (d) => void this.send(d),
+            sendError: (id, err) => this.sendError(id, err),
+            toError: (err) => toRpcError(err, config),
+            close: (code, reason) => socket.close(code, reason),
+          });
   }
 
   /** Feeds one incoming message. Never throws: bad input is answered with an error envelope. */
@@ -128,7 +150,7 @@ export class ServerSession<C> {
       case Kind.Pong:
         return;
       default:
-        this.connectionError(`unknown envelope kind ${String(env[0])}`);
+        if (this.topics?.receive(env) !== true) this.connectionError(`unknown envelope kind ${String(env[0])}`);
     }
   }
 
@@ -138,6 +160,7 @@ export class ServerSession<C> {
     this.isClosed = true;
     for (const call of this.calls.values()) call.abort(UNAVAILABLE);
     this.calls.clear();
+    this.topics?.close();
   }
 
   private send(data: WireData): Promise<void> | void {
@@ -235,7 +258,7 @@ export class ServerSession<C> {
     }
     const input = this.parseInput(route, id, env[3]);
     if (input === FAILED) return;
-    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined);
+    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined, this.publisher);
     this.inFlight++;
     const handler = route.handler as AnyHandler;
     if (this.config.middleware.length > 0) {
@@ -341,7 +364,7 @@ export class ServerSession<C> {
       return;
     }
     this.inFlight++;
-    void this.runNotify(new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined), route);
+    void this.runNotify(new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined, this.publisher), route);
   }
 
   private async runNotify(call: ServerCall<C>, route: Route): Promise<void> {
@@ -374,7 +397,7 @@ export class ServerSession<C> {
     }
     const input = this.parseInput(route, id, env[5]);
     if (input === FAILED) return;
-    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined);
+    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined, this.publisher);
     call.credit = credit;
     this.calls.set(id, call);
     this.streams++;
@@ -406,7 +429,7 @@ export class ServerSession<C> {
     const route = this.route(env, id);
     if (route === null || !this.checkKind(route, id, 'clientStream') || !this.openStreamSlot(id)) return;
     const window = this.config.limits.streamWindow;
-    const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit);
+    const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit, this.publisher);
     this.calls.set(id, call);
     this.streams++;
     this.sendCredit(id, window);

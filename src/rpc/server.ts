@@ -1,22 +1,35 @@
+import type { Engine } from '../engine/engine.js';
 import type { WireData } from './codec.js';
 import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
-import type { CallContext, Handlers, Middleware } from './handlers.js';
-import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits } from './server-session.js';
+import type { CallContext, Handlers, Middleware, Publish } from './handlers.js';
+import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type SessionConfig } from './server-session.js';
+import { describeRoute } from './introspection.js';
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
+import type { StreamPosition } from './topic.js';
+import { mapFanout } from './topic-fanout.js';
+import { DEFAULT_TOPIC_LIMITS, TopicHub, type TopicLimits, type TopicRoute } from './topic-hub.js';
 
 /** Options of createServer that do not depend on the transport. */
 export interface RouterOptions<C> {
   /** Middleware around every call, outermost first. */
   middleware?: Middleware<C>[];
-  limits?: Partial<ServerLimits>;
+  limits?: Partial<ServerLimits & TopicLimits>;
+  /**
+   * Where topics publish, keep history and presence; needed by a service with
+   * topics (createServer defaults it to memoryEngine(), this process only).
+   * The server closes it when it closes.
+   */
+  engine?: Engine;
   /** Send messages and stacks of unexpected handler errors to clients (development only). */
   exposeErrors?: boolean;
   /** Observes unexpected handler errors (they reach the client as INTERNAL). */
   onError?: (err: unknown, ctx: CallContext<C>) => void;
   /** Codecs offered to clients, by preference (default both, msgpack first). */
   codecs?: CodecName[];
+  /** Answer the reserved method `$describe` with the service's methods as JSON Schema (what `zwire describe` shows). Default off. */
+  introspection?: boolean;
 }
 
 /** One served connection: feed it messages, tell it when the transport closed. */
@@ -32,7 +45,7 @@ export interface RpcConnection {
 export class RpcRouter<S extends ServiceDef, C> {
   readonly service: Service<S>;
   readonly codecs: readonly CodecName[];
-  private readonly config;
+  private readonly config: SessionConfig<C>;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: RouterOptions<C> = {}) {
     const routes = new Map<string, Route>();
@@ -41,15 +54,39 @@ export class RpcRouter<S extends ServiceDef, C> {
       if (typeof handler !== 'function') throw new TypeError(`no handler for method ${name}`);
       routes.set(name, { info, handler: handler as Route['handler'] });
     }
+    if (options.introspection === true) {
+      const { info, handler } = describeRoute(service);
+      routes.set(info.name, { info, handler });
+    }
     this.service = service;
     this.codecs = options.codecs ?? ['msgpack', 'json'];
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.config = {
       routes,
       middleware: options.middleware ?? [],
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      limits,
       exposeErrors: options.exposeErrors,
       onError: options.onError,
+      topics: topicHub(service, handlers, options, limits.maxMessageSize),
     };
+  }
+
+  /**
+   * Publishes on a topic from anywhere (outside any call too): the message is
+   * validated once (an invalid one rejects with BAD_REQUEST and nothing is
+   * sent); resolves with its position once the engine has it.
+   */
+  readonly publish: Publish<S> = (topic, key, message) => this.publishAny(topic, key, message);
+
+  private publishAny(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
+    const hub = this.config.topics;
+    if (hub === null) return Promise.reject(new TypeError('the service has no topics'));
+    return hub.publish(topic, key, message);
+  }
+
+  /** Closes the topics' engine; the server calls it when it closes. */
+  protected closeTopics(): Promise<void> {
+    return this.config.topics?.close() ?? Promise.resolve();
   }
 
   get limits(): ServerLimits {
@@ -71,4 +108,22 @@ export class RpcRouter<S extends ServiceDef, C> {
     if (codec === null || !this.codecs.includes(codec)) throw new TypeError(`not an RPC subprotocol this server serves: ${protocol}`);
     return new ServerSession<C>(this.config, socket, envelopeCodec(codec), conn);
   }
+}
+
+/** Builds the topics' hub when the service has topics, checking their handler objects. */
+function topicHub<S extends ServiceDef, C>(service: Service<S>, handlers: Handlers<S, C>, options: RouterOptions<C>, maxMessageSize: number): TopicHub | null {
+  if (service.topics.size === 0) return null;
+  const routes = new Map<string, TopicRoute>();
+  for (const [name, info] of service.topics) {
+    const h = (handlers as Record<string, unknown>)[name] ?? {};
+    if (typeof h !== 'object' || h === null) throw new TypeError(`topic ${name}: its handlers must be an object ({} for none)`);
+    const { subscribe, publish } = h as Partial<Record<'subscribe' | 'publish', unknown>>;
+    if ((subscribe !== undefined && typeof subscribe !== 'function') || (publish !== undefined && typeof publish !== 'function')) {
+      throw new TypeError(`topic ${name}: subscribe and publish must be functions`);
+    }
+    routes.set(name, { info, subscribe: subscribe as TopicRoute['subscribe'], publish: publish as TopicRoute['publish'] });
+  }
+  if (options.engine === undefined) throw new TypeError('a service with topics needs an engine (memoryEngine() for one process)');
+  const limits = { ...DEFAULT_TOPIC_LIMITS, ...options.limits };
+  return new TopicHub(routes, options.engine, mapFanout(), limits, maxMessageSize);
 }

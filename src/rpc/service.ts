@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { RpcError } from './errors.js';
+import { compileTopic, isTopicDef, type TopicDef, type TopicInfo } from './topic.js';
 
 /** What `safeParse` answers; the failure carries zod's issues. */
 export type SafeParseResult = { success: true; data: unknown } | { success: false; error: { issues: z.core.$ZodIssue[] } };
@@ -38,8 +39,14 @@ export interface NotifyDef {
 
 export type MethodDef = UnaryDef | ServerStreamDef | ClientStreamDef | NotifyDef;
 
-/** The shape given to defineService: method name -> definition. */
-export type ServiceDef = Record<string, MethodDef>;
+/** The shape given to defineService: method or topic name -> definition. */
+export type ServiceDef = Record<string, MethodDef | TopicDef>;
+
+/** The names of a service's topics. */
+export type TopicNames<S> = { [K in keyof S]: S[K] extends TopicDef ? K : never }[keyof S] & string;
+
+/** The names of a service's methods (everything that is not a topic). */
+export type MethodNames<S> = Exclude<keyof S, TopicNames<S>>;
 
 export type MethodKind = 'unary' | 'stream' | 'clientStream' | 'notify';
 
@@ -57,8 +64,10 @@ export interface MethodInfo {
 /** A service definition, shared by the server and the client. */
 export interface Service<S extends ServiceDef = ServiceDef> {
   readonly methods: S;
-  /** Precompiled method table (name -> info). */
+  /** Precompiled method table (name -> info); topics are not in it. */
   readonly table: ReadonlyMap<string, MethodInfo>;
+  /** Precompiled topic table (name -> info). */
+  readonly topics: ReadonlyMap<string, TopicInfo>;
 }
 
 /** Names the typed client uses for itself; a method cannot take them. */
@@ -97,15 +106,19 @@ function compileMethod(name: string, def: MethodDef): MethodInfo {
 /**
  * Defines a service once; the server and the typed client both take it.
  * Each method is unary (`input`/`output`), a server stream (`stream`),
- * a client stream (`clientStream`/`output`) or a notification (`notify: true`).
+ * a client stream (`clientStream`/`output`) or a notification (`notify: true`);
+ * an entry with `topic` (the key's schema) and `message` is a topic.
  */
 export function defineService<const S extends ServiceDef>(methods: S & { [K in ReservedName]?: never }): Service<S> {
   const table = new Map<string, MethodInfo>();
+  const topics = new Map<string, TopicInfo>();
   for (const name of Object.keys(methods)) {
     if (RESERVED_NAMES.has(name)) throw new TypeError(`method name "${name}" is reserved by the client`);
-    table.set(name, compileMethod(name, methods[name]));
+    const def = methods[name];
+    if (isTopicDef(def)) topics.set(name, compileTopic(name, def));
+    else table.set(name, compileMethod(name, def));
   }
-  return { methods, table };
+  return { methods, table, topics };
 }
 
 /** A value a stream handler yields to tag an item with an id for resumption. */

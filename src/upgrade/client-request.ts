@@ -23,17 +23,7 @@ const OWN = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocke
  * header rendering means a header name or value that cannot be sent.
  */
 export function buildRequest(input: string | URL, o: DialOptions): DialTarget {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch (err) {
-    throw new HandshakeError('ERR_INVALID_URL', `Invalid URL: ${String(input)}`, { cause: err });
-  }
-  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-  if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') {
-    throw new HandshakeError('ERR_INVALID_URL', `Unsupported URL scheme ${url.protocol} (use ws: or wss:)`);
-  }
-  if (url.hash !== '') throw new HandshakeError('ERR_INVALID_URL', 'A WebSocket URL must not have a fragment');
+  const { url, secure } = parseWebSocketUrl(input);
   const key = generateKey();
   const extra: Record<string, string> = {};
   let host = url.host;
@@ -66,4 +56,20 @@ export function buildRequest(input: string | URL, o: DialOptions): DialTarget {
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port !== '' ? Number(url.port) : secure ? 443 : 80;
   return { host: hostname, port, secure, text, key };
+}
+
+/** Parses a ws://, wss:// (or http://, https://) URL; throws HandshakeError `ERR_INVALID_URL` for anything else or a fragment. */
+export function parseWebSocketUrl(input: string | URL): { url: URL; secure: boolean } {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch (err) {
+    throw new HandshakeError('ERR_INVALID_URL', `Invalid URL: ${String(input)}`, { cause: err });
+  }
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  if (!secure && url.protocol !== 'ws:' && url.protocol !== 'http:') {
+    throw new HandshakeError('ERR_INVALID_URL', `Unsupported URL scheme ${url.protocol} (use ws: or wss:)`);
+  }
+  if (url.hash !== '') throw new HandshakeError('ERR_INVALID_URL', 'A WebSocket URL must not have a fragment');
+  return { url, secure };
 }

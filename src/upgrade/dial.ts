@@ -3,7 +3,8 @@ import * as tls from 'node:tls';
 import { acceptKey } from './accept-key.js';
 import { HandshakeError } from './errors.js';
 import { buildRequest, type DialTarget } from './client-request.js';
-import { parseExtensions, type ExtensionOffer } from './header-values.js';
+import { checkAnswer } from './check-answer.js';
+import type { ExtensionOffer } from './header-values.js';
 import { hasListTokenString, HeadScanner } from './http-bytes.js';
 import { dechunk, parseResponseHead, type ResponseHead } from './response-head.js';
 
@@ -208,32 +209,7 @@ class ClientHandshake {
     if (!hasListTokenString(h.upgrade ?? '', 'websocket')) throw new HandshakeError('ERR_BAD_UPGRADE', 'Response Upgrade header is not websocket');
     if (!hasListTokenString(h.connection ?? '', 'upgrade')) throw new HandshakeError('ERR_BAD_CONNECTION', 'Response Connection header lacks Upgrade');
     if (h['sec-websocket-accept'] !== acceptKey(this.req.key)) throw new HandshakeError('ERR_BAD_ACCEPT', 'Sec-WebSocket-Accept does not match the key');
-    let protocol: string | null = null;
-    const p = h['sec-websocket-protocol'];
-    if (p !== undefined) {
-      if (this.o.protocols === undefined || !this.o.protocols.includes(p)) {
-        throw new HandshakeError('ERR_BAD_PROTOCOL', `Server chose subprotocol ${JSON.stringify(p)}, which was not offered`);
-      }
-      protocol = p;
-    }
-    let extensions: ExtensionOffer[] = [];
-    const x = h['sec-websocket-extensions'];
-    if (x !== undefined) {
-      try {
-        extensions = parseExtensions(x);
-      } catch (err) {
-        throw new HandshakeError('ERR_BAD_EXTENSIONS', `Invalid Sec-WebSocket-Extensions: ${(err as Error).message}`, { cause: err });
-      }
-      const offered = new Set((this.o.extensions ?? []).map((e) => e.name));
-      const seen = new Set<string>();
-      for (const e of extensions) {
-        if (!offered.has(e.name) || seen.has(e.name)) {
-          throw new HandshakeError('ERR_BAD_EXTENSIONS', `Server accepted extension ${e.name}, which was not offered (or twice)`);
-        }
-        seen.add(e.name);
-      }
-    }
-    return { protocol, extensions };
+    return checkAnswer(h, this.o.protocols, this.o.extensions);
   }
 
   private errorBody(): { body: Buffer; complete: boolean } {

@@ -40,3 +40,12 @@ export { renderHeaders, type OutgoingHeaders } from './response.js';
 export { createUpgradeServer, type UpgradeServerOptions } from './server.js';
 export { upgrade } from './upgrade.js';
 export { upgradeHTTP, type UpgradeHTTPOptions } from './upgrade-http.js';
+export { checkAnswer } from './check-answer.js';
+export { connectRequest, type ConnectTarget } from './connect-request.js';
+export {
+  answerConnect,
+  type ConnectAnswer,
+  type ExtendedConnectOptions,
+  type RequestHeaderList,
+  type ResponseHeaderList,
+} from './extended-connect.js';

@@ -48,17 +48,29 @@ export const api = {
   states: (key: string): ClientState[] => states.get(key) ?? [],
   close: (key: string): Promise<void> => client(key).close(),
 
-  /** Unary calls (bytes only with msgpack: JSON does not carry them), a client stream and a notification. */
-  async unary(key: string, codec: Codec): Promise<{ sent: { id: number; text: string }; bytes: number[]; size: number; total: number }> {
+  /** Unary calls, a client stream and a notification. */
+  async unary(key: string): Promise<{ sent: { id: number; text: string }; bytes: number[]; size: number; total: number }> {
     const c = client(key);
     const sent = await c.send({ room: 'lobby', text: 'hello from Chromium' });
-    const echoed = codec === 'msgpack' ? await c.bytes({ data: Uint8Array.of(1, 2, 255) }) : { size: 0, data: new Uint8Array() };
+    const echoed = await c.bytes({ data: Uint8Array.of(1, 2, 255) });
     async function* numbers(): AsyncGenerator<{ n: number }> {
       for (let n = 1; n <= 10; n++) yield { n };
     }
     const { total } = await c.upload(numbers());
     await c.typing({ who: 'ada' });
     return { sent, bytes: [...echoed.data], size: echoed.size, total };
+  },
+
+  /** A call with a Date, a bigint, a Set, a Map and an undefined field each way, described in what page.evaluate can return. */
+  async values(key: string): Promise<{ at: string; next: string; seen: [string, string][]; tags: string[]; note: string }> {
+    const out = await client(key).stamp({ at: new Date(Date.UTC(2024, 1, 29, 12)), n: 2n ** 64n, tags: new Set(['a', 'b']), note: undefined });
+    return {
+      at: out.at instanceof Date ? out.at.toISOString() : `not a Date: ${String(out.at)}`,
+      next: typeof out.next === 'bigint' ? `${out.next}n` : `not a bigint: ${String(out.next)}`,
+      seen: out.seen instanceof Map ? [...out.seen].map(([k, d]) => [k, d instanceof Date ? d.toISOString() : 'not a Date']) : [],
+      tags: out.tags instanceof Set ? [...out.tags] : [],
+      note: !('note' in out) ? 'absent' : out.note === undefined ? 'undefined' : out.note,
+    };
   },
 
   badInput: (key: string): Promise<string> => codeOf(client(key).send({ room: 'lobby', text: '' })),

@@ -70,6 +70,7 @@ async function serveChat(probe: Probe, port: number): Promise<RpcServer<Methods,
       typing: ({ who }) => {
         probe.typing.push(who);
       },
+      stamp: ({ at, n, tags, note }) => ({ at, next: n + 1n, seen: new Map([['server', new Date(at.getTime() + 1000)]]), tags: new Set([...tags, 'server']), note }),
     },
     {
       context: (info: ConnectionInfo) => {
@@ -161,12 +162,22 @@ describe.skipIf(!hasChromium)('the browser client in headless Chromium', () => {
   describe.each(['json', 'msgpack'] as const)('%s', (codec) => {
     it('makes typed unary calls, a client stream and a notification; the server validates', () =>
       withPageClient(`u-${codec}`, codec, async (probe) => {
-        const got = await inPage('unary', `u-${codec}`, codec);
-        const bytes = codec === 'msgpack' ? { bytes: [1, 2, 255], size: 3 } : { bytes: [], size: 0 };
-        expect(got).toEqual({ sent: { id: 1, text: 'hello from Chromium' }, ...bytes, total: 55 });
+        const got = await inPage('unary', `u-${codec}`);
+        expect(got).toEqual({ sent: { id: 1, text: 'hello from Chromium' }, bytes: [1, 2, 255], size: 3, total: 55 });
         expect(await inPage('badInput', `u-${codec}`)).toBe('BAD_REQUEST');
         await until(() => probe.typing.length === 1);
         expect(probe.protocols).toEqual([`zwire.rpc.v1.${codec}`]);
+      }));
+
+    it('carries Date, bigint, Map, Set and an undefined field both ways', () =>
+      withPageClient(`v-${codec}`, codec, async () => {
+        expect(await inPage('values', `v-${codec}`)).toEqual({
+          at: '2024-02-29T12:00:00.000Z',
+          next: '18446744073709551617n',
+          seen: [['server', '2024-02-29T12:00:01.000Z']],
+          tags: ['a', 'b', 'server'],
+          note: 'undefined',
+        });
       }));
 
     it('holds a server stream to the window while the page does not read, then delivers every item in order', () =>

@@ -10,4 +10,8 @@ export const chat = defineService({
   wait: { input: z.object({ ms: z.number() }), output: z.object({ waited: z.number() }) },
   upload: { clientStream: z.object({ n: z.number() }), output: z.object({ total: z.number() }) },
   typing: { input: z.object({ who: z.string() }), notify: true },
+  stamp: {
+    input: z.object({ at: z.date(), n: z.bigint(), tags: z.set(z.string()), note: z.string().optional() }),
+    output: z.object({ at: z.date(), next: z.bigint(), seen: z.map(z.string(), z.date()), tags: z.set(z.string()), note: z.string().optional() }),
+  },
 });

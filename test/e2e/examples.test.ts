@@ -134,6 +134,29 @@ describe('user story 3: a server that routes on the request and shuts down grace
   });
 });
 
+describe('user story 5: typed topics with presence, history and recovery', () => {
+  it('examples/chat.ts: presence, a refused subscription, and a reconnect that recovers exactly the missed messages', async () => {
+    const ex = start('chat.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    const lines = ex.output().split('\n');
+    expect(lines).toContain('presence: ada, bob');
+    expect(lines).toContain('bob subscribing to staff: FORBIDDEN');
+    expect(lines.filter((l) => l.startsWith('bob '))).toEqual([
+      'bob subscribed at offset 0, recovered: false',
+      'bob subscribing to staff: FORBIDDEN',
+      'bob got ada: hello bob (offset 1)',
+      'bob is offline',
+      'bob subscribed at offset 1, recovered: true',
+      'bob got ada: you missed this (offset 2)',
+      'bob got ada: and this (offset 3)',
+      'bob got server: bye (offset 4)',
+      'bob heard: hello bob | you missed this | and this | bye',
+    ]);
+    expect(lines.filter((l) => l.startsWith('ada sees bob'))).toEqual(['ada sees bob join', 'ada sees bob leave (1)', 'ada sees bob join', 'ada sees bob leave (2)']);
+    expect(lines).not.toContain('bob missed messages that history no longer holds: refetch');
+  });
+});
+
 describe('user story 4: the raw wire layer by hand', () => {
   it('examples/wire-frames.ts parses client frames fed 3 bytes at a time and refuses an unmasked one', async () => {
     const ex = start('wire-frames.ts');
@@ -176,6 +199,23 @@ describe('message-layer topics: a chat room over conn.subscribe and server.publi
     expect(ex.output().split('\n')).toEqual([
       'ada received: hello from ada | hello from bob | the server says bye',
       'bob received: hello from ada | hello from bob | the server says bye',
+      '',
+    ]);
+  });
+});
+
+describe('WebSockets over HTTP/2 and Web Streams (issue #16)', () => {
+  it('examples/http2.ts runs three WebSockets on one HTTP/2 session and a WebSocketStream, then exits 0', async () => {
+    const ex = start('http2.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual([
+      'chat.v1: echo hello from 0',
+      'chat.v1: echo hello from 1',
+      'chat.v1: echo hello from 2',
+      'echo streams',
+      'echo with',
+      'echo backpressure',
+      'closed 1000',
       '',
     ]);
   });

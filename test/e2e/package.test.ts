@@ -69,7 +69,7 @@ describe('package exports', () => {
   it('CJS: every entry point requires, and the wire layer round-trips a masked frame', () => {
     const script = `
       const wire = require('zwire/wire');
-      for (const entry of ['zwire', 'zwire/upgrade', 'zwire/deflate', 'zwire/rpc', 'zwire/client', 'zwire/client/browser', 'zwire/client/msgpack']) require(entry);
+      for (const entry of ['zwire', 'zwire/upgrade', 'zwire/deflate', 'zwire/rpc', 'zwire/client', 'zwire/client/browser', 'zwire/client/msgpack', 'zwire/client/topics', 'zwire/redis']) require(entry);
       const parts = wire.encodeFrame(wire.Opcode.Text, 'héllo', { mask: true });
       const p = new wire.FrameParser({ role: 'server' });
       for (const part of parts) p.push(part);
@@ -83,6 +83,7 @@ describe('package exports', () => {
         rpc: typeof require('zwire/rpc').createServer,
         client: typeof require('zwire/client').createClient,
         browser: typeof require('zwire/client/browser').createClient,
+        redis: typeof require('zwire/redis').redisEngine,
       }));
     `;
     expect(JSON.parse(node(['-e', script]))).toEqual({
@@ -93,6 +94,7 @@ describe('package exports', () => {
       rpc: 'function',
       client: 'function',
       browser: 'function',
+      redis: 'function',
     });
   });
 
@@ -156,5 +158,12 @@ describe('package exports', () => {
     const docLinks = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
     expect(docLinks.length).toBeGreaterThan(0);
     for (const link of docLinks) expect(files).toContain(link);
+  });
+
+  it('bin: the zwire command runs from the build, with its shebang', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string> };
+    const bin = `${root}${pkg.bin.zwire}`;
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(node([bin, '--help'])).toContain('zwire call <url> <method>');
   });
 });

@@ -41,9 +41,9 @@ function loops(graph: Map<string, string[]>): string[][] {
 describe("the Conn's parts", () => {
   it('import one another without a loop: each part only imports the parts below it', () => {
     const graph = imports();
-    // The hub names Conn in its public types (events, subscribe) and Conn's options name the hub:
-    // that pair of type references is the one loop left, outside the connection's parts.
-    for (const [file, deps] of graph) if (file === 'hub.ts') graph.set(file, deps.filter((d) => d !== 'conn.ts'));
+    // The hub and the Web Streams face name Conn in their public types (hub events, subscribe,
+    // toWebStreams) and the Conn uses them: those type references are the loops left, outside the parts.
+    for (const [file, deps] of graph) if (file === 'hub.ts' || file === 'web-streams.ts') graph.set(file, deps.filter((d) => d !== 'conn.ts'));
     expect(loops(graph)).toEqual([]);
     expect(graph.get('writer.ts')).not.toContain('conn.ts');
     expect(graph.get('sender.ts')).not.toContain('writer.ts');

@@ -1,10 +1,5 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const VIRTUAL = resolve(ROOT, 'test/rpc/__virtual_wrong_calls.ts');
+import { compileMarked } from './compile-fixture.js';
 
 // Each line marked `// ERR` must fail to compile; nothing else may.
 const SOURCE = `
@@ -47,19 +42,7 @@ createServer(svc, {
 
 describe('wrong calls do not compile (TypeScript compiler on a fixture)', () => {
   it('reports an error on exactly the marked lines', () => {
-    const parsed = ts.getParsedCommandLineOfConfigFile(resolve(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    const host = ts.createCompilerHost(parsed.options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, lang, ...rest) =>
-      resolve(name) === VIRTUAL ? ts.createSourceFile(name, SOURCE, lang) : getSourceFile(name, lang, ...rest);
-    const fileExists = host.fileExists.bind(host);
-    host.fileExists = (name) => resolve(name) === VIRTUAL || fileExists(name);
-    const program = ts.createProgram([VIRTUAL], { ...parsed.options, noEmit: true }, host);
-    const file = program.getSourceFile(VIRTUAL)!;
-    const errorLines = new Set(
-      ts.getPreEmitDiagnostics(program, file).map((d) => file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1),
-    );
-    const marked = new Set(SOURCE.split('\n').flatMap((line, i) => (line.includes('// ERR') ? [i + 1] : [])));
-    expect([...errorLines].sort((a, b) => a - b)).toEqual([...marked].sort((a, b) => a - b));
+    const { errorLines, marked } = compileMarked('__virtual_wrong_calls', SOURCE);
+    expect(errorLines).toEqual(marked);
   }, 60_000);
 });

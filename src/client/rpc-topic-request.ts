@@ -1,0 +1,63 @@
+import type { WireData } from '../rpc/codec.js';
+import { Kind } from '../rpc/envelope.js';
+import { RpcError } from '../rpc/errors.js';
+import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+
+const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
+
+/** A one-answer topic request (presence, client publish): a Result or an Error with its id. */
+export class TopicRequest<T> implements Pending {
+  settled = false;
+  readonly deadline: number;
+  readonly promise: Promise<T>;
+  private resolve!: (value: T) => void;
+  private reject!: (err: RpcError) => void;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly id: number,
+    private readonly encode: () => WireData,
+    private readonly parse: (value: unknown) => T,
+    timeoutMs: number,
+  ) {
+    this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  start(): boolean {
+    return this.host.send(this, this.encode());
+  }
+
+  onMessage(env: unknown[]): void {
+    if (env[0] !== Kind.Result && env[0] !== Kind.Error) return;
+    if (!this.finish()) return;
+    if (env[0] === Kind.Error) {
+      this.reject(errorFromEnvelope(env));
+      return;
+    }
+    try {
+      this.resolve(this.parse(env[2]));
+    } catch (err) {
+      this.reject(err instanceof RpcError ? err : new RpcError('INVALID_OUTPUT', 'unexpected answer from the server', undefined, { cause: err }));
+    }
+  }
+
+  fail(err: RpcError): void {
+    if (this.finish()) this.reject(err);
+  }
+
+  lost(): boolean {
+    this.fail(LOST);
+    return false;
+  }
+
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.host.forget(this, false);
+    return true;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The pub/sub engine contract and the in-memory engine (the embedded
+ * default of the RPC server's topics). Knows nothing of sockets or RPC.
+ */
+export type {
+  Engine,
+  EngineHandler,
+  HistoryPolicy,
+  HistoryQuery,
+  HistoryResult,
+  PublishOptions,
+  Publication,
+  StreamPosition,
+} from './engine.js';
+export { memoryEngine, type MemoryEngineOptions } from './memory-engine.js';

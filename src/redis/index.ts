@@ -1,0 +1,3 @@
+export { redisEngine } from './redis-engine.js';
+export type { RedisEngineOptions } from './options.js';
+export { RedisEngineError } from './errors.js';

@@ -1,0 +1,208 @@
+import type { Publication } from '../engine/engine.js';
+import type { EnvelopeCodec, WireData } from './codec.js';
+import type { CodecName } from './envelope.js';
+import { RpcError } from './errors.js';
+import type { TopicContext } from './handlers.js';
+import { TopicSub, type TopicSession } from './server-topic-sub.js';
+import { validate } from './service.js';
+import { parseIds, parseSubscribe, TopicKind, type SubscribeEnvelope } from './topic-envelopes.js';
+import type { FanoutMember } from './topic-fanout.js';
+import type { TopicHub, TopicRoute } from './topic-hub.js';
+
+/** What the topics of one connection need from its session. */
+export interface TopicPeer<C> {
+  readonly codec: EnvelopeCodec;
+  readonly conn: C;
+  /** Bytes queued in the transport, if it knows. */
+  readonly bufferedAmount: number | undefined;
+  send(data: WireData): void;
+  sendError(id: number, err: RpcError): void;
+  /** Turns what a handler threw into the RpcError the client sees. */
+  toError(err: unknown): RpcError;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * The live subscriptions of one connection to one channel, as one fan-out
+ * member: a publication is sent once per connection however many of its
+ * subscriptions are on the channel (the client hands it to each).
+ */
+class ChannelShare<C> implements FanoutMember {
+  readonly subs = new Set<TopicSub<C>>();
+
+  constructor(
+    private readonly peer: TopicPeer<C>,
+    private readonly maxLag: number,
+  ) {}
+
+  get codec(): CodecName {
+    return this.peer.codec.name;
+  }
+
+  private overBudget(): boolean {
+    const queued = this.peer.bufferedAmount;
+    return queued !== undefined && queued > this.maxLag;
+  }
+
+  deliver(pub: Publication, frame: WireData): void {
+    if (this.overBudget()) {
+      for (const sub of [...this.subs]) sub.fallBehind();
+      return;
+    }
+    for (const sub of this.subs) sub.advance(pub);
+    this.peer.send(frame);
+  }
+
+  event(frame: WireData): void {
+    // presence events are not recovered: a connection over its budget misses them (it can ask for presence again)
+    if (!this.overBudget()) this.peer.send(frame);
+  }
+}
+
+/** A TopicContext for one client publish request. */
+function requestContext<C>(conn: C, topic: string, channel: string): TopicContext<C> {
+  let controller: AbortController | null = null;
+  return {
+    conn,
+    topic,
+    channel,
+    get signal() {
+      return (controller ??= new AbortController()).signal;
+    },
+  };
+}
+
+/**
+ * The topic envelopes of one connection: Subscribe, Unsubscribe, Presence and
+ * Publish. Its subscriptions end when the connection closes, taking their
+ * presence with them.
+ */
+export class SessionTopics<C> implements TopicSession<C> {
+  private readonly subs = new Map<number, TopicSub<C>>();
+  private readonly shares = new Map<string, ChannelShare<C>>();
+  private closed = false;
+
+  constructor(
+    readonly hub: TopicHub,
+    readonly peer: TopicPeer<C>,
+  ) {}
+
+  /** Handles a topic envelope; false when `env` is not one. */
+  receive(env: unknown[]): boolean {
+    switch (env[0]) {
+      case TopicKind.Subscribe:
+        this.onSubscribe(env);
+        return true;
+      case TopicKind.Unsubscribe: {
+        const ids = parseIds(env, 1);
+        const sub = ids === null ? undefined : this.subs.get(ids[0]);
+        if (sub !== undefined) this.drop(sub);
+        return true;
+      }
+      case TopicKind.Presence:
+        void this.onPresence(env);
+        return true;
+      case TopicKind.Publish:
+        void this.onPublish(env);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The connection closed: every subscription ends. */
+  close(): void {
+    this.closed = true;
+    for (const sub of this.subs.values()) sub.end();
+    this.subs.clear();
+  }
+
+  join(sub: TopicSub<C>): void {
+    let share = this.shares.get(sub.channel);
+    if (share === undefined) {
+      share = new ChannelShare(this.peer, this.hub.limits.maxSubscriberLag);
+      this.shares.set(sub.channel, share);
+      this.hub.fanout.add(sub.channel, share);
+    }
+    share.subs.add(sub);
+  }
+
+  leave(sub: TopicSub<C>): void {
+    const share = this.shares.get(sub.channel);
+    if (share === undefined || !share.subs.delete(sub) || share.subs.size > 0) return;
+    this.shares.delete(sub.channel);
+    this.hub.fanout.remove(sub.channel, share);
+  }
+
+  drop(sub: TopicSub<C>): void {
+    sub.end();
+    if (this.subs.get(sub.id) === sub) this.subs.delete(sub.id);
+  }
+
+  private onSubscribe(env: unknown[]): void {
+    const parsed = parseSubscribe(env);
+    if ('error' in parsed) {
+      this.peer.sendError(parsed.id, new RpcError('BAD_REQUEST', parsed.error));
+      return;
+    }
+    const sub = this.open(parsed);
+    if (sub instanceof RpcError) this.peer.sendError(parsed.id, sub);
+  }
+
+  private open(s: SubscribeEnvelope): TopicSub<C> | RpcError | undefined {
+    if (this.closed) return undefined;
+    if (this.subs.has(s.id)) return new RpcError('BAD_REQUEST', `subscription id ${s.id} is in use`);
+    if (this.subs.size >= this.hub.limits.maxSubscriptions) {
+      return new RpcError('TOO_MANY_REQUESTS', `more than ${this.hub.limits.maxSubscriptions} subscriptions open`);
+    }
+    let route: TopicRoute;
+    let key: { key: unknown; channel: string };
+    try {
+      route = this.hub.route(s.topic);
+      key = this.hub.key(route, s.key);
+    } catch (err) {
+      return err as RpcError;
+    }
+    const sub = new TopicSub<C>(this, s.id, route, key.channel);
+    this.subs.set(s.id, sub);
+    void sub.run(key.key, s.since);
+    return sub;
+  }
+
+  private async onPresence(env: unknown[]): Promise<void> {
+    const ids = parseIds(env, 2);
+    if (ids === null) {
+      this.peer.sendError(typeof env[1] === 'number' ? env[1] : 0, new RpcError('BAD_REQUEST', 'bad presence request'));
+      return;
+    }
+    const [id, subId] = ids;
+    try {
+      const sub = this.subs.get(subId);
+      if (sub === undefined) throw new RpcError('NOT_FOUND', `no subscription ${subId}`);
+      const values = await sub.presence();
+      if (!this.closed) this.peer.send(this.peer.codec.result(id, values));
+    } catch (err) {
+      if (!this.closed) this.peer.sendError(id, this.peer.toError(err));
+    }
+  }
+
+  private async onPublish(env: unknown[]): Promise<void> {
+    const ids = parseIds(env, 1);
+    if (ids === null || typeof env[2] !== 'string') {
+      this.peer.sendError(ids?.[0] ?? 0, new RpcError('BAD_REQUEST', 'bad publish envelope'));
+      return;
+    }
+    const id = ids[0];
+    try {
+      const route = this.hub.route(env[2]);
+      if (!route.info.clientPublish) throw new RpcError('FORBIDDEN', `clients may not publish on ${route.info.name}`);
+      const { key, channel } = this.hub.key(route, env[3]);
+      const message = validate(route.info.message, env[4], 'BAD_REQUEST', 'publication');
+      if (route.publish !== undefined) await route.publish(key, message, requestContext(this.peer.conn, route.info.name, channel));
+      const at = await this.hub.publishValid(route, channel, message);
+      if (!this.closed) this.peer.send(this.peer.codec.result(id, { epoch: at.epoch, offset: at.offset }));
+    } catch (err) {
+      if (!this.closed) this.peer.sendError(id, this.peer.toError(err));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Publication } from '../engine/engine.js';
+import type { WireData } from './codec.js';
+import type { CodecName } from './envelope.js';
+import { SetMap } from './set-map.js';
+
+/** One subscription as the fan-out sees it. */
+export interface FanoutMember {
+  readonly codec: CodecName;
+  /** A publication, with the envelope already encoded for this member's codec (the same bytes for every member). */
+  deliver(pub: Publication, frame: WireData): void;
+  /** A presence event (join or leave), encoded as above. */
+  event(frame: WireData): void;
+}
+
+/** Encodes an envelope at most once per codec, on first demand. */
+export type Frames = (codec: CodecName) => WireData;
+
+/** Builds a Frames that calls `build` once per codec asked for. */
+export function framesOf(build: (codec: CodecName) => WireData): Frames {
+  let json: WireData | undefined;
+  let msgpack: WireData | undefined;
+  return (codec) => (codec === 'json' ? (json ??= build('json')) : (msgpack ??= build('msgpack')));
+}
+
+/**
+ * Who receives a channel's publications on this node. The server assembly
+ * may put a faster one in (framing once and flushing each socket once per
+ * turn); this interface is all the topics need.
+ */
+export interface Fanout {
+  /** O(1). */
+  add(channel: string, member: FanoutMember): void;
+  /** O(1); removing a non-member does nothing. */
+  remove(channel: string, member: FanoutMember): void;
+  /** Hands the publication to every member; returns how many there were. */
+  publish(channel: string, pub: Publication, frames: Frames): number;
+  /** Hands a presence event to every member. */
+  event(channel: string, frames: Frames): void;
+  /** Members of a channel. */
+  size(channel: string): number;
+}
+
+/** The default fan-out: a Map of channel to a Set of members, each given the shared encoded envelope. */
+export function mapFanout(): Fanout {
+  const channels = new SetMap<string, FanoutMember>();
+  return {
+    add(channel, member) {
+      channels.add(channel, member);
+    },
+    remove(channel, member) {
+      channels.delete(channel, member);
+    },
+    publish(channel, pub, frames) {
+      const set = channels.get(channel);
+      if (set === undefined) return 0;
+      const n = set.size;
+      // a member that falls behind leaves the set during the loop, which a Set's iteration allows
+      for (const m of set) m.deliver(pub, frames(m.codec));
+      return n;
+    },
+    event(channel, frames) {
+      const set = channels.get(channel);
+      if (set !== undefined) for (const m of set) m.event(frames(m.codec));
+    },
+    size(channel) {
+      return channels.get(channel)?.size ?? 0;
+    },
+  };
+}

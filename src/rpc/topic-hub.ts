@@ -1,0 +1,206 @@
+import type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication } from '../engine/engine.js';
+import { RpcError } from './errors.js';
+import { SetMap } from './set-map.js';
+import { validate } from './service.js';
+import type { StreamPosition, TopicInfo } from './topic.js';
+import { channelName } from './topic.js';
+import { packValue, unpackValue } from './codec-msgpack.js';
+import { envelopeCodec } from './codecs.js';
+import { topicEnvelope, TopicKind } from './topic-envelopes.js';
+import { framesOf, type Fanout } from './topic-fanout.js';
+
+/** Per-connection limits of the topics, next to ServerLimits. */
+export interface TopicLimits {
+  /** Subscriptions open at once per connection (default 1024). */
+  maxSubscriptions: number;
+  /**
+   * Bytes queued for a connection above which its subscriptions stop receiving
+   * (default 1 MiB): a topic with history recovers the subscriber from it once
+   * it has drained; a topic without history closes the connection with 4008.
+   */
+  maxSubscriberLag: number;
+  /** Live publications held for one subscription while it reads history (default 4096); past it, it reads history again. */
+  maxRecoveryBuffer: number;
+}
+
+export const DEFAULT_TOPIC_LIMITS: TopicLimits = { maxSubscriptions: 1024, maxSubscriberLag: 1 << 20, maxRecoveryBuffer: 4096 };
+
+/** A subscription that reads history and holds the live publications arriving meanwhile. */
+export interface RecoveringMember {
+  hold(pub: Publication): void;
+}
+
+/** A topic's handlers as the server runs them (typed at createServer). */
+export interface TopicRoute {
+  readonly info: TopicInfo;
+  readonly subscribe?: (key: unknown, ctx: unknown) => unknown;
+  readonly publish?: (key: unknown, message: unknown, ctx: unknown) => unknown;
+}
+
+/** A channel this node receives from the engine, for how many local subscriptions. */
+interface ChannelRef {
+  count: number;
+  ready: Promise<void>;
+}
+
+function unavailable(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  return new RpcError('UNAVAILABLE', 'the pub/sub engine failed', undefined, { cause: err });
+}
+
+/**
+ * The server-wide side of the topics: validates and publishes into the
+ * engine, receives the engine's deliveries and hands each to the fan-out,
+ * encoded once per codec; keeps the engine subscribed to a channel while any
+ * local subscription needs it.
+ */
+export class TopicHub implements EngineHandler {
+  private readonly recovering = new SetMap<string, RecoveringMember>();
+  private readonly refs = new Map<string, ChannelRef>();
+  private started: Promise<void> | null = null;
+
+  constructor(
+    readonly routes: ReadonlyMap<string, TopicRoute>,
+    private readonly engine: Engine,
+    /** Who gets each publication on this node; the server assembly may give a faster one. */
+    readonly fanout: Fanout,
+    readonly limits: TopicLimits,
+    private readonly maxMessageSize: number,
+  ) {}
+
+  /** Starts the engine on first use. */
+  private ready(): Promise<void> {
+    if (this.started === null) {
+      this.started = this.engine.start(this);
+      this.started.catch(() => (this.started = null));
+    }
+    return this.started;
+  }
+
+  /** The route of a topic, or NOT_FOUND. */
+  route(topic: string): TopicRoute {
+    const r = this.routes.get(topic);
+    if (r === undefined) throw new RpcError('NOT_FOUND', `no topic ${topic}`);
+    return r;
+  }
+
+  /** Validates a key and returns it with its channel. */
+  key(route: TopicRoute, key: unknown): { key: unknown; channel: string } {
+    const k = validate(route.info.key, key, 'BAD_REQUEST', 'topic key');
+    return { key: k, channel: channelName(route.info.name, k) };
+  }
+
+  /** Validates key and message once, then publishes; nothing is sent when either is invalid. */
+  async publish(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
+    const route = this.route(topic);
+    const { channel } = this.key(route, key);
+    return this.publishValid(route, channel, validate(route.info.message, message, 'BAD_REQUEST', 'publication'));
+  }
+
+  /** Publishes a message already validated against the topic's schema. */
+  async publishValid(route: TopicRoute, channel: string, message: unknown): Promise<StreamPosition> {
+    const data = packValue(message);
+    if (data.length > this.maxMessageSize) throw new RpcError('PAYLOAD_TOO_LARGE', `publication exceeds ${this.maxMessageSize} bytes`);
+    try {
+      await this.ready();
+      const history = route.info.history;
+      return await this.engine.publish(channel, data, history === null ? undefined : { history });
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async history(channel: string, query?: HistoryQuery): Promise<HistoryResult> {
+    try {
+      await this.ready();
+      return await this.engine.history(channel, query);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async presence(channel: string): Promise<Uint8Array[]> {
+    try {
+      await this.ready();
+      return [...(await this.engine.presence(channel)).values()];
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async addPresence(channel: string, clientId: string, info: Uint8Array): Promise<void> {
+    try {
+      await this.ready();
+      await this.engine.addPresence(channel, clientId, info);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  removePresence(channel: string, clientId: string): void {
+    this.engine.removePresence(channel, clientId).catch(() => undefined);
+  }
+
+  /** One more local subscription needs the channel: the engine is subscribed on the first. */
+  acquire(channel: string): Promise<void> {
+    let ref = this.refs.get(channel);
+    if (ref === undefined) {
+      const ready = this.ready().then(() => this.engine.subscribe(channel));
+      ref = { count: 0, ready };
+      this.refs.set(channel, ref);
+      ready.catch(() => {
+        if (this.refs.get(channel) === ref) this.refs.delete(channel);
+      });
+    }
+    ref.count++;
+    return ref.ready.catch((err: unknown) => {
+      throw unavailable(err);
+    });
+  }
+
+  /** A local subscription no longer needs the channel: the engine is unsubscribed after the last. */
+  release(channel: string): void {
+    const ref = this.refs.get(channel);
+    if (ref === undefined || --ref.count > 0) return;
+    this.refs.delete(channel);
+    void ref.ready.then(() => {
+      // a new subscriber may have come while the engine was still subscribing
+      if (!this.refs.has(channel)) return this.engine.unsubscribe(channel);
+    }).catch(() => undefined);
+  }
+
+  hold(channel: string, member: RecoveringMember): void {
+    this.recovering.add(channel, member);
+  }
+
+  unhold(channel: string, member: RecoveringMember): void {
+    this.recovering.delete(channel, member);
+  }
+
+  publication(channel: string, pub: Publication): void {
+    // decoded once per publication on this node, then encoded once per codec its subscribers use
+    const message = unpackValue(pub.data);
+    const frames = framesOf((codec) => topicEnvelope.publication(envelopeCodec(codec), channel, pub.epoch, pub.offset, message));
+    this.fanout.publish(channel, pub, frames);
+    const held = this.recovering.get(channel);
+    if (held !== undefined) for (const m of held) m.hold(pub);
+  }
+
+  join(channel: string, _clientId: string, info: Uint8Array): void {
+    const value = unpackValue(info);
+    this.fanout.event(channel, framesOf((codec) => topicEnvelope.presenceEvent(envelopeCodec(codec), TopicKind.Join, channel, value)));
+  }
+
+  leave(channel: string, _clientId: string, info: Uint8Array): void {
+    const value = unpackValue(info);
+    this.fanout.event(channel, framesOf((codec) => topicEnvelope.presenceEvent(envelopeCodec(codec), TopicKind.Leave, channel, value)));
+  }
+
+  /** Closes the engine (once the server closes). */
+  async close(): Promise<void> {
+    const started = this.started;
+    this.started = null;
+    if (started !== null) await started.catch(() => undefined);
+    await this.engine.close();
+  }
+}

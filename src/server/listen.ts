@@ -1,0 +1,53 @@
+import type { Duplex } from 'node:stream';
+import { RequestInfo } from '../message/conn-info.js';
+import { Hub } from '../message/hub.js';
+import {
+  acceptWithResult,
+  listen as listenHttp1,
+  runHandler,
+  WebSocketServer,
+  type ConnHandler,
+  type ListenOptions as Http1ListenOptions,
+} from '../message/server.js';
+import { acceptHttp2 } from './accept-http2.js';
+import { DualListener, type Http2Setting } from './dual-listener.js';
+import { Http2RequestInfo } from './http2-info.js';
+
+/** Options of `listen`; with `http2`, the same port also serves WebSockets over HTTP/2 (RFC 8441). */
+export interface ListenOptions extends Http1ListenOptions {
+  /** Serve RFC 8441 too: `true` for cleartext h2c, or TLS options (`{ key, cert }`) for HTTP/2 and HTTP/1.1 over TLS. */
+  http2?: Http2Setting;
+}
+
+/**
+ * Listen for WebSocket connections on a port and call `handler` with a Conn
+ * for each. Without `http2`, the raw HTTP/1.1 path of zwire's message layer;
+ * with it, one port takes HTTP/1.1 upgrades and HTTP/2 extended CONNECTs
+ * alike, with the same hooks, negotiation and limits.
+ */
+export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
+  const { http2, ...rest } = options;
+  if (http2 === undefined) return listenHttp1(rest, handler);
+  const { port = 0, host = '127.0.0.1', onError, hub = new Hub(), ...limits } = rest;
+  const acceptOptions = { ...limits, hub };
+  const failed = (err: Error): void => onError?.(err);
+  const dual = new DualListener(http2, {
+    onSocket: (socket: Duplex) =>
+      void acceptWithResult(socket, acceptOptions).then(({ conn, result }) => {
+        if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, conn, socket, server), handler, onError);
+      }, failed),
+    onConnect: (stream, headers) =>
+      void acceptHttp2(stream, headers, acceptOptions).then((conn) => {
+        if (server.track(conn)) runHandler(conn, new Http2RequestInfo(stream, headers, conn, server), handler, onError);
+      }, failed),
+  });
+  const server = new WebSocketServer(dual.server, hub, () => dual.stop());
+  return new Promise((resolve, reject) => {
+    dual.server.once('error', reject);
+    dual.server.listen(port, host, () => {
+      dual.server.off('error', reject);
+      dual.server.on('error', failed);
+      resolve(server);
+    });
+  });
+}
