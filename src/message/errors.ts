@@ -1,13 +1,10 @@
-/** Base class of the errors the message layer raises; `code` is stable and machine-readable. */
-export class ConnError extends Error {
-  readonly code: string;
+import { ZwireError } from '../errors.js';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/**
+ * Base class of the errors the message layer raises; `code` is stable and
+ * machine-readable, `closeCode` is set on those that close the connection.
+ */
+export class ConnError extends ZwireError {}
 
 /**
  * The connection is closing or closed, so the operation cannot happen.
@@ -45,9 +42,9 @@ export class AbnormalClosureError extends ConnError {
  * `maxQueuedBytes` for `drainTimeoutMs` ('ERR_DRAIN_TIMEOUT'). The connection closes with 1008.
  */
 export class DrainTimeoutError extends ConnError {
-  readonly closeCode = 1008;
+  declare readonly closeCode: 1008;
   constructor(ms: number) {
-    super('ERR_DRAIN_TIMEOUT', `the peer did not read what was queued for it within ${ms} ms`);
+    super('ERR_DRAIN_TIMEOUT', `the peer did not read what was queued for it within ${ms} ms`, { closeCode: 1008 });
   }
 }
 
@@ -56,8 +53,8 @@ export class DrainTimeoutError extends ConnError {
  * start ('ERR_MESSAGE_TIMEOUT'). The connection closes with 1008.
  */
 export class MessageTimeoutError extends ConnError {
-  readonly closeCode = 1008;
+  declare readonly closeCode: 1008;
   constructor(ms: number) {
-    super('ERR_MESSAGE_TIMEOUT', `a frame or message did not arrive complete within ${ms} ms`);
+    super('ERR_MESSAGE_TIMEOUT', `a frame or message did not arrive complete within ${ms} ms`, { closeCode: 1008 });
   }
 }

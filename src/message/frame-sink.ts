@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { mask, maskKey } from '../wire/index.js';
+import { createHeader, headerSize, mask, maskKey, writeHeader } from '../wire/index.js';
 
 /** Size of the shared slabs small frames are encoded into. */
 const SLAB_SIZE = 64 * 1024;
@@ -26,6 +26,9 @@ const EARLY_FLUSH = 64 * 1024;
  */
 let slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
 let slabPos = 0;
+
+/** The header being encoded: frames are encoded one at a time, so one object serves every sink. */
+const scratch = createHeader();
 
 /** Reserve n contiguous bytes in the shared slab; returns the offset (slab may be replaced). */
 function reserve(n: number): number {
@@ -194,30 +197,17 @@ export class FrameSink {
    * `copy` more bytes reserved behind it for the payload. Returns where the payload goes.
    */
   private header(opcode: number, fin: boolean, rsv1: boolean, len: number, copy: number): number {
-    const hs = (len < 126 ? 2 : len < 0x10000 ? 4 : 10) + (this.masked ? 4 : 0);
+    const h = scratch;
+    h.fin = fin;
+    h.rsv1 = rsv1;
+    h.opcode = opcode;
+    h.masked = this.masked;
+    h.length = len;
+    if (this.masked) h.mask = maskKey();
+    const hs = headerSize(h);
     const at = reserve(hs + copy);
     this.extendRun(at, hs + copy);
-    const b = slab;
-    let p = at;
-    b[p++] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
-    const maskBit = this.masked ? 0x80 : 0;
-    if (len < 126) {
-      b[p++] = maskBit | len;
-    } else if (len < 0x10000) {
-      b[p++] = maskBit | 126;
-      b[p++] = len >>> 8;
-      b[p++] = len & 0xff;
-    } else {
-      b[p++] = maskBit | 127;
-      b.writeUInt32BE(Math.floor(len / 0x100000000), p);
-      b.writeUInt32BE(len >>> 0, p + 4);
-      p += 8;
-    }
-    if (this.masked) {
-      b.set(maskKey(), p);
-      p += 4;
-    }
-    return p;
+    return at + writeHeader(h, slab, at);
   }
 
   /** Add [at, at+n) of the current slab to this socket's batch, merging with the run when adjacent. */

@@ -6,6 +6,7 @@ export { toWebStreams, type ConnStreams, type WebSocketChunk } from './web-strea
 export type { WriterOptions } from './writer.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { ConnLimits, ConnOptions, MessageCompressor, Role, SharedCompressor } from './options.js';
+export { ZwireError } from '../errors.js';
 export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, DrainTimeoutError, HeartbeatTimeoutError, MessageTimeoutError } from './errors.js';
 export { Hub, NoHubError } from './hub.js';
 export type { HubEvents, HubOptions, PublishOptions, SlowPolicy } from './hub.js';

@@ -6,9 +6,9 @@ const EMPTY = Buffer.alloc(0);
 
 /** What an over-budget connection does when its queue drains or stays full too long. */
 export interface BudgetOwner {
-  /** @internal the queue drained (or its write barrier completed) */
+  /** The queue drained (or its write barrier completed). */
   handleDrain(): void;
-  /** @internal the queue stayed over budget for drainTimeoutMs */
+  /** The queue stayed over budget for drainTimeoutMs. */
   onDrainTimeout(): void;
 }
 

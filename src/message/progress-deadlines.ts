@@ -1,7 +1,7 @@
 /** A connection with a frame or message begun and not yet complete. */
 export interface ProgressWatched {
   /**
-   * @internal its deadline passed: returns how many ms more it gets (reading
+   * Its deadline passed: returns how many ms more it gets (reading
    * was paused, so the time did not count), or 0 when it is dealt with.
    */
   onProgressTimeout(): number;

@@ -1,5 +1,5 @@
 import { createHeader, headerSize, Opcode, writeHeader } from '../wire/index.js';
-import type { MessageCompressor, SharedCompressor } from './options.js';
+import type { MessageCompressor, SharedCompressor } from './compressor.js';
 import type { SendOptions } from './conn-types.js';
 
 const header = createHeader({ fin: true });

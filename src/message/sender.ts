@@ -1,10 +1,11 @@
 import { Opcode } from '../wire/index.js';
-import { ConnBase, defineFlags, OPEN, RESOLVED } from './conn-base.js';
+import { OPEN, RESOLVED } from './conn-state.js';
+import type { ConnCore } from './conn-state.js';
 import { ConnClosedError, DrainTimeoutError } from './errors.js';
+import { takeSink } from './frame-sink.js';
+import type { FrameSink, SinkOwner } from './frame-sink.js';
 import { OverBudget } from './outbound-budget.js';
 import type { BudgetOwner } from './outbound-budget.js';
-import { MessageWriter } from './writer.js';
-import type { WriterOptions } from './writer.js';
 import type { SendOptions } from './conn-types.js';
 import type { Publication } from './publication.js';
 
@@ -14,215 +15,168 @@ import type { Publication } from './publication.js';
  * turn) and the outbound budget: every byte queued for the peer counts, and
  * past `maxQueuedBytes` sends wait until the socket has drained.
  */
-export abstract class ConnSender extends ConnBase implements BudgetOwner {
-  /** @internal a MessageWriter holds the data channel (its message may be unfinished). */
-  declare writerActive: boolean;
-  /** Reading is paused until the outbound queue drains (the peer's pings filled it). */
-  declare protected outPaused: boolean;
+export interface Outbound extends ConnCore, SinkOwner, BudgetOwner {
+  /** A MessageWriter holds the data channel (its message may be unfinished). */
+  writerActive: boolean;
   /** Non-null while an asynchronous data send (compression, a streaming writer) holds the data channel. */
-  protected outTail: Promise<void> | null = null;
+  outTail: Promise<void> | null;
   /** Non-null while the outbound queue is over budget. */
-  private overBudget: OverBudget | null = null;
+  overBudget: OverBudget | null;
+}
 
-  /**
-   * Bytes queued for the peer and not yet taken by the kernel: frames batched
-   * for this tick's write plus the socket's write buffer. Compared with
-   * `limits.maxQueuedBytes`, this is the outbound budget in use.
-   */
-  get bufferedAmount(): number {
-    const sink = this.sink;
-    return this.socket.writableLength + (sink === null ? 0 : sink.pending);
-  }
+/** Where the connection's frames are encoded: its sink, or a spare one it holds until the frames are written. */
+export function out(c: Pick<ConnCore, 'socket' | 'role'> & SinkOwner): FrameSink {
+  return c.sink ?? takeSink(c, c.socket, c.role === 'client');
+}
 
-  /**
-   * Resolves at once while the outbound queue is within `maxQueuedBytes`,
-   * otherwise once the socket has written it all. Rejects with ConnClosedError
-   * when the connection ends first.
-   */
-  whenWritable(): Promise<void> {
-    if (this.bufferedAmount <= this.limits.maxQueuedBytes) return RESOLVED;
-    return this.waitForRoom();
-  }
+/** Bytes queued for the peer and not yet taken by the kernel. */
+export function bufferedAmount(c: Outbound): number {
+  const sink = c.sink;
+  return c.socket.writableLength + (sink === null ? 0 : sink.pending);
+}
 
-  /**
-   * Send one message. Strings go as text, bytes as binary unless `binary` says
-   * otherwise. Resolves once the frame is queued while the outbound queue
-   * (`bufferedAmount`) is within `maxQueuedBytes`; past it, once the socket
-   * has written everything queued (so a loop of awaited sends is held back by
-   * a peer that does not read). Rejects with ConnClosedError when the
-   * connection is closing or gone.
-   */
-  send(data: string | Uint8Array, opts?: SendOptions): Promise<void> {
-    if (this.state !== OPEN) return Promise.reject(new ConnClosedError());
-    const isString = typeof data === 'string';
-    if (!isString && !(data instanceof Uint8Array)) return Promise.reject(new TypeError('send() takes a string or a Uint8Array'));
-    const binary = opts?.binary ?? !isString;
-    const op = binary ? Opcode.Binary : Opcode.Text;
-    const deflate = this.deflate;
-    if (deflate !== null && opts?.compress !== false) {
-      if (deflate.shouldCompress(isString ? Buffer.byteLength(data) : data.length)) {
-        return this.exclusive(async () => {
-          const out = await deflate.compress(isString ? Buffer.from(data) : data, true);
-          this.checkWritable();
-          this.out().frame(op, true, true, out);
-          await this.afterWrite();
-        });
-      }
-    }
-    if (this.outTail !== null) {
-      return this.exclusive(() => {
-        this.checkWritable();
-        if (isString) this.out().text(op, true, data);
-        else this.out().frame(op, true, false, data);
-        return this.afterWrite();
+/** See Conn.whenWritable. */
+export function whenWritable(c: Outbound): Promise<void> {
+  if (bufferedAmount(c) <= c.limits.maxQueuedBytes) return RESOLVED;
+  return waitForRoom(c);
+}
+
+/** See Conn.send. */
+export function send(c: Outbound, data: string | Uint8Array, opts: SendOptions | undefined): Promise<void> {
+  if (c.state !== OPEN) return Promise.reject(new ConnClosedError());
+  const isString = typeof data === 'string';
+  if (!isString && !(data instanceof Uint8Array)) return Promise.reject(new TypeError('send() takes a string or a Uint8Array'));
+  const binary = opts?.binary ?? !isString;
+  const op = binary ? Opcode.Binary : Opcode.Text;
+  const deflate = c.deflate;
+  if (deflate !== null && opts?.compress !== false) {
+    if (deflate.shouldCompress(isString ? Buffer.byteLength(data) : data.length)) {
+      return exclusive(c, async () => {
+        const compressed = await deflate.compress(isString ? Buffer.from(data) : data, true);
+        checkWritable(c);
+        out(c).frame(op, true, true, compressed);
+        await afterWrite(c);
       });
     }
-    if (isString) this.out().text(op, true, data);
-    else this.out().frame(op, true, false, data);
-    return this.afterWrite();
   }
-
-  /**
-   * A Writable that sends one message in parts: each write becomes fragments
-   * (buffered up to `fragmentSize`, or one per write with `fragmentSize: 0`),
-   * `end()` sends the final one. Other sends wait until the message is finished.
-   */
-  writer(opts: WriterOptions = {}): MessageWriter {
-    return new MessageWriter(this, opts);
-  }
-
-  /**
-   * @internal queue a hub publication: the frame it shares with other
-   * connections, in order behind earlier sends, or (a client's masked frames,
-   * compression with context takeover) a send of its own.
-   */
-  deliver(publication: Publication): void {
-    const frame = this.role === 'server' ? publication.frameFor(this.deflate) : null;
-    if (frame === null) {
-      this.send(publication.payload, publication.options).catch(noop);
-      return;
-    }
-    if (this.outTail === null) {
-      this.out().shared(frame);
-      return;
-    }
-    void this.exclusive(() => {
-      if (!this.closeSent && !this.finalized) this.out().shared(frame);
+  if (c.outTail !== null) {
+    return exclusive(c, () => {
+      checkWritable(c);
+      if (isString) out(c).text(op, true, data);
+      else out(c).frame(op, true, false, data);
+      return afterWrite(c);
     });
   }
+  if (isString) out(c).text(op, true, data);
+  else out(c).frame(op, true, false, data);
+  return afterWrite(c);
+}
 
-  /** @internal write one fragment for a MessageWriter that holds the data channel. */
-  writeFragment(op: number, fin: boolean, rsv1: boolean, data: Uint8Array): Promise<void> {
-    this.checkWritable();
-    this.out().frame(op, fin, rsv1, data);
-    return this.afterWrite();
+/**
+ * Queue a hub publication: the frame it shares with other connections, in
+ * order behind earlier sends, or (a client's masked frames, compression with
+ * context takeover) a send of its own.
+ */
+export function deliver(c: Outbound, publication: Publication): void {
+  const frame = c.role === 'server' ? publication.frameFor(c.deflate) : null;
+  if (frame === null) {
+    send(c, publication.payload, publication.options).catch(noop);
+    return;
   }
-
-  /**
-   * @internal a MessageWriter failed in the middle of its message: nothing else
-   * can be sent on the data channel, so the connection closes with 1011.
-   */
-  abstract abortMessage(err: Error): void;
-
-  /** @internal compress one fragment of a message (in order). */
-  compressFragment(data: Uint8Array, fin: boolean): Promise<Buffer> | null {
-    return this.deflate === null ? null : this.deflate.compress(data, fin);
+  if (c.outTail === null) {
+    out(c).shared(frame);
+    return;
   }
+  void exclusive(c, () => {
+    if (!c.closeSent && !c.finalized) out(c).shared(frame);
+  });
+}
 
-  /** @internal whether permessage-deflate would compress a message part of this size. */
-  wouldCompress(byteLength: number): boolean {
-    return this.deflate !== null && this.deflate.shouldCompress(byteLength);
-  }
+/** Write one fragment for a MessageWriter that holds the data channel. */
+export function writeFragment(c: Outbound, op: number, fin: boolean, rsv1: boolean, data: Uint8Array): Promise<void> {
+  checkWritable(c);
+  out(c).frame(op, fin, rsv1, data);
+  return afterWrite(c);
+}
 
-  /**
-   * @internal run `job` once every earlier asynchronous data send is done; later
-   * sends wait for it. The returned promise settles with the job.
-   */
-  exclusive<T>(job: () => Promise<T> | T): Promise<T> {
-    const prev = this.outTail ?? RESOLVED;
-    const result = prev.then(job);
-    const tail = result.then(noop, noop);
-    this.outTail = tail;
-    void tail.then(() => {
-      if (this.outTail === tail) this.outTail = null;
-    });
-    return result;
-  }
+/**
+ * Run `job` once every earlier asynchronous data send is done; later sends
+ * wait for it. The returned promise settles with the job.
+ */
+export function exclusive<T>(c: Outbound, job: () => Promise<T> | T): Promise<T> {
+  const prev = c.outTail ?? RESOLVED;
+  const result = prev.then(job);
+  const tail = result.then(noop, noop);
+  c.outTail = tail;
+  void tail.then(() => {
+    if (c.outTail === tail) c.outTail = null;
+  });
+  return result;
+}
 
-  private checkWritable(): void {
-    if (this.closeSent || this.finalized) throw new ConnClosedError();
-  }
+function checkWritable(c: Outbound): void {
+  if (c.closeSent || c.finalized) throw new ConnClosedError();
+}
 
-  /** The budget check of every send: one add and one compare while within it. */
-  private afterWrite(): Promise<void> {
-    const sink = this.sink;
-    if (this.socket.writableLength + (sink === null ? 0 : sink.pending) <= this.limits.maxQueuedBytes) return RESOLVED;
-    return this.waitForRoom();
-  }
+/** The budget check of every send: one add and one compare while within it. */
+function afterWrite(c: Outbound): Promise<void> {
+  const sink = c.sink;
+  if (c.socket.writableLength + (sink === null ? 0 : sink.pending) <= c.limits.maxQueuedBytes) return RESOLVED;
+  return waitForRoom(c);
+}
 
-  private waitForRoom(): Promise<void> {
-    if (this.finalized) return Promise.reject(new ConnClosedError());
-    const ob = this.overBudgetNow();
-    return ob === null ? RESOLVED : ob.wait();
-  }
+function waitForRoom(c: Outbound): Promise<void> {
+  if (c.finalized) return Promise.reject(new ConnClosedError());
+  const ob = overBudgetNow(c);
+  return ob === null ? RESOLVED : ob.wait();
+}
 
-  /**
-   * The queue looks over budget: hand the frames batched for this tick to the
-   * socket (so they count where 'drain' is measured) and, if the socket still
-   * holds more than the budget, enter the over-budget state until it drains.
-   */
-  protected overBudgetNow(): OverBudget | null {
-    this.sink?.flush();
-    const s = this.socket;
-    if (s.writableLength <= this.limits.maxQueuedBytes) return null;
-    const ob = (this.overBudget ??= new OverBudget(this, this.limits.drainTimeoutMs));
-    ob.watch(this, s);
-    return ob;
-  }
+/**
+ * The queue looks over budget: hand the frames batched for this tick to the
+ * socket (so they count where 'drain' is measured) and, if the socket still
+ * holds more than the budget, enter the over-budget state until it drains.
+ */
+export function overBudgetNow(c: Outbound): OverBudget | null {
+  c.sink?.flush();
+  const s = c.socket;
+  if (s.writableLength <= c.limits.maxQueuedBytes) return null;
+  const ob = (c.overBudget ??= new OverBudget(c, c.limits.drainTimeoutMs));
+  ob.watch(c, s);
+  return ob;
+}
 
-  /** @internal socket 'drain' (or a write barrier completed) */
-  handleDrain(): void {
-    const ob = this.overBudget;
-    if (ob === null) return;
-    if (this.bufferedAmount > this.limits.maxQueuedBytes) {
-      // Sends that were not awaited refilled it: wait for the next drain.
-      this.sink?.flush();
-      if (this.socket.writableLength > this.limits.maxQueuedBytes) {
-        ob.watch(this, this.socket);
-        return;
-      }
+/** Socket 'drain' (or a write barrier completed). */
+export function drained(c: Outbound): void {
+  const ob = c.overBudget;
+  if (ob === null) return;
+  if (bufferedAmount(c) > c.limits.maxQueuedBytes) {
+    // Sends that were not awaited refilled it: wait for the next drain.
+    c.sink?.flush();
+    if (c.socket.writableLength > c.limits.maxQueuedBytes) {
+      ob.watch(c, c.socket);
+      return;
     }
-    this.overBudget = null;
-    ob.release();
-    if (this.outPaused) {
-      this.outPaused = false;
-      this.resumeReading();
-    }
   }
-
-  /** Reading was paused for one reason and that reason is gone: resume unless the other one holds. */
-  protected resumeReading(): void {
-    if (!this.paused && !this.outPaused && !this.finalized) this.socket.resume();
-  }
-
-  /** @internal the queue stayed over budget for drainTimeoutMs: the peer does not read, drop it with 1008. */
-  onDrainTimeout(): void {
-    const ob = this.overBudget;
-    if (ob !== null) ob.timer = null;
-    if (this.finalized) return;
-    this.fail(new DrainTimeoutError(this.limits.drainTimeoutMs));
-  }
-
-  /** Fail the connection with the error's close code. */
-  protected abstract fail(err: Error): void;
-
-  /** The connection is gone: sends waiting for room fail. */
-  protected rejectDrainWaiters(gone: Error): void {
-    this.overBudget?.fail(gone);
-    this.overBudget = null;
+  c.overBudget = null;
+  ob.release();
+  if (c.outPaused) {
+    c.outPaused = false;
+    c.resumeReading();
   }
 }
 
-defineFlags(ConnSender.prototype, ['writerActive', 'outPaused']);
+/** The queue stayed over budget for drainTimeoutMs: the peer does not read, drop it with 1008. */
+export function drainTimedOut(c: Outbound): void {
+  const ob = c.overBudget;
+  if (ob !== null) ob.timer = null;
+  if (c.finalized) return;
+  c.fail(new DrainTimeoutError(c.limits.drainTimeoutMs));
+}
+
+/** The connection is gone: sends waiting for room fail. */
+export function rejectDrainWaiters(c: Outbound, gone: Error): void {
+  c.overBudget?.fail(gone);
+  c.overBudget = null;
+}
 
 function noop(): void {}

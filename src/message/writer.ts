@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import { Opcode } from '../wire/index.js';
-import type { ConnSender } from './sender.js';
+import { abortMessage } from './closing.js';
+import type { Closing } from './closing.js';
+import type { MessageCompressor } from './compressor.js';
+import { exclusive, writeFragment } from './sender.js';
 
 /** Options of `conn.writer()`. */
 export interface WriterOptions {
@@ -22,7 +25,7 @@ export interface WriterOptions {
  * connection with 1011, since a started message cannot be taken back.
  */
 export class MessageWriter extends Writable {
-  private readonly conn: ConnSender;
+  private readonly conn: Closing;
   private readonly binary: boolean;
   private readonly fragmentSize: number;
   private readonly wantCompress: boolean;
@@ -34,7 +37,8 @@ export class MessageWriter extends Writable {
   private readonly pending: Buffer[] = [];
   private pendingLen = 0;
 
-  constructor(conn: ConnSender, opts: WriterOptions) {
+  /** @internal made by `conn.writer()` */
+  constructor(conn: Closing, opts: WriterOptions) {
     super({ decodeStrings: true });
     this.conn = conn;
     this.binary = opts.binary ?? true;
@@ -81,7 +85,7 @@ export class MessageWriter extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.started && !this.finished) this.conn.abortMessage(err ?? new Error('message writer destroyed mid-message'));
+    if (this.started && !this.finished) abortMessage(this.conn, err ?? new Error('message writer destroyed mid-message'));
     this.unlock();
     cb(err);
   }
@@ -89,16 +93,15 @@ export class MessageWriter extends Writable {
   /** Wait for the data channel (once). */
   private acquire(): Promise<void> {
     this.lock ??= new Promise<void>((ready) => {
-      void this.conn
-        .exclusive(
-          () =>
-            new Promise<void>((release) => {
-              this.conn.writerActive = true;
-              this.release = release;
-              ready();
-            }),
-        )
-        .catch(() => ready());
+      void exclusive(
+        this.conn,
+        () =>
+          new Promise<void>((release) => {
+            this.conn.writerActive = true;
+            this.release = release;
+            ready();
+          }),
+      ).catch(() => ready());
     });
     return this.lock;
   }
@@ -145,11 +148,16 @@ export class MessageWriter extends Writable {
     let rsv1 = false;
     if (!this.started) {
       op = this.binary ? Opcode.Binary : Opcode.Text;
-      this.compress = this.wantCompress && this.conn.wouldCompress(fin ? data.length : Number.MAX_SAFE_INTEGER);
+      this.compress = this.wantCompress && wouldCompress(this.conn.deflate, fin ? data.length : Number.MAX_SAFE_INTEGER);
       rsv1 = this.compress;
     }
-    const payload = this.compress ? await (this.conn.compressFragment(data, fin) as Promise<Buffer>) : data;
+    const payload = this.compress ? await (this.conn.deflate as MessageCompressor).compress(data, fin) : data;
     this.started = true;
-    await this.conn.writeFragment(op, fin, rsv1, payload);
+    await writeFragment(this.conn, op, fin, rsv1, payload);
   }
+}
+
+/** Whether permessage-deflate would compress a message part of this size. */
+function wouldCompress(deflate: MessageCompressor | null, byteLength: number): boolean {
+  return deflate !== null && deflate.shouldCompress(byteLength);
 }

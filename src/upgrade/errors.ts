@@ -1,3 +1,4 @@
+import { ZwireError } from '../errors.js';
 import type { OutgoingHeaders } from './response.js';
 
 /**
@@ -5,15 +6,14 @@ import type { OutgoingHeaders } from './response.js';
  * `selectProtocol`, `negotiateExtensions`) to refuse the handshake with a chosen
  * HTTP status, a short reason (sent as the plain-text body) and extra headers.
  */
-export class RejectError extends Error {
-  readonly code = 'ERR_REJECTED';
+export class RejectError extends ZwireError {
+  declare readonly code: 'ERR_REJECTED';
   readonly status: number;
   readonly reason: string;
   readonly headers: OutgoingHeaders | undefined;
 
   constructor(status: number, reason?: string, headers?: OutgoingHeaders) {
-    super(reason ?? `Rejected with status ${status}`);
-    this.name = 'RejectError';
+    super('ERR_REJECTED', reason ?? `Rejected with status ${status}`);
     this.status = status;
     this.reason = reason ?? '';
     this.headers = headers;
@@ -28,17 +28,14 @@ export class RejectError extends Error {
  * `plainHttp: 'release'`, where code `ERR_PLAIN_HTTP` hands the untouched,
  * paused socket and every byte read (`head`) back to the caller.
  */
-export class UpgradeError extends Error {
-  readonly code: string;
+export class UpgradeError extends ZwireError {
   readonly status: number;
   readonly responded: boolean;
   /** Bytes read from the socket; only filled for `ERR_PLAIN_HTTP`. */
   readonly head: Buffer;
 
   constructor(code: string, status: number, message: string, options?: { responded?: boolean; head?: Buffer; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'UpgradeError';
-    this.code = code;
+    super(code, message, { cause: options?.cause });
     this.status = status;
     this.responded = options?.responded ?? false;
     this.head = options?.head ?? EMPTY;
@@ -46,15 +43,13 @@ export class UpgradeError extends Error {
 }
 
 /** A malformed Sec-WebSocket-Protocol / Sec-WebSocket-Extensions value. */
-export class HeaderParseError extends Error {
-  readonly code: 'ERR_HEADER_SYNTAX' | 'ERR_DUPLICATE';
+export class HeaderParseError extends ZwireError {
+  declare readonly code: 'ERR_HEADER_SYNTAX' | 'ERR_DUPLICATE';
   /** Offset in the header value where parsing stopped. */
   readonly offset: number;
 
   constructor(message: string, offset: number, code: 'ERR_HEADER_SYNTAX' | 'ERR_DUPLICATE' = 'ERR_HEADER_SYNTAX') {
-    super(message);
-    this.name = 'HeaderParseError';
-    this.code = code;
+    super(code, message);
     this.offset = offset;
   }
 }
@@ -63,8 +58,7 @@ export class HeaderParseError extends Error {
  * A client-side handshake failure from `dial`. For a non-101 answer, code is
  * `ERR_UNEXPECTED_STATUS` and `status`, `headers` and the (bounded) `body` are set.
  */
-export class HandshakeError extends Error {
-  readonly code: string;
+export class HandshakeError extends ZwireError {
   readonly status: number | undefined;
   readonly headers: Record<string, string> | undefined;
   readonly body: Buffer | undefined;
@@ -74,9 +68,7 @@ export class HandshakeError extends Error {
     message: string,
     options?: { status?: number; headers?: Record<string, string>; body?: Buffer; cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'HandshakeError';
-    this.code = code;
+    super(code, message, { cause: options?.cause });
     this.status = options?.status;
     this.headers = options?.headers;
     this.body = options?.body;

@@ -1,24 +1,17 @@
-/** Base class of every error the wire layer raises; `code` is stable and machine-readable. */
-export class WireError extends Error {
-  readonly code: string;
+import { ZwireError } from '../errors.js';
 
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/** Base class of every error the wire layer raises; `code` is stable and machine-readable. */
+export class WireError extends ZwireError {}
 
 /**
  * The peer broke RFC 6455. `closeCode` is the status the connection must be
  * closed with: 1002 (protocol error) unless a subclass says otherwise.
  */
 export class ProtocolError extends WireError {
-  readonly closeCode: number;
+  declare readonly closeCode: number;
 
   constructor(code: string, message: string, closeCode = 1002) {
-    super(code, message);
-    this.closeCode = closeCode;
+    super(code, message, { closeCode });
   }
 }
 

@@ -4,6 +4,7 @@
  */
 export { Opcode, isControl, isData, isReserved } from './opcode.js';
 export type { OpcodeValue } from './opcode.js';
+export { ZwireError } from '../errors.js';
 export { WireError, ProtocolError, InvalidPayloadError, TooBigError } from './errors.js';
 export { createHeader, readHeader, headerSize, writeHeader, MAX_HEADER_SIZE } from './header.js';
 export type { FrameHeader } from './header.js';

@@ -25,7 +25,7 @@ function newest(path: string): number {
 
 beforeAll(() => {
   const built = `${root}dist/index.js`;
-  const sources = Math.max(newest(`${root}src`), newest(`${root}package.json`), newest(`${root}tsup.config.ts`));
+  const sources = Math.max(newest(`${root}src`), newest(`${root}package.json`), newest(`${root}tsup.config.ts`), newest(`${root}tsconfig.json`));
   if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     execFileSync(process.execPath, [`${root}node_modules/tsup/dist/cli-default.js`], { cwd: root, stdio: 'ignore' });
   }
@@ -121,6 +121,24 @@ describe('package exports', () => {
       clientSeesCjs: true,
       plainError: false,
     });
+  });
+
+  it('the published declarations show only the public API: no @internal member, none of the internal parts', () => {
+    const dts = readdirSync(`${root}dist`, { recursive: true, encoding: 'utf8' }).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(dts).toContain('index.d.ts');
+    // The Conn's parts and the classes it was once built from; message-layer queue items by their declarations
+    // (an RPC client's `interface Pending` is another thing).
+    const internal = /\b(ConnBase|ConnSender|ConnControl|ConnClosing|ConnInbound|ConnReceiver|ConnCore|Outbound|Inbound|Receiver|Closing|Control|FrameSink|SinkOwner|OverBudget|BudgetOwner|ReadExtras|Assembly|Ending|ProgressWatched|ItemIterator|PingWait)\b|class (Signal|Pending)\b/g;
+    const found: string[] = [];
+    for (const file of dts) {
+      const text = readFileSync(join(root, 'dist', file), 'utf8');
+      if (text.includes('@internal')) found.push(`${file}: @internal`);
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      for (const m of code.matchAll(internal)) found.push(`${file}: ${m[0]}`);
+    }
+    expect(found).toEqual([]);
+    const index = readFileSync(`${root}dist/index.d.ts`, 'utf8');
+    expect(index).toMatch(/\bConn\b/);
   });
 
   it('npm pack ships dist, docs, README and LICENSE, every exported file, and no sources, tests or benchmarks', () => {
