@@ -7,10 +7,12 @@ import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
 import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from '../server/accept-http2.js';
 import { DualListener, type Http2Setting } from '../server/dual-listener.js';
+import { ConnSocket, hubFanout } from '../server/rpc-fanout.js';
 import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
+import type { Fanout } from './topic-fanout.js';
 import { RpcRouter, type RouterOptions } from './server.js';
 import type { Service, ServiceDef } from './service.js';
 
@@ -71,6 +73,11 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     super(service, handlers, service.topics.size > 0 && options.engine === undefined ? { ...options, engine: memoryEngine() } : options);
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
+  }
+
+  /** Publications are framed once per codec and the same frame is queued on every subscriber's Conn. */
+  protected override createFanout(): Fanout {
+    return hubFanout();
   }
 
   /** The bound port after listen(). */
@@ -210,19 +217,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     }
     this.conns.add(conn);
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
-    const session = this.attach(
-      {
-        send: (data) => conn.send(data),
-        get bufferedAmount() {
-          return conn.bufferedAmount;
-        },
-        close: (code, reason) => {
-          conn.close(code, reason).catch(() => undefined);
-        },
-      },
-      hs.protocol,
-      hs.conn,
-    );
+    const session = this.attach(new ConnSocket(conn), hs.protocol, hs.conn);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
     void conn.closed.then(() => {
       this.conns.delete(conn);

@@ -98,6 +98,7 @@ export class ServerSession<C> {
         : new SessionTopics(hub, {
             codec,
             conn,
+            socket,
             get bufferedAmount() {
               return socket.bufferedAmount;
             },

@@ -2,10 +2,21 @@ import type { Publication } from '../engine/engine.js';
 import type { WireData } from './codec.js';
 import type { CodecName } from './envelope.js';
 import { SetMap } from './set-map.js';
+import type { RpcSocket } from './socket.js';
 
 /** One subscription as the fan-out sees it. */
 export interface FanoutMember {
   readonly codec: CodecName;
+  /** The connection's transport: a fan-out of the server assembly may queue a shared frame on it itself. */
+  readonly socket: RpcSocket;
+  /**
+   * Applies the slow-subscriber policy and moves the member's subscriptions
+   * past `pub`; true when `pub` is to be written to the member's socket (the
+   * caller then writes it), false when the member is behind.
+   */
+  admit(pub: Publication): boolean;
+  /** Whether a presence event is to be written to the member's socket now. */
+  admitsEvent(): boolean;
   /** A publication, with the envelope already encoded for this member's codec (the same bytes for every member). */
   deliver(pub: Publication, frame: WireData): void;
   /** A presence event (join or leave), encoded as above. */
