@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../../src/client/connect.js';
 import type { Conn } from '../../src/message/index.js';
@@ -20,8 +21,8 @@ interface Subscriber {
 }
 
 /** A raw RPC connection on `codec` subscribed to ticker `symbol`, collecting what it receives. */
-async function subscriber(url: string, codec: CodecName, symbol: string): Promise<Subscriber> {
-  const conn = await connect(url, { protocols: [Subprotocol[codec]] });
+async function subscriber(url: string, codec: CodecName, symbol: string, deflate = false): Promise<Subscriber> {
+  const conn = await connect(url, { protocols: [Subprotocol[codec]], deflate });
   closeAfter(async () => conn.terminate());
   const env = envelopeCodec(codec);
   const s: Subscriber = { codec, conn, got: [] };
@@ -95,6 +96,16 @@ describe('RPC topics over the hub fan-out', () => {
     }
     // and the two codecs' frames differ
     expect(byCodec.get(1)?.[0][0]).not.toBe(byCodec.get(2)?.[0][0]);
+  });
+
+  it('with permessage-deflate without server context takeover a publication is compressed once per codec', async () => {
+    const { server, url } = await serveChat({ deflate: { serverNoContextTakeover: true } });
+    const subs = await Promise.all((['json', 'json', 'json', 'msgpack', 'msgpack'] as const).map((c) => subscriber(url, c, 'Z', true)));
+    const spy = vi.spyOn(zlib, 'deflateRawSync');
+    await server.publish('ticker', { symbol: 'Z' }, { n: 1, pad: 'compressible '.repeat(200) });
+    await until(() => subs.every((s) => s.got.length === 1));
+    for (const s of subs) expect(s.got[0][4]).toEqual({ n: 1, pad: 'compressible '.repeat(200) });
+    expect(spy).toHaveBeenCalledTimes(2);
   });
 
   it('join events and publications reach subscribers on both codecs', async () => {
