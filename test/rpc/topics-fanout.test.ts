@@ -1,13 +1,14 @@
 import * as net from 'node:net';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connect } from '../../src/client/connect.js';
+import { connect, type ConnectOptions } from '../../src/client/connect.js';
 import type { Conn } from '../../src/message/index.js';
 import { envelopeCodec } from '../../src/rpc/codecs.js';
 import { Subprotocol, type CodecName } from '../../src/rpc/envelope.js';
 import { TopicKind } from '../../src/rpc/topic-envelopes.js';
 import { until } from './fixture.js';
-import { closeAfter, serveChat } from './topics-fixture.js';
+import { createServer } from '../../src/rpc/create-server.js';
+import { chat, chatHandlers, closeAfter, serveChat } from './topics-fixture.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -21,8 +22,8 @@ interface Subscriber {
 }
 
 /** A raw RPC connection on `codec` subscribed to ticker `symbol`, collecting what it receives. */
-async function subscriber(url: string, codec: CodecName, symbol: string, deflate = false): Promise<Subscriber> {
-  const conn = await connect(url, { protocols: [Subprotocol[codec]], deflate });
+async function subscriber(url: string, codec: CodecName, symbol: string, options: ConnectOptions = {}): Promise<Subscriber> {
+  const conn = await connect(url, { protocols: [Subprotocol[codec]], ...options });
   closeAfter(async () => conn.terminate());
   const env = envelopeCodec(codec);
   const s: Subscriber = { codec, conn, got: [] };
@@ -100,12 +101,40 @@ describe('RPC topics over the hub fan-out', () => {
 
   it('with permessage-deflate without server context takeover a publication is compressed once per codec', async () => {
     const { server, url } = await serveChat({ deflate: { serverNoContextTakeover: true } });
-    const subs = await Promise.all((['json', 'json', 'json', 'msgpack', 'msgpack'] as const).map((c) => subscriber(url, c, 'Z', true)));
+    const subs = await Promise.all((['json', 'json', 'json', 'msgpack', 'msgpack'] as const).map((c) => subscriber(url, c, 'Z', { deflate: true })));
     const spy = vi.spyOn(zlib, 'deflateRawSync');
     await server.publish('ticker', { symbol: 'Z' }, { n: 1, pad: 'compressible '.repeat(200) });
     await until(() => subs.every((s) => s.got.length === 1));
     for (const s of subs) expect(s.got[0][4]).toEqual({ n: 1, pad: 'compressible '.repeat(200) });
     expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  it('subscribers over HTTP/2 and HTTP/1.1 on one port get every publication, in order', async () => {
+    const server = createServer(chat, chatHandlers, { context: () => ({ user: 'anon' }) });
+    const { port } = await server.listen({ port: 0, http2: true });
+    closeAfter(() => server.close());
+    const url = `ws://localhost:${port}/`;
+    const subs = await Promise.all([
+      subscriber(url, 'json', 'H', { http2: true }),
+      subscriber(url, 'msgpack', 'H', { http2: true }),
+      subscriber(url, 'json', 'H'),
+      subscriber(url, 'msgpack', 'H'),
+    ]);
+    for (let n = 1; n <= 50; n++) void server.publish('ticker', { symbol: 'H' }, { n, pad: n % 10 === 0 ? 'p'.repeat(5000) : undefined });
+    await until(() => subs.every((s) => s.got.length === 50));
+    for (const s of subs) expect(s.got.map((e) => (e[4] as { n: number }).n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('a socket of its own attached to the server still gets publications', async () => {
+    const { server } = await serveChat();
+    const sent: string[] = [];
+    const session = server.attach({ send: (d) => void sent.push(String(d)), bufferedAmount: 0, close: () => undefined }, Subprotocol.json, { user: 'own' });
+    closeAfter(async () => session.close());
+    session.receive(JSON.stringify([TopicKind.Subscribe, 1, 'ticker', { symbol: 'O' }]));
+    await until(() => sent.some((d) => (JSON.parse(d) as unknown[])[0] === TopicKind.Subscribed));
+    await server.publish('ticker', { symbol: 'O' }, { n: 7 });
+    await until(() => sent.some((d) => (JSON.parse(d) as unknown[])[0] === TopicKind.Publication));
+    expect(JSON.parse(sent.at(-1) ?? '[]')[4]).toEqual({ n: 7 });
   });
 
   it('join events and publications reach subscribers on both codecs', async () => {
