@@ -7,12 +7,12 @@ import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
 import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from '../server/accept-http2.js';
 import { DualListener, type Http2Setting } from '../server/dual-listener.js';
-import { ConnSocket, hubFanout } from '../server/rpc-fanout.js';
+import { ConnSocket, sharedFrameDelivery } from '../server/rpc-fanout.js';
 import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
-import type { Fanout } from './topic-fanout.js';
+import { mapFanout, type Fanout } from './topic-fanout.js';
 import { RpcRouter, type RouterOptions } from './server.js';
 import type { Service, ServiceDef } from './service.js';
 
@@ -77,7 +77,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
 
   /** Publications are framed once per codec and the same frame is queued on every subscriber's Conn. */
   protected override createFanout(): Fanout {
-    return hubFanout();
+    return mapFanout(sharedFrameDelivery);
   }
 
   /** The bound port after listen(). */

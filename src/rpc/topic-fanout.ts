@@ -51,8 +51,32 @@ export interface Fanout {
   size(channel: string): number;
 }
 
-/** The default fan-out: a Map of channel to a Set of members, each given the shared encoded envelope. */
-export function mapFanout(): Fanout {
+/**
+ * How a fan-out hands a publication or a presence event to the members of a
+ * channel. A member that falls behind leaves the set during the loop, which a
+ * Set's iteration allows.
+ */
+export interface FanoutDelivery {
+  publish(members: ReadonlySet<FanoutMember>, pub: Publication, frames: Frames): void;
+  event(members: ReadonlySet<FanoutMember>, frames: Frames): void;
+}
+
+/** Each member sends the shared encoded envelope itself. */
+const eachSends: FanoutDelivery = {
+  publish(members, pub, frames) {
+    for (const m of members) m.deliver(pub, frames(m.codec));
+  },
+  event(members, frames) {
+    for (const m of members) m.event(frames(m.codec));
+  },
+};
+
+/**
+ * The fan-out: a Map of channel to a Set of members. By default each member
+ * is given the shared encoded envelope to send; a transport may pass a
+ * delivery that writes one shared frame to all of them.
+ */
+export function mapFanout(delivery: FanoutDelivery = eachSends): Fanout {
   const channels = new SetMap<string, FanoutMember>();
   return {
     add(channel, member) {
@@ -65,13 +89,12 @@ export function mapFanout(): Fanout {
       const set = channels.get(channel);
       if (set === undefined) return 0;
       const n = set.size;
-      // a member that falls behind leaves the set during the loop, which a Set's iteration allows
-      for (const m of set) m.deliver(pub, frames(m.codec));
+      delivery.publish(set, pub, frames);
       return n;
     },
     event(channel, frames) {
       const set = channels.get(channel);
-      if (set !== undefined) for (const m of set) m.event(frames(m.codec));
+      if (set !== undefined) delivery.event(set, frames);
     },
     size(channel) {
       return channels.get(channel)?.size ?? 0;

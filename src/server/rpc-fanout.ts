@@ -1,11 +1,10 @@
 import type { Conn } from '../message/conn.js';
 import { Publication } from '../message/publication.js';
 import type { CodecName } from '../rpc/envelope.js';
-import { SetMap } from '../rpc/set-map.js';
 import type { RpcSocket } from '../rpc/socket.js';
-import type { Fanout, FanoutMember, Frames } from '../rpc/topic-fanout.js';
+import type { FanoutDelivery, FanoutMember, Frames } from '../rpc/topic-fanout.js';
 
-/** The RPC transport over one Conn; the hub fan-out recognises it and queues shared frames on its Conn. */
+/** The RPC transport over one Conn; `sharedFrameDelivery` recognises it and queues shared frames on its Conn. */
 export class ConnSocket implements RpcSocket {
   constructor(readonly conn: Conn) {}
 
@@ -46,39 +45,21 @@ function write(member: FanoutMember, frames: Frames, shared: SharedFrames): void
 }
 
 /**
- * The RPC server's fan-out: each publication is framed once per codec (and
- * compressed once per kind of compressor without context takeover) and the
- * same bytes are queued on every subscriber's Conn, as the message layer's
- * Hub does; each member's slow-subscriber policy runs first (`admit`).
+ * The RPC server's fan-out delivery: each publication is framed once per
+ * codec (and compressed once per kind of compressor without context
+ * takeover) and the same bytes are queued on every subscriber's Conn, as the
+ * message layer's Hub does; each member's slow-subscriber policy runs first
+ * (`admit`). Sockets other than a ConnSocket are sent the encoded envelope.
  */
-export function hubFanout(): Fanout {
-  const channels = new SetMap<string, FanoutMember>();
-  return {
-    add(channel, member) {
-      channels.add(channel, member);
-    },
-    remove(channel, member) {
-      channels.delete(channel, member);
-    },
-    publish(channel, pub, frames) {
-      const set = channels.get(channel);
-      if (set === undefined) return 0;
-      const n = set.size;
-      const shared = sharedFrames(frames);
-      // a member that falls behind leaves the set during the loop, which a Set's iteration allows
-      for (const m of set) if (m.admit(pub)) write(m, frames, shared);
-      return n;
-    },
-    event(channel, frames) {
-      const set = channels.get(channel);
-      if (set === undefined) return;
-      const shared = sharedFrames(frames);
-      for (const m of set) if (m.admitsEvent()) write(m, frames, shared);
-    },
-    size(channel) {
-      return channels.get(channel)?.size ?? 0;
-    },
-  };
-}
+export const sharedFrameDelivery: FanoutDelivery = {
+  publish(members, pub, frames) {
+    const shared = sharedFrames(frames);
+    for (const m of members) if (m.admit(pub)) write(m, frames, shared);
+  },
+  event(members, frames) {
+    const shared = sharedFrames(frames);
+    for (const m of members) if (m.admitsEvent()) write(m, frames, shared);
+  },
+};
 
 function noop(): void {}
