@@ -19,11 +19,4 @@ const server = createServer(fanoutService, { room: {} }, { codecs: ['msgpack'], 
 const { port } = await server.listen({ port: Number(process.env.PORT ?? 9001), host: process.env.HOST ?? '127.0.0.1' });
 console.log(`listening ${port}`);
 
-const stop = (): void => {
-  server.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void server.close().finally(() => process.exit(0)));
