@@ -19,10 +19,11 @@ export function acceptFor(key: string): string {
 
 /**
  * Open a TCP connection and perform the client side of the opening handshake
- * by hand. Resolves with the socket (no data listener attached) and any bytes
+ * by hand, asking for `protocol` when given (and failing unless the server
+ * selects it). Resolves with the socket (no data listener attached) and any bytes
  * that followed the 101 response.
  */
-export function openWebSocket(host: string, port: number, timeoutMs = 10_000): Promise<{ socket: Socket; head: Buffer }> {
+export function openWebSocket(host: string, port: number, timeoutMs = 10_000, protocol?: string): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
     const key = randomBytes(16).toString('base64');
     const socket = connect({ host, port, noDelay: true });
@@ -46,6 +47,7 @@ export function openWebSocket(host: string, port: number, timeoutMs = 10_000): P
       if (!/^HTTP\/1\.1 101 /.test(head)) return fail(`status line ${head.split('\r\n')[0]}`);
       const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
       if (accept !== acceptFor(key)) return fail(`bad Sec-WebSocket-Accept ${accept}`);
+      if (protocol !== undefined && /\r\nsec-websocket-protocol:\s*(\S+)/i.exec(head)?.[1] !== protocol) return fail(`subprotocol ${protocol} not selected`);
       socket.pause();
       resolve({ socket, head: received.subarray(end + 4) });
     };
@@ -58,7 +60,9 @@ export function openWebSocket(host: string, port: number, timeoutMs = 10_000): P
     socket.once('connect', () => {
       socket.write(
         `GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+          (protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
+          '\r\n',
       );
     });
   });

@@ -43,10 +43,8 @@ export const FANOUT_SERVERS: Record<string, FanoutServerDef> = {
     needs: [],
     load: 'bench/fanout/socketio-load.ts',
   },
-  // Hook for the typed RPC topics (issue #13): a server publishing through zwire/rpc topics and a
-  // load generator speaking the RPC protocol (subscribe, publish calls, publication envelopes).
-  // Skipped until both files exist; they take the same PORT/HOST/`listening <port>` and
-  // FanoutLoadProtocol conventions as the others.
+  // The typed RPC topics: a server publishing through zwire/rpc topics and a raw-socket load
+  // generator speaking the msgpack RPC subprotocol (Subscribe, Publish requests, publication envelopes).
   'zwire-rpc': {
     id: 'zwire-rpc',
     label: 'zwire typed RPC topics',

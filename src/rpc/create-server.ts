@@ -7,6 +7,7 @@ import { accept, fromUpgradeHTTP, type Conn } from '../message/index.js';
 import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from '../server/accept-http2.js';
 import { DualListener, type Http2Setting } from '../server/dual-listener.js';
+import { ConnSocket, sharedFrameDelivery } from '../server/rpc-fanout.js';
 import { RejectError } from '../upgrade/index.js';
 import { Admission, type Admitted } from './admission.js';
 import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
@@ -16,6 +17,7 @@ import { outcomeOf } from './observe.js';
 import { loadTracing, tracingObserver } from './tracing.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
+import { mapFanout, type Fanout } from './topic-fanout.js';
 import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
@@ -101,6 +103,11 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     void loadTracing();
     this.options = options;
     this.offered = this.codecs.map((c) => Subprotocol[c]).join(', ');
+  }
+
+  /** Publications are framed once per codec and the same frame is queued on every subscriber's Conn. */
+  protected override createFanout(): Fanout {
+    return mapFanout(sharedFrameDelivery);
   }
 
   /** The bound port after listen(). */
@@ -316,19 +323,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       return;
     }
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
-    const session = this.session(
-      {
-        send: (data) => conn.send(data),
-        get bufferedAmount() {
-          return conn.bufferedAmount;
-        },
-        close: (code, reason) => {
-          conn.close(code, reason).catch(() => undefined);
-        },
-      },
-      hs.protocol,
-      hs,
-    );
+    const session = this.session(new ConnSocket(conn), hs.protocol, hs);
     this.conns.set(conn, session);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
     const opened = performance.now();

@@ -112,6 +112,7 @@ export class ServerSession<C> {
         : new SessionTopics(hub, {
             codec,
             conn,
+            socket,
             get bufferedAmount() {
               return socket.bufferedAmount;
             },

@@ -8,11 +8,14 @@ import { validate } from './service.js';
 import { parseIds, parseSubscribe, TopicKind, type SubscribeEnvelope } from './topic-envelopes.js';
 import type { FanoutMember } from './topic-fanout.js';
 import type { TopicHub, TopicRoute } from './topic-hub.js';
+import type { RpcSocket } from './socket.js';
 
 /** What the topics of one connection need from its session. */
 export interface TopicPeer<C> {
   readonly codec: EnvelopeCodec;
   readonly conn: C;
+  /** The transport the peer's messages go out on. */
+  readonly socket: RpcSocket;
   /** Bytes queued in the transport, if it knows. */
   readonly bufferedAmount: number | undefined;
   send(data: WireData): void;
@@ -39,23 +42,35 @@ class ChannelShare<C> implements FanoutMember {
     return this.peer.codec.name;
   }
 
+  get socket(): RpcSocket {
+    return this.peer.socket;
+  }
+
   private overBudget(): boolean {
     const queued = this.peer.bufferedAmount;
     return queued !== undefined && queued > this.maxLag;
   }
 
-  deliver(pub: Publication, frame: WireData): void {
+  admit(pub: Publication): boolean {
     if (this.overBudget()) {
       for (const sub of [...this.subs]) sub.fallBehind();
-      return;
+      return false;
     }
     for (const sub of this.subs) sub.advance(pub);
-    this.peer.send(frame);
+    return true;
+  }
+
+  admitsEvent(): boolean {
+    // presence events are not recovered: a connection over its budget misses them (it can ask for presence again)
+    return !this.overBudget();
+  }
+
+  deliver(pub: Publication, frame: WireData): void {
+    if (this.admit(pub)) this.peer.send(frame);
   }
 
   event(frame: WireData): void {
-    // presence events are not recovered: a connection over its budget misses them (it can ask for presence again)
-    if (!this.overBudget()) this.peer.send(frame);
+    if (this.admitsEvent()) this.peer.send(frame);
   }
 }
 

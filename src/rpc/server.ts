@@ -9,7 +9,7 @@ import { describeRoute } from './introspection.js';
 import type { Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { StreamPosition } from './topic.js';
-import { mapFanout } from './topic-fanout.js';
+import { mapFanout, type Fanout } from './topic-fanout.js';
 import { DEFAULT_TOPIC_LIMITS, TopicHub, type TopicLimits, type TopicRoute } from './topic-hub.js';
 
 /** Options of createServer that do not depend on the transport. */
@@ -77,7 +77,7 @@ export class RpcRouter<S extends ServiceDef, C> {
       limits,
       exposeErrors: options.exposeErrors,
       onError: options.onError,
-      topics: topicHub(service, handlers, options, limits.maxMessageSize),
+      topics: topicHub(service, handlers, options, limits.maxMessageSize, this.createFanout()),
     };
   }
 
@@ -92,6 +92,15 @@ export class RpcRouter<S extends ServiceDef, C> {
     const hub = this.config.topics;
     if (hub === null) return Promise.reject(new TypeError('the service has no topics'));
     return hub.publish(topic, key, message);
+  }
+
+  /**
+   * Who delivers the topics' publications on this node (called once, while
+   * constructing): a transport that can write one shared frame to many
+   * sockets overrides it.
+   */
+  protected createFanout(): Fanout {
+    return mapFanout();
   }
 
   /** Closes the topics' engine; the server calls it when it closes. */
@@ -121,7 +130,13 @@ export class RpcRouter<S extends ServiceDef, C> {
 }
 
 /** Builds the topics' hub when the service has topics, checking their handler objects. */
-function topicHub<S extends ServiceDef, C>(service: Service<S>, handlers: Handlers<S, C>, options: RouterOptions<C>, maxMessageSize: number): TopicHub | null {
+function topicHub<S extends ServiceDef, C>(
+  service: Service<S>,
+  handlers: Handlers<S, C>,
+  options: RouterOptions<C>,
+  maxMessageSize: number,
+  fanout: Fanout,
+): TopicHub | null {
   if (service.topics.size === 0) return null;
   const routes = new Map<string, TopicRoute>();
   for (const [name, info] of service.topics) {
@@ -135,5 +150,5 @@ function topicHub<S extends ServiceDef, C>(service: Service<S>, handlers: Handle
   }
   if (options.engine === undefined) throw new TypeError('a service with topics needs an engine (memoryEngine() for one process)');
   const limits = { ...DEFAULT_TOPIC_LIMITS, ...options.limits };
-  return new TopicHub(routes, options.engine, mapFanout(), limits, maxMessageSize);
+  return new TopicHub(routes, options.engine, fanout, limits, maxMessageSize);
 }

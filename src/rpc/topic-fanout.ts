@@ -2,10 +2,21 @@ import type { Publication } from '../engine/engine.js';
 import type { WireData } from './codec.js';
 import type { CodecName } from './envelope.js';
 import { SetMap } from './set-map.js';
+import type { RpcSocket } from './socket.js';
 
 /** One subscription as the fan-out sees it. */
 export interface FanoutMember {
   readonly codec: CodecName;
+  /** The connection's transport: a fan-out of the server assembly may queue a shared frame on it itself. */
+  readonly socket: RpcSocket;
+  /**
+   * Applies the slow-subscriber policy and moves the member's subscriptions
+   * past `pub`; true when `pub` is to be written to the member's socket (the
+   * caller then writes it), false when the member is behind.
+   */
+  admit(pub: Publication): boolean;
+  /** Whether a presence event is to be written to the member's socket now. */
+  admitsEvent(): boolean;
   /** A publication, with the envelope already encoded for this member's codec (the same bytes for every member). */
   deliver(pub: Publication, frame: WireData): void;
   /** A presence event (join or leave), encoded as above. */
@@ -40,8 +51,32 @@ export interface Fanout {
   size(channel: string): number;
 }
 
-/** The default fan-out: a Map of channel to a Set of members, each given the shared encoded envelope. */
-export function mapFanout(): Fanout {
+/**
+ * How a fan-out hands a publication or a presence event to the members of a
+ * channel. A member that falls behind leaves the set during the loop, which a
+ * Set's iteration allows.
+ */
+export interface FanoutDelivery {
+  publish(members: ReadonlySet<FanoutMember>, pub: Publication, frames: Frames): void;
+  event(members: ReadonlySet<FanoutMember>, frames: Frames): void;
+}
+
+/** Each member sends the shared encoded envelope itself. */
+const eachSends: FanoutDelivery = {
+  publish(members, pub, frames) {
+    for (const m of members) m.deliver(pub, frames(m.codec));
+  },
+  event(members, frames) {
+    for (const m of members) m.event(frames(m.codec));
+  },
+};
+
+/**
+ * The fan-out: a Map of channel to a Set of members. By default each member
+ * is given the shared encoded envelope to send; a transport may pass a
+ * delivery that writes one shared frame to all of them.
+ */
+export function mapFanout(delivery: FanoutDelivery = eachSends): Fanout {
   const channels = new SetMap<string, FanoutMember>();
   return {
     add(channel, member) {
@@ -54,13 +89,12 @@ export function mapFanout(): Fanout {
       const set = channels.get(channel);
       if (set === undefined) return 0;
       const n = set.size;
-      // a member that falls behind leaves the set during the loop, which a Set's iteration allows
-      for (const m of set) m.deliver(pub, frames(m.codec));
+      delivery.publish(set, pub, frames);
       return n;
     },
     event(channel, frames) {
       const set = channels.get(channel);
-      if (set !== undefined) for (const m of set) m.event(frames(m.codec));
+      if (set !== undefined) delivery.event(set, frames);
     },
     size(channel) {
       return channels.get(channel)?.size ?? 0;

@@ -1,0 +1,65 @@
+import type { Conn } from '../message/conn.js';
+import { Publication } from '../message/publication.js';
+import type { CodecName } from '../rpc/envelope.js';
+import type { RpcSocket } from '../rpc/socket.js';
+import type { FanoutDelivery, FanoutMember, Frames } from '../rpc/topic-fanout.js';
+
+/** The RPC transport over one Conn; `sharedFrameDelivery` recognises it and queues shared frames on its Conn. */
+export class ConnSocket implements RpcSocket {
+  constructor(readonly conn: Conn) {}
+
+  send(data: string | Uint8Array): Promise<void> {
+    return this.conn.send(data);
+  }
+
+  get bufferedAmount(): number {
+    return this.conn.bufferedAmount;
+  }
+
+  close(code?: number, reason?: string): void {
+    this.conn.close(code, reason).catch(noop);
+  }
+}
+
+/** WebSocket frames of one envelope, built once per codec on first demand. */
+type SharedFrames = (codec: CodecName) => Publication;
+
+function sharedFrames(frames: Frames): SharedFrames {
+  let json: Publication | undefined;
+  let msgpack: Publication | undefined;
+  const build = (codec: CodecName): Publication => {
+    const data = frames(codec);
+    return new Publication(data, typeof data !== 'string', true);
+  };
+  return (codec) => (codec === 'json' ? (json ??= build('json')) : (msgpack ??= build('msgpack')));
+}
+
+function write(member: FanoutMember, frames: Frames, shared: SharedFrames): void {
+  const socket = member.socket;
+  if (!(socket instanceof ConnSocket)) {
+    socket.send(frames(member.codec))?.catch(noop);
+    return;
+  }
+  // the message layer's hub path: the same frame queued on every Conn, each socket written once per turn
+  if (socket.conn.isOpen) socket.conn.deliver(shared(member.codec));
+}
+
+/**
+ * The RPC server's fan-out delivery: each publication is framed once per
+ * codec (and compressed once per kind of compressor without context
+ * takeover) and the same bytes are queued on every subscriber's Conn, as the
+ * message layer's Hub does; each member's slow-subscriber policy runs first
+ * (`admit`). Sockets other than a ConnSocket are sent the encoded envelope.
+ */
+export const sharedFrameDelivery: FanoutDelivery = {
+  publish(members, pub, frames) {
+    const shared = sharedFrames(frames);
+    for (const m of members) if (m.admit(pub)) write(m, frames, shared);
+  },
+  event(members, frames) {
+    const shared = sharedFrames(frames);
+    for (const m of members) if (m.admitsEvent()) write(m, frames, shared);
+  },
+};
+
+function noop(): void {}
