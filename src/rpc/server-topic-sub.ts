@@ -24,6 +24,10 @@ export interface TopicSession<C> {
 /** How often a subscriber that fell behind is checked for having drained. */
 const DRAIN_POLL_MS = 20;
 
+/** Pauses between history reads while the engine is unavailable, doubling from the first to the last. */
+const RETRY_FIRST_MS = 50;
+const RETRY_LAST_MS = 2000;
+
 const ENDED = new RpcError('UNAVAILABLE', 'subscription ended');
 
 /** Whether history read after `since` continues it without a gap. */
@@ -236,14 +240,27 @@ export class TopicSub<C> implements ChannelMember, TopicContext<C> {
     if (!this.ended) await this.recover();
   }
 
-  /** Catches up from the last position sent; a failure (the engine unavailable) ends the subscription with that error. */
+  /**
+   * Catches up from the last position sent. While the engine is unavailable
+   * (its broker is coming back) it tries again, backing off: the client keeps
+   * its subscription and gets what it missed once history can be read. Any
+   * other failure ends the subscription with that error.
+   */
   private async recover(): Promise<void> {
-    try {
-      await this.catchUp({ epoch: this.epoch, offset: this.offset }, false);
-    } catch (err) {
+    for (let pause = RETRY_FIRST_MS; ; pause = Math.min(pause * 2, RETRY_LAST_MS)) {
+      try {
+        return await this.catchUp({ epoch: this.epoch, offset: this.offset }, false);
+      } catch (err) {
+        if (this.ended) return;
+        this.hub.unhold(this.channel, this);
+        this.held = null;
+        if (!(err instanceof RpcError && err.code === 'UNAVAILABLE')) {
+          this.session.peer.sendError(this.id, this.session.peer.toError(err));
+          return this.session.drop(this);
+        }
+      }
+      await new Promise((r) => setTimeout(r, pause));
       if (this.ended) return;
-      this.session.peer.sendError(this.id, this.session.peer.toError(err));
-      this.session.drop(this);
     }
   }
 
