@@ -315,4 +315,38 @@ describeWithRedis('the RPC layer on three node processes sharing one Redis', () 
       expect(new Set(w.texts).size).toBe(w.texts.length);
     }
   }, 60_000);
+  it('loses no publication when a node dies mid-traffic: its client moves to another node and recovers, no gap, no duplicate', async () => {
+    const key = 'failover';
+    const watched = await Promise.all(nodes.map((n, i) => watch(client(n.url, `w${i}`, i !== 2).feed.subscribe({ key }))));
+    // The client of the node that dies subscribes again on the first node, from its last position, once its connection is lost.
+    const doomed = watched[2]!;
+    const moved = new Promise<Watched>((resolve) => {
+      doomed.sub.on('error', () => resolve(watch(client(nodes[0]!.url, 'w2').feed.subscribe({ key }, { since: doomed.sub.position ?? undefined }))));
+    });
+    const pub = client(nodes[2]!.url, 'p', false);
+    const fromDoomed = (async () => {
+      const out: Outcome[] = [];
+      for (let k = 0; k < 40 && pub.state !== 'closed'; k++) {
+        out.push(await clientPublish(pub, key, `c-${k}`));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return out;
+    })();
+    const traffic = Promise.all([0, 1].map((i) => nodes[i]!.publish(key, Array.from({ length: 40 }, (_, k) => `n${i}-${k}`), 20)));
+    await new Promise((r) => setTimeout(r, 300));
+    await nodes[2]!.kill();
+    const outcomes = [...(await traffic).flat(), ...(await fromDoomed)];
+    const again = await moved;
+    expect(await again.sub.ready()).toMatchObject({ recovered: true });
+    // Only what was in flight on the dead node's connection may have failed, and only as UNAVAILABLE.
+    expect(new Set(outcomes.flatMap((o) => ('error' in o ? [o.error] : [])))).toEqual(new Set(outcomes.some((o) => 'error' in o) ? ['UNAVAILABLE'] : []));
+    const published = succeeded(outcomes);
+    const last = succeeded(await nodes[0]!.publish(key, ['last']))[0]!;
+    const history = await historyOf(nodes[1]!.url, key, last.epoch, last.offset);
+    for (const p of [...published, last]) expect(history[p.offset - 1]).toBe(p.text);
+    const seen = [watched[0]!, watched[1]!, { ...again, texts: doomed.texts.concat(again.texts) }];
+    for (const w of [watched[0]!, watched[1]!, again]) await until(() => w.texts.at(-1) === 'last', 10_000);
+    for (const w of seen) expect(w.texts).toEqual(history);
+    for (const w of [...watched, again]) expect(w.resets).toEqual([]);
+  }, 60_000);
 });
