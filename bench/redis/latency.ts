@@ -27,12 +27,17 @@ export class Latencies {
     return Number(text.slice(0, a));
   }
 
+  /** Forgets the samples so far (those of the connection check). */
+  reset(): void {
+    this.n = 0;
+  }
+
   /** The ledger's figures with this round's percentiles; starts the next round afresh. */
   result(r: FanoutResult): ClusterResult {
     const sorted = this.samples.subarray(0, this.n).sort();
-    const at = (q: number): number => (this.n === 0 ? Number.NaN : sorted[Math.min(this.n - 1, Math.floor(q * this.n))]!);
-    const out = { ...r, p50Ms: at(0.5), p99Ms: at(0.99) };
-    this.n = 0;
-    return out;
+    const n = this.n;
+    const at = (q: number): number => (n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.floor(q * n))]!);
+    this.reset();
+    return { ...r, p50Ms: at(0.5), p99Ms: at(0.99) };
   }
 }

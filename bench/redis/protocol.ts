@@ -1,3 +1,5 @@
+import type { FanoutResult } from '../fanout/protocol.js';
+
 /** Connections and traffic of the many-node benchmark: every client subscribes to one room. */
 export interface ClusterShape {
   /** The nodes' ports on 127.0.0.1; client i connects to node i mod nodes. */
@@ -14,15 +16,8 @@ export interface ClusterShape {
   topic?: string;
 }
 
-/** One timed round as the load generator saw it. */
-export interface ClusterResult {
-  /** Messages received by all clients within the timed window. */
-  deliveries: number;
-  windowMs: number;
-  /** Deliveries including the drain after the window. */
-  total: number;
-  clientCpuUs: number;
-  elapsedMs: number;
+/** One timed round as the load generator saw it: the fan-out figures, and latency. */
+export interface ClusterResult extends FanoutResult {
   /** Publish-to-delivery latency of the round's deliveries, ms (the publisher's send to each subscriber's receipt, one clock). */
   p50Ms: number;
   p99Ms: number;

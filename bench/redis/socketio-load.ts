@@ -6,7 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { serveIpc } from '../lib/index.js';
 import { Ledger } from '../fanout/ledger.js';
 import { Latencies } from './latency.js';
-import type { ClusterLoadProtocol, ClusterShape } from './protocol.js';
+import type { ClusterLoadProtocol, ClusterResult, ClusterShape } from './protocol.js';
 
 let clients: Socket[] = [];
 let ledger: Ledger | null = null;
@@ -41,11 +41,11 @@ async function connectAll(shape: ClusterShape): Promise<{ connections: number; m
   // joining the room is not acknowledged to the client: the check publication tells when every socket is in
   await new Promise((r) => setTimeout(r, 200));
   await book.check();
-  latencies.result({ deliveries: 0, windowMs: 0, total: 0, clientCpuUs: 0, elapsedMs: 0 });
+  latencies.reset();
   return { connections: clients.length, ms: performance.now() - started };
 }
 
-async function run({ ms }: { ms: number }): Promise<ReturnType<Latencies['result']>> {
+async function run({ ms }: { ms: number }): Promise<ClusterResult> {
   if (!ledger) throw new Error('run before connect');
   return latencies.result(await ledger.round(ms));
 }

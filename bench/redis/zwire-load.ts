@@ -6,7 +6,7 @@ import { createClient, type RpcClient } from '../../src/client/index.js';
 import { serveIpc } from '../lib/index.js';
 import { Ledger } from '../fanout/ledger.js';
 import { Latencies } from './latency.js';
-import type { ClusterLoadProtocol, ClusterShape } from './protocol.js';
+import type { ClusterLoadProtocol, ClusterResult, ClusterShape } from './protocol.js';
 import { benchService } from './service.js';
 
 type Client = RpcClient<(typeof benchService)['methods']>;
@@ -45,11 +45,11 @@ async function connectAll(shape: ClusterShape): Promise<{ connections: number; m
     clients.push(...group);
   }
   await book.check();
-  latencies.result({ deliveries: 0, windowMs: 0, total: 0, clientCpuUs: 0, elapsedMs: 0 });
+  latencies.reset();
   return { connections: clients.length, ms: performance.now() - started };
 }
 
-async function run({ ms }: { ms: number }): Promise<ReturnType<Latencies['result']>> {
+async function run({ ms }: { ms: number }): Promise<ClusterResult> {
   if (!ledger) throw new Error('run before connect');
   return latencies.result(await ledger.round(ms));
 }

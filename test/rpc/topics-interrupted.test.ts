@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine, EngineHandler } from '../../src/engine/engine.js';
 import { memoryEngine } from '../../src/engine/index.js';
+import { delegate } from '../engine/delegate.js';
 import type { StreamPosition } from '../../src/rpc/topic.js';
 import { until } from './fixture.js';
 import { chatClient, collect, serveChat } from './topics-fixture.js';
@@ -18,7 +19,7 @@ function lossy(): { engine: Engine; cut(on: boolean): void; interrupt(channels: 
   let dropping = false;
   let gate: Promise<void> | null = null;
   let entered = 0;
-  const engine: Engine = {
+  const engine = delegate(inner, {
     start: (h) => {
       handler = h;
       return inner.start({
@@ -29,20 +30,13 @@ function lossy(): { engine: Engine; cut(on: boolean): void; interrupt(channels: 
         leave: (c, id, info) => h.leave(c, id, info),
       });
     },
-    close: () => inner.close(),
-    publish: (c, d, o) => inner.publish(c, d, o),
-    subscribe: (c) => inner.subscribe(c),
-    unsubscribe: (c) => inner.unsubscribe(c),
-    addPresence: (c, id, info) => inner.addPresence(c, id, info),
-    removePresence: (c, id) => inner.removePresence(c, id),
-    presence: (c) => inner.presence(c),
     history: async (c, q) => {
       const taken = await inner.history(c, q);
       entered++;
       if (gate !== null) await gate;
       return taken;
     },
-  };
+  });
   return {
     engine,
     cut: (on) => (dropping = on),
