@@ -2,23 +2,16 @@
 // (WebSocket transport only) sockets spread over the nodes, every one in the
 // room; publishers emit 'm', which each node broadcasts through the Redis adapter.
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { serveIpc } from '../lib/index.js';
 import { Ledger } from '../fanout/ledger.js';
+import { connectOne, disconnectAll } from '../fanout/socketio-clients.js';
 import { Latencies } from './latency.js';
 import type { ClusterLoadProtocol, ClusterResult, ClusterShape } from './protocol.js';
 
 let clients: Socket[] = [];
 let ledger: Ledger | null = null;
 const latencies = new Latencies();
-
-function connectOne(url: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 async function connectAll(shape: ClusterShape): Promise<{ connections: number; ms: number }> {
   const started = performance.now();
@@ -51,10 +44,7 @@ async function run({ ms }: { ms: number }): Promise<ClusterResult> {
 }
 
 function closeAll(): null {
-  for (const c of clients) {
-    c.removeAllListeners('disconnect');
-    c.disconnect();
-  }
+  disconnectAll(clients);
   clients = [];
   return null;
 }
