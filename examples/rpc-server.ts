@@ -38,4 +38,5 @@ const server = createServer(
 
 const { port } = await server.listen({ port: Number(process.env.PORT ?? 8080) });
 console.log(`greeter listening on ws://127.0.0.1:${port}`);
-process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
+// calls in flight get 5 s to finish; clients are told to reconnect elsewhere at once
+process.once('SIGINT', () => void server.close({ graceMs: 5000 }).then(() => process.exit(0)));

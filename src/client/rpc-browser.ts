@@ -10,6 +10,7 @@ export {
   setDefaultTransport,
   type ClientControl,
   type ClientOptions,
+  type ClientUrl,
   type DefaultTransport,
   type ResolvedConnectOptions,
   type RpcClient,
@@ -50,5 +51,5 @@ export {
   type ValidationIssue,
 } from '../rpc/errors.js';
 export { defineService, withEventId, type Service, type ServiceDef } from '../rpc/service.js';
-export { Subprotocol, type CodecName } from '../rpc/envelope.js';
+export { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
 export type { EnvelopeCodec, WireData } from '../rpc/codec.js';

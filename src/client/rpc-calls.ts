@@ -1,8 +1,8 @@
 import type { EnvelopeCodec } from '../rpc/codec.js';
-import { Kind } from '../rpc/envelope.js';
+import { Kind, MAX_CREDIT } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { BaseCall, checkResponse, errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
 
 const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
@@ -25,15 +25,15 @@ export class UnaryCall extends BaseCall {
     return this.host.send(this, this.codec.call(this.id, this.info.name, this.input));
   }
 
-  onMessage(env: unknown[]): void {
-    if (env[0] === Kind.Result) {
+  onMessage(env: CallReply): void {
+    if (env.kind === Kind.Result) {
       if (!this.settle(false)) return;
       try {
-        this.resolve(checkResponse(this.host, this.info, env[2], 'result'));
+        this.resolve(checkResponse(this.host, this.info, env.output, 'result'));
       } catch (err) {
         this.reject(err as RpcError);
       }
-    } else if (env[0] === Kind.Error) {
+    } else if (env.kind === Kind.Error) {
       if (this.settle(false)) this.reject(errorFromEnvelope(env));
     }
   }
@@ -51,6 +51,7 @@ export class UnaryCall extends BaseCall {
 /** A one-way notification: settles once handed to a connection. */
 export class NotifyCall implements Pending {
   readonly id = 0;
+  readonly kind = 'notify';
   readonly deadline: number;
   settled = false;
   private resolve!: () => void;
@@ -140,19 +141,21 @@ export class ClientStreamCall extends BaseCall {
     w?.();
   }
 
-  onMessage(env: unknown[]): void {
-    switch (env[0]) {
+  onMessage(env: CallReply): void {
+    switch (env.kind) {
       case Kind.Credit:
-        if (typeof env[2] === 'number' && env[2] > 0) {
-          this.credit += env[2];
-          this.wakeUp();
+        if (this.credit + env.n > MAX_CREDIT) {
+          this.fail(protocolError(`client stream credit beyond ${MAX_CREDIT}`));
+          return;
         }
+        this.credit += env.n;
+        this.wakeUp();
         return;
       case Kind.Result:
         if (!this.settle(false)) return;
         this.wakeUp();
         try {
-          this.resolve(checkResponse(this.host, this.info, env[2], 'result'));
+          this.resolve(checkResponse(this.host, this.info, env.output, 'result'));
         } catch (err) {
           this.reject(err as RpcError);
         }

@@ -1,13 +1,15 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
+import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
-import { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
+import { SLOW_SUBSCRIBER_CLOSE, TopicKind } from '../rpc/topic-envelopes.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
+import { DrainingConnections } from './rpc-draining.js';
 import { Emitter, type ClientState } from './rpc-events.js';
 import { Heartbeat } from './rpc-heartbeat.js';
-import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+import { errorFromEnvelope, protocolError, type CallHost, type Pending } from './rpc-pending.js';
 import type { StreamStarter } from './rpc-stream.js';
 import type { SubscriptionHost } from './rpc-subscription.js';
 import type { ClientTransport, TransportFactory } from './transport.js';
@@ -34,7 +36,23 @@ function refusal(err: unknown): RpcError | null {
 }
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
+
+/** Closes a draining connection that has no call left. */
+function retire(t: ClientTransport): void {
+  try {
+    t.close(1000, 'moved to a new connection');
+  } catch {
+    // already closed
+  }
+}
+
+/** Whether an error's data says the server refused the call without running it (a draining server). */
+function wasNotRun(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { notRun?: unknown }).notRun === true;
+}
 const MAX_ID = 0x7fffffff;
+/** Close code 1012 (service restart): the server asks for a reconnect now, without backoff. */
+const SERVICE_RESTART = 1012;
 
 /**
  * The connection manager behind the typed client: one connection at a time,
@@ -49,6 +67,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   /** Routes channel envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
   channels: ChannelRouter | null = null;
   private transport: ClientTransport | null = null;
+  private readonly draining = new DrainingConnections();
   private readonly pending = new Map<number, Pending>();
   private queue: Pending[] = [];
   private lastId = 0;
@@ -76,8 +95,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     return this.settings.codec;
   }
 
+  /** A fresh call id; after wrapping around it skips ids still in use (the server refuses a reused one). */
   nextId(): number {
-    this.lastId = this.lastId >= MAX_ID ? 1 : this.lastId + 1;
+    do this.lastId = this.lastId >= MAX_ID ? 1 : this.lastId + 1;
+    while (this.pending.has(this.lastId));
     return this.lastId;
   }
 
@@ -115,8 +136,13 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     }
   }
 
+  /** The connection a call runs on: a draining one if it started there, else the current one. */
+  private transportOf(p: Pending): ClientTransport | null {
+    return this.draining.transportOf(p) ?? this.transport;
+  }
+
   send(p: Pending, data: WireData): boolean {
-    const t = this.transport;
+    const t = this.transportOf(p);
     if (t === null) {
       p.fail(new RpcError('UNAVAILABLE', 'not connected'));
       return false;
@@ -137,15 +163,18 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
 
   forget(p: Pending, cancel: boolean): void {
     if (p.id === 0 || this.pending.get(p.id) !== p) return;
+    const t = this.transportOf(p);
     this.pending.delete(p.id);
-    if (cancel && this.transport !== null) {
+    if (cancel && t !== null) {
       try {
-        const r = this.transport.send(this.settings.codec.cancel(p.id));
+        const r = t.send(this.settings.codec.cancel(p.id));
         if (r !== undefined) r.catch(() => {});
       } catch {
         // the connection is going away; the server drops the call with it
       }
     }
+    const emptied = this.draining.remove(p);
+    if (emptied !== null) retire(emptied);
   }
 
   /** Closes the client: every call fails with UNAVAILABLE; resolves when the connection has closed. */
@@ -191,6 +220,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     this.deadlines.clear();
     const t = this.transport;
     this.transport = null;
+    for (const old of this.draining.takeAll()) retire(old);
     const calls = [...this.pending.values(), ...this.queue];
     this.pending.clear();
     this.queue = [];
@@ -210,11 +240,11 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       let transport: ClientTransport | null = null;
       const events = {
         message: (data: WireData) => {
-          if (this.transport === transport && transport !== null) this.onData(data);
+          if (transport !== null && (this.transport === transport || this.draining.has(transport))) this.onData(data, transport);
         },
         close: (code: number, reason: string) => {
           if (code === SLOW_SUBSCRIBER_CLOSE) this.emit('error', new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`));
-          if (transport !== null) this.onTransportClosed(transport);
+          if (transport !== null) this.onTransportClosed(transport, code);
         },
       };
       try {
@@ -265,6 +295,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     this.heartbeat.start();
     // Streams kept across the reconnect resume first, then queued calls in order.
     for (const p of [...this.pending.values()]) {
+      if (this.draining.transportOf(p) !== null) continue;
       if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
     }
     const queued = this.queue;
@@ -279,14 +310,44 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     }
   }
 
-  private onTransportClosed(t: ClientTransport): void {
+  private onTransportClosed(t: ClientTransport, code: number): void {
     for (const w of this.closedWaiters.splice(0)) w();
+    const left = this.draining.take(t);
+    if (left !== undefined) {
+      // The draining server closed before answering these: they fail.
+      for (const p of left) {
+        if (this.pending.get(p.id) === p && !p.lost()) this.pending.delete(p.id);
+      }
+      return;
+    }
     if (this.transport !== t) return;
-    this.dropConnection();
+    this.dropConnection(code === SERVICE_RESTART);
   }
 
-  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect or close. */
-  private dropConnection(): void {
+  /**
+   * The server sent GoAway: calls running on this connection stay there to
+   * get their answers, server streams (ended by the server) resume on the
+   * next connection or fail, and the next connection is opened at once.
+   * Without reconnects there is no next connection: the calls in flight are
+   * answered here and the client closes when the server does.
+   */
+  private onGoAway(t: ClientTransport): void {
+    if (this.transport !== t || this.settings.reconnect === null) return;
+    const stay = new Set<Pending>();
+    for (const p of [...this.pending.values()]) {
+      if (this.draining.transportOf(p) !== null) continue;
+      if (p.kind !== 'stream') stay.add(p);
+      else if (!p.lost()) this.pending.delete(p.id);
+    }
+    this.transport = null;
+    this.heartbeat.stop();
+    if (stay.size > 0) this.draining.add(t, stay);
+    else retire(t);
+    this.reconnect(true);
+  }
+
+  /** The connection is gone (closed or found dead): fail or keep calls, then reconnect (at once if `now`) or close. */
+  private dropConnection(now = false): void {
     const t = this.transport;
     this.transport = null;
     this.heartbeat.stop();
@@ -298,41 +359,108 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       }
     }
     for (const p of [...this.pending.values()]) {
+      if (this.draining.transportOf(p) !== null) continue;
       if (!p.lost()) this.pending.delete(p.id);
     }
+    this.reconnect(now);
+  }
+
+  private reconnect(now: boolean): void {
     if (this.settings.reconnect === null) {
       this.shutdown(new RpcError('UNAVAILABLE', 'connection lost'));
       return;
     }
     this.setState('reconnecting');
+    if (now) {
+      this.attempt = 0;
+      void this.connect();
+      return;
+    }
     const delay = backoffDelay(this.settings.reconnect, this.attempt++);
     void this.sleep(delay).then(() => this.connect());
   }
 
-  private onData(data: WireData): void {
-    this.heartbeat.heardFrom();
-    let env: unknown;
+  private onData(data: WireData, from: ClientTransport): void {
+    const current = from === this.transport;
+    if (current) this.heartbeat.heardFrom();
+    let decoded: unknown;
     try {
-      env = this.settings.codec.decode(data);
+      decoded = this.settings.codec.decode(data);
     } catch {
       this.emit('error', new RpcError('BAD_REQUEST', 'malformed message from the server'));
       return;
     }
-    if (!Array.isArray(env)) return;
+    if (Array.isArray(decoded) && this.onTopicEnvelope(decoded, from)) return;
+    const env = parseEnvelope(decoded);
+    switch (env.kind) {
+      case Kind.Ping: {
+        const r = from.send(this.settings.codec.pong(env.n));
+        if (r !== undefined) r.catch(() => {});
+        return;
+      }
+      case Kind.GoAway:
+        this.onGoAway(from);
+        return;
+      case FAULT: {
+        // a bad envelope about an open call fails that call; anything else unreadable is ignored
+        const p = env.id === 0 ? undefined : this.callOn(from, env.id);
+        p?.fail(protocolError(env.message));
+        return;
+      }
+      case Kind.Error:
+        if (env.id === 0) {
+          this.emit('error', errorFromEnvelope(env));
+          return;
+        }
+        if (from !== this.transport && wasNotRun(env.data)) {
+          const p = this.callOn(from, env.id);
+          if (p?.kind === 'unary') {
+            this.moveToCurrent(p, from);
+            return;
+          }
+        }
+        break;
+      case Kind.Result:
+      case Kind.Item:
+      case Kind.Event:
+      case Kind.Done:
+      case Kind.Credit:
+        break;
+      default:
+        return;
+    }
+    this.callOn(from, env.id)?.onMessage(env);
+  }
+
+  /**
+   * A unary call that crossed the server's GoAway was refused without running:
+   * it is sent again on the current connection (or when the next one opens).
+   */
+  private moveToCurrent(p: Pending, from: ClientTransport): void {
+    if (!this.draining.holds(from, p)) return;
+    const emptied = this.draining.remove(p);
+    if (emptied !== null) retire(emptied);
+    if (this.transport !== null && !this.tryStart(p)) this.pending.delete(p.id);
+  }
+
+  /**
+   * Topic envelopes: Subscribed answers its subscription; publication, join,
+   * leave and reset name a channel and go to the subscriptions on it.
+   */
+  private onTopicEnvelope(env: unknown[], from: ClientTransport): boolean {
     const kind = env[0];
-    if (kind === Kind.Ping) {
-      this.transport?.send(this.settings.codec.pong(typeof env[1] === 'number' ? env[1] : 0));
-      return;
+    if (kind === TopicKind.Subscribed) {
+      if (typeof env[1] === 'number') this.callOn(from, env[1])?.onSubscribed?.(env);
+      return true;
     }
-    if (kind === Kind.Pong) return;
-    if (typeof kind === 'number' && kind >= 16 && this.channels?.dispatch(env) === true) return;
-    const id = env[1];
-    if (id === 0 && kind === Kind.Error) {
-      this.emit('error', errorFromEnvelope(env));
-      return;
-    }
-    const p = this.pending.get(id as number);
-    if (p !== undefined) p.onMessage(env);
+    return typeof kind === 'number' && kind > TopicKind.Subscribed && kind <= TopicKind.Reset && this.channels?.dispatch(env) === true;
+  }
+
+  /** The open call with this id on that connection. */
+  private callOn(t: ClientTransport, id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (p === undefined || t === this.transport) return p;
+    return this.draining.holds(t, p) ? p : undefined;
   }
 
   /** Fails the calls whose deadline passed and arms the timer for the next one. */

@@ -1,18 +1,25 @@
+import type { CreditEnvelope, ErrorEnvelope, IdEnvelope, ItemEnvelope, ResultEnvelope } from '../rpc/envelope-parse.js';
 import { isErrorCode, RpcError } from '../rpc/errors.js';
-import type { MethodInfo } from '../rpc/service.js';
+import type { MethodInfo, MethodKind } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
+
+/** The envelopes the server sends about one call. */
+export type CallReply = ResultEnvelope | ErrorEnvelope | ItemEnvelope | IdEnvelope | CreditEnvelope;
 
 /** What the connection manager needs from every outstanding call, stream or notification. */
 export interface Pending {
   /** Wire id; 0 for notifications. */
   readonly id: number;
+  readonly kind: MethodKind;
   /** Epoch ms after which the call fails with TIMEOUT; 0 = never. */
   readonly deadline: number;
   settled: boolean;
   /** Sends the opening envelope on the current connection; returns true if answers are expected. */
   start(): boolean;
   /** An envelope for this id arrived. */
-  onMessage(env: unknown[]): void;
+  onMessage(env: CallReply): void;
+  /** A subscription's Subscribed envelope arrived (topic subscriptions only). */
+  onSubscribed?(env: unknown[]): void;
   /** Ends the call with an error (timeout, abort, disconnect, client closed). */
   fail(err: RpcError): void;
   /** The connection dropped; return true to be started again after the reconnect. */
@@ -28,13 +35,16 @@ export interface CallHost {
   forget(p: Pending, cancel: boolean): void;
 }
 
-/** Builds the RpcError an Error envelope carries: [12, id, code, message, data?]. */
-export function errorFromEnvelope(env: unknown[]): RpcError {
-  const code = env[2];
-  const message = typeof env[3] === 'string' ? env[3] : 'error';
-  if (isErrorCode(code)) return new RpcError(code, message, env[4]);
+/** Builds the RpcError an Error envelope carries (application codes included). */
+export function errorFromEnvelope(env: ErrorEnvelope): RpcError {
+  if (isErrorCode(env.code)) return new RpcError(env.code, env.message, env.data);
   // not a code at all: keep it visible without inventing one
-  return new RpcError('INTERNAL', `${String(code)}: ${message}`, env[4]);
+  return new RpcError('INTERNAL', `${env.code}: ${env.message}`, env.data);
+}
+
+/** The error a call fails with when the server breaks the protocol for it (the client cancels it there). */
+export function protocolError(message: string): RpcError {
+  return new RpcError('BAD_REQUEST', `protocol error from the server: ${message}`);
 }
 
 /** Validates a value from the server against the method's schema (when the client validates). */
@@ -48,6 +58,7 @@ export function checkResponse(host: CallHost, info: MethodInfo, value: unknown, 
 /** Common bookkeeping: deadline and AbortSignal of one call. */
 export abstract class BaseCall implements Pending {
   settled = false;
+  readonly kind: MethodKind;
   readonly deadline: number;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
@@ -59,6 +70,7 @@ export abstract class BaseCall implements Pending {
     options: CallOptions | undefined,
     defaultTimeoutMs: number,
   ) {
+    this.kind = info.kind;
     const timeout = options?.timeoutMs ?? defaultTimeoutMs;
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const signal = options?.signal;
@@ -70,7 +82,7 @@ export abstract class BaseCall implements Pending {
   }
 
   abstract start(): boolean;
-  abstract onMessage(env: unknown[]): void;
+  abstract onMessage(env: CallReply): void;
   abstract fail(err: RpcError): void;
   abstract lost(): boolean;
 

@@ -2,7 +2,7 @@ import type { EnvelopeCodec } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { BaseCall, checkResponse, errorFromEnvelope, type CallHost } from './rpc-pending.js';
+import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
 
 /** What the client core gives a stream when it is first iterated. */
@@ -24,6 +24,8 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   private ended = false;
   private error: RpcError | null = null;
   private consumed = 0;
+  /** Items the server may still send: the credit granted minus the items received. */
+  private allowance = 0;
   private waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
   private submitted = false;
 
@@ -48,6 +50,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   start(): boolean {
     this.consumed = 0;
     const credit = Math.max(0, this.window - (this.buffer.length - this.head));
+    this.allowance = credit;
     return this.host.send(this, this.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.input));
   }
 
@@ -94,6 +97,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   private grant(): void {
     if (++this.consumed >= this.window >> 1 && !this.settled) {
       this.host.send(this, this.codec.credit(this.id, this.consumed));
+      this.allowance += this.consumed;
       this.consumed = 0;
     }
   }
@@ -117,20 +121,25 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
     else w.resolve({ value: undefined, done: true });
   }
 
-  onMessage(env: unknown[]): void {
+  onMessage(env: CallReply): void {
     if (this.settled) return;
-    switch (env[0]) {
+    switch (env.kind) {
       case Kind.Item:
       case Kind.Event: {
-        const isEvent = env[0] === Kind.Event;
+        // The window is enforced here: a server that ignores credit fails its stream instead of filling memory.
+        if (this.allowance <= 0) {
+          this.fail(protocolError('stream items beyond the credit granted'));
+          return;
+        }
+        this.allowance--;
         let value: unknown;
         try {
-          value = checkResponse(this.host, this.info, isEvent ? env[3] : env[2], 'stream item');
+          value = checkResponse(this.host, this.info, env.item, 'stream item');
         } catch (err) {
           this.fail(err as RpcError);
           return;
         }
-        if (isEvent && typeof env[2] === 'string') this.lastEventId = env[2];
+        if (env.eventId !== undefined) this.lastEventId = env.eventId;
         this.deliver(value);
         return;
       }

@@ -5,7 +5,7 @@ import type { Schema } from '../rpc/service.js';
 import type { StreamPosition } from '../rpc/topic.js';
 import { parseSubscribed, topicEnvelope, TopicKind, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
 import { ChannelRouter, type ChannelListener } from './rpc-channels.js';
-import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 import { TopicRequest } from './rpc-topic-request.js';
 
 /** Options of `client.<topic>.subscribe(key, options)`. */
@@ -86,6 +86,8 @@ function check(host: CallHost, schema: Schema | null | undefined, value: unknown
 /** The client side of one subscription; see Subscription. */
 export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, ChannelListener {
   readonly id: number;
+  /** Resubscribed (from its position) after a reconnect or the server's GoAway, as a resumable stream is. */
+  readonly kind = 'stream' as const;
   readonly deadline = 0;
   settled = false;
   position: StreamPosition | null;
@@ -127,13 +129,12 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     return this.host.send(this, topicEnvelope.subscribe(this.host.codec, this.id, this.info.name, this.key, this.position));
   }
 
-  onMessage(env: unknown[]): void {
+  onMessage(env: CallReply): void {
+    if (!this.settled && env.kind === Kind.Error) this.end(errorFromEnvelope(env));
+  }
+
+  onSubscribed(env: unknown[]): void {
     if (this.settled) return;
-    if (env[0] === Kind.Error) {
-      this.end(errorFromEnvelope(env));
-      return;
-    }
-    if (env[0] !== TopicKind.Subscribed) return;
     const s = parseSubscribed(env);
     if (s === null) return;
     const had = this.position;

@@ -1,12 +1,14 @@
 import type { WireData } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
-import { errorFromEnvelope, type CallHost, type Pending } from './rpc-pending.js';
+import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 
 const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
 
 /** A one-answer topic request (presence, client publish): a Result or an Error with its id. */
 export class TopicRequest<T> implements Pending {
+  /** Sent again on the next connection when the server refused it unrun (GoAway), as a unary call is. */
+  readonly kind = 'unary' as const;
   settled = false;
   readonly deadline: number;
   readonly promise: Promise<T>;
@@ -31,15 +33,15 @@ export class TopicRequest<T> implements Pending {
     return this.host.send(this, this.encode());
   }
 
-  onMessage(env: unknown[]): void {
-    if (env[0] !== Kind.Result && env[0] !== Kind.Error) return;
+  onMessage(env: CallReply): void {
+    if (env.kind !== Kind.Result && env.kind !== Kind.Error) return;
     if (!this.finish()) return;
-    if (env[0] === Kind.Error) {
+    if (env.kind === Kind.Error) {
       this.reject(errorFromEnvelope(env));
       return;
     }
     try {
-      this.resolve(this.parse(env[2]));
+      this.resolve(this.parse(env.output));
     } catch (err) {
       this.reject(err instanceof RpcError ? err : new RpcError('INVALID_OUTPUT', 'unexpected answer from the server', undefined, { cause: err }));
     }

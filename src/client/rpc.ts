@@ -1,5 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { Subprotocol, type CodecName } from '../rpc/envelope.js';
+import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
 import type { EnvelopeCodec } from '../rpc/codec.js';
 import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
@@ -30,7 +30,7 @@ export interface ClientOptions {
   maxQueue?: number;
   /** Heartbeat interval in ms; a connection silent for two intervals is dropped (default 15 000; 0 = off). */
   heartbeatMs?: number;
-  /** Server-stream items the server may send ahead of the consumer (default 64). */
+  /** Server-stream items the server may send ahead of the consumer (default 64, at most MAX_CREDIT = 2^20). */
   streamWindow?: number;
   /** Largest message the client sends, in bytes; larger calls fail with PAYLOAD_TOO_LARGE (default 1 MiB). */
   maxMessageSize?: number;
@@ -66,13 +66,35 @@ export interface ClientControl {
 /** A typed RPC client for service S. */
 export type RpcClient<S extends ServiceDef> = ClientMethods<S> & ClientControl;
 
-/** Resolves params and headers and opens one connection with the default transport. */
-function connectWithDefaults(url: string | URL, options: ClientOptions): TransportFactory {
+/**
+ * Where the client connects: one URL, several tried in turn (each new
+ * connection attempt takes the next one), or a function asked before every
+ * attempt (for instance to pick another node after a server's GoAway).
+ */
+export type ClientUrl = string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>);
+
+/** A service definition rather than a URL (list or function): it carries its method table. */
+function isService(v: Service | ClientUrl): v is Service {
+  return typeof v === 'object' && !(v instanceof URL) && !Array.isArray(v);
+}
+
+function urlPicker(url: ClientUrl): () => string | URL | Promise<string | URL> {
+  if (typeof url === 'function') return url;
+  if (typeof url === 'string' || url instanceof URL) return () => url;
+  if (url.length === 0) throw new TypeError('createClient needs at least one URL');
+  let next = 0;
+  return () => url[next++ % url.length];
+}
+
+/** Resolves the URL, params and headers and opens one connection with the default transport. */
+function connectWithDefaults(url: ClientUrl, options: ClientOptions): TransportFactory {
+  const pick = urlPicker(url);
   return async (protocols, events, signal) => {
     const { params, headers, ...rest } = options;
+    const target = await pick();
     const query = typeof params === 'function' ? await params() : params;
     const resolvedHeaders = typeof headers === 'function' ? await headers() : headers;
-    return defaultTransport(withParams(url, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
+    return defaultTransport(withParams(target, query), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
   };
 }
 
@@ -120,21 +142,22 @@ export type TypesOnlyOptions<S extends ServiceDef> = ClientOptions &
 export type TypesOnlyClient<S extends ServiceDef> = TypesOnlyMethods<S> & ClientControl;
 
 /**
- * Creates a typed client for `service` at `url`. Methods, inputs, results and
+ * Creates a typed client for `service` at `url` (or several URLs, see
+ * ClientUrl). Methods, inputs, results and
  * stream items are inferred from the service definition, and results and
  * stream items are validated against its schemas (option `validate`).
  */
-export function createClient<S extends ServiceDef>(service: Service<S>, url: string | URL, options?: ClientOptions): RpcClient<S>;
+export function createClient<S extends ServiceDef>(service: Service<S>, url: ClientUrl, options?: ClientOptions): RpcClient<S>;
 /**
  * Creates a types-only client: `createClient<typeof service>(url)`. The
  * definition is used for its types alone, so neither it nor zod reaches the
  * bundle and nothing is validated on the client (the server validates). A
  * call is sent when it is awaited or iterated (see TypesOnlyMethod).
  */
-export function createClient<T extends Service>(url: string | URL, ...options: OptionalIfEmpty<TypesOnlyOptions<T['methods']>>): TypesOnlyClient<T['methods']>;
-export function createClient(first: Service | string | URL, second?: string | URL | ClientOptions, third?: ClientOptions): unknown {
-  const service = typeof first === 'string' || first instanceof URL ? null : first;
-  const url = service === null ? (first as string | URL) : (second as string | URL);
+export function createClient<T extends Service>(url: ClientUrl, ...options: OptionalIfEmpty<TypesOnlyOptions<T['methods']>>): TypesOnlyClient<T['methods']>;
+export function createClient(first: Service | ClientUrl, second?: ClientUrl | ClientOptions, third?: ClientOptions): unknown {
+  const service = isService(first) ? first : null;
+  const url = service === null ? (first as ClientUrl) : (second as ClientUrl);
   const options: ClientOptions & { notify?: readonly string[]; resumable?: readonly string[] } = (service === null ? (second as ClientOptions | undefined) : third) ?? {};
   const codec = resolveCodec(options.codec);
   const core = new RpcClientCore({
@@ -148,7 +171,7 @@ export function createClient(first: Service | string | URL, second?: string | UR
     validateResponses: service !== null && (options.validate ?? true),
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const window = Math.max(1, options.streamWindow ?? 64);
+  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
   const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition(core, codec, service, timeoutMs, window);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();

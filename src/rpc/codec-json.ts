@@ -56,6 +56,7 @@ export const jsonEnvelope: EnvelopeCodec = {
   item: (id, item) => `[${Kind.Item},${id}${tail(item)}`,
   event: (id, eventId, item) => `[${Kind.Event},${id},${JSON.stringify(eventId)}${tail(item)}`,
   done: (id) => `[${Kind.Done},${id}]`,
+  goAway: (graceMs) => `[${Kind.GoAway},${graceMs}]`,
   envelope: (env) => JSON.stringify(toTagged(env)),
   decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
   exceeds: exceedsLimit,

@@ -64,6 +64,7 @@ export const msgpackEnvelope: EnvelopeCodec = {
   item: (id, item) => packWith([Kind.Item, id], item),
   event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
   done: (id) => pack([Kind.Done, id]),
+  goAway: (graceMs) => pack([Kind.GoAway, graceMs]),
   envelope: (env) => packr.pack(forMsgpack(env)),
   decode: (data: WireData) => unpackr.unpack(typeof data === 'string' ? textEncoder.encode(data) : data),
   exceeds: (data, limit) => (typeof data === 'string' ? data.length : data.byteLength) > limit,

@@ -26,6 +26,8 @@ export interface EnvelopeCodec {
   item(id: number, item: unknown): WireData;
   event(id: number, eventId: string, item: unknown): WireData;
   done(id: number): WireData;
+  /** [GoAway, graceMs]: the server is shutting down; reconnect elsewhere now. */
+  goAway(graceMs: number): WireData;
   /** Encodes any envelope array whole (the topic kinds, whose fields vary, use it). */
   envelope(env: unknown[]): WireData;
   /** Decodes one message; throws on malformed data. The caller checks the array's shape. */

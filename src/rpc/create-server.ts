@@ -11,7 +11,7 @@ import { RejectError } from '../upgrade/index.js';
 import { connectionInfo, toRejection, type ContextHook } from './connection-info.js';
 import { codecForProtocol, Subprotocol } from './envelope.js';
 import type { Handlers } from './handlers.js';
-import { RpcRouter, type RouterOptions } from './server.js';
+import { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 import type { Service, ServiceDef } from './service.js';
 
 /** Options of createServer. */
@@ -27,8 +27,22 @@ export interface ServerOptions<C> extends RouterOptions<C> {
   heartbeatMs?: number;
   /** Handshake time limit in ms (default 10 000). */
   handshakeTimeoutMs?: number;
+  /**
+   * Outbound budget per connection in bytes (the message layer's `maxQueuedBytes`, default 4 MiB): past it,
+   * results and stream items wait and new calls wait in their slot before their handler starts.
+   */
+  maxQueuedBytes?: number;
   /** Failed handshakes and transport errors, for logging. */
   onConnectionError?: (err: Error) => void;
+}
+
+/** Options of RpcServer.close. */
+export interface CloseOptions {
+  /**
+   * Graceful shutdown: time in ms that unary calls and client streams in
+   * flight get to finish (default 0: every call is aborted at once).
+   */
+  graceMs?: number;
 }
 
 /** Where and how to listen. */
@@ -64,7 +78,9 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   private readonly offered: string;
   private listener: net.Server | null = null;
   private stopListener: (() => void) | null = null;
-  private readonly conns = new Set<Conn>();
+  private readonly conns = new Map<Conn, RpcConnection>();
+  /** Sockets whose handshake has not finished. */
+  private readonly handshaking = new Set<Duplex>();
   private closing = false;
 
   constructor(service: Service<S>, handlers: Handlers<S, C>, options: ServerOptions<C> = {}) {
@@ -118,27 +134,56 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
     const remote = (socket as net.Socket).remoteAddress;
+    this.handshaking.add(socket);
     return fromUpgradeHTTP(req, socket, head, {
       ...this.connOptions(),
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headerRecord(req.headers), req.url ?? '/', remote),
     }).then(
-      (conn) => this.serve(conn, hs),
-      (err: Error) => this.options.onConnectionError?.(err),
+      (conn) => this.serve(conn, hs, socket),
+      (err: Error) => this.handshakeFailed(err, socket),
     );
   }
 
-  /** Stops listening, closes every connection (1001) and waits for them. */
-  async close(): Promise<void> {
+  /**
+   * Stops the server. Handshakes under way are dropped at once. Without
+   * `graceMs`, every connection closes at once (1001) and its calls fail with
+   * UNAVAILABLE. With it: new handshakes are refused with 503, each client is
+   * sent GoAway (its server streams end; the zwire client reconnects elsewhere
+   * at once and resumes resumable streams), unary calls and client streams in
+   * flight get up to `graceMs` to finish, then every connection closes (1001).
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
+    this.dropHandshakes();
+    const grace = options.graceMs ?? 0;
+    if (grace > 0 && this.conns.size > 0) await this.drain(grace);
     const listener = this.listener;
     this.listener = null;
     this.stopListener?.();
     this.stopListener = null;
     const stopped = listener === null ? Promise.resolve() : new Promise<void>((r) => listener.close(() => r()));
-    await Promise.all([...this.conns].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
+    await Promise.all([...this.conns.keys()].map((c) => c.close(1001, 'server closing').catch(() => undefined)));
     await stopped;
     await this.closeTopics();
+  }
+
+  /** Tells every connection to go away; resolves when their calls are done or `graceMs` has passed. */
+  private async drain(graceMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all([...this.conns.values()].map((s) => s.drain(graceMs))), expired]);
+    clearTimeout(timer);
+  }
+
+  private dropHandshakes(): void {
+    for (const socket of this.handshaking) socket.destroy();
+    this.handshaking.clear();
+  }
+
+  private handshakeFailed(err: Error, socket: Duplex): void {
+    this.handshaking.delete(socket);
+    this.options.onConnectionError?.(err);
   }
 
   private connOptions() {
@@ -147,6 +192,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       // The message layer's limit is the hard one (close 1009); the RPC limit below it answers PAYLOAD_TOO_LARGE.
       maxMessageSize: max * 4 + 1024,
       heartbeatMs: this.options.heartbeatMs ?? 30_000,
+      maxQueuedBytes: this.options.maxQueuedBytes,
       deflate: this.options.deflate,
       timeoutMs: this.options.handshakeTimeoutMs,
     };
@@ -154,6 +200,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
 
   private acceptSocket(socket: net.Socket): void {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    this.handshaking.add(socket);
     const wantsInfo = this.options.context !== undefined;
     const headers: Record<string, string> = Object.create(null);
     let path = '/';
@@ -170,8 +217,8 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headers, path, socket.remoteAddress),
     }).then(
-      (conn) => this.serve(conn, hs),
-      (err: Error) => this.options.onConnectionError?.(err),
+      (conn) => this.serve(conn, hs, socket),
+      (err: Error) => this.handshakeFailed(err, socket),
     );
   }
 
@@ -181,13 +228,14 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
    */
   handleHttp2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     const hs: Handshake<C> = { protocol: null, conn: undefined as C };
+    this.handshaking.add(stream);
     return acceptHttp2(stream, headers, {
       ...this.connOptions(),
       selectProtocol: (offered) => (hs.protocol = this.selectProtocol(offered)),
       onBeforeUpgrade: () => this.buildContext(hs, headerRecord(headers), String(headers[':path'] ?? '/'), stream.session?.socket?.remoteAddress),
     }).then(
-      (conn) => this.serve(conn, hs),
-      (err: Error) => this.options.onConnectionError?.(err),
+      (conn) => this.serve(conn, hs, stream),
+      (err: Error) => this.handshakeFailed(err, stream),
     );
   }
 
@@ -203,12 +251,12 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
     }
   }
 
-  private serve(conn: Conn, hs: Handshake<C>): void {
+  private serve(conn: Conn, hs: Handshake<C>, socket: Duplex): void {
+    this.handshaking.delete(socket);
     if (hs.protocol === null || this.closing) {
       void conn.close(1001).catch(() => undefined);
       return;
     }
-    this.conns.add(conn);
     const binary = codecForProtocol(hs.protocol) === 'msgpack';
     const session = this.attach(
       {
@@ -223,6 +271,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       hs.protocol,
       hs.conn,
     );
+    this.conns.set(conn, session);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
     void conn.closed.then(() => {
       this.conns.delete(conn);

@@ -33,7 +33,18 @@ export const Kind = {
   Done: 14,
   /** server -> client: [15, id, eventId, item?] a server-stream item tagged with an event id */
   Event: 15,
+  /**
+   * server -> client: [25, graceMs] the server is shutting down: open a new connection now (no backoff) for
+   * new calls; calls in flight here are still answered within graceMs; server streams here are over.
+   */
+  GoAway: 25,
 } as const;
+
+/** Largest credit a peer may hold for one stream (initial window plus grants not yet used). */
+export const MAX_CREDIT = 1 << 20;
+
+/** Longest method name accepted on the wire. */
+export const MAX_METHOD_LENGTH = 256;
 
 /** The RPC protocol version carried in the subprotocol name. */
 export const PROTOCOL_VERSION = 1;

@@ -1,3 +1,4 @@
+import { MAX_CREDIT } from './envelope.js';
 import { RpcError } from './errors.js';
 import type { CallContext } from './handlers.js';
 import type { MethodKind } from './service.js';
@@ -63,9 +64,12 @@ export class ServerStreamCall<C = unknown> extends ServerCall<C> {
     });
   }
 
-  grant(n: number): void {
+  /** Adds credit; false (nothing added) if the total would pass MAX_CREDIT. */
+  grant(n: number): boolean {
+    if (this.credit + n > MAX_CREDIT) return false;
     this.credit += n;
     this.notify();
+    return true;
   }
 
   override abort(reason: RpcError): void {

@@ -1,11 +1,14 @@
 import type { EnvelopeCodec, WireData } from './codec.js';
 import { Kind } from './envelope.js';
-import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
+import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
+import { RpcError, toRpcError } from './errors.js';
+import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
 import type { CallContext, Middleware } from './handlers.js';
+import { OutboundGate } from './outbound-gate.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall, type CallPublisher } from './server-calls.js';
 import { SessionTopics } from './server-topics.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
-import { validate, type MethodInfo } from './service.js';
+import { validate, type MethodInfo, type MethodKind } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { TopicHub } from './topic-hub.js';
 
@@ -30,46 +33,55 @@ export interface Route {
 }
 
 /** What every session of one server shares. */
-export interface SessionConfig<C> extends ErrorExposure {
+export interface SessionConfig<C> extends ErrorReporting<C> {
   readonly routes: ReadonlyMap<string, Route>;
   readonly middleware: readonly Middleware<C>[];
   readonly limits: ServerLimits;
-  /** Called with unexpected handler errors (those that reach the client as INTERNAL). */
-  readonly onError?: (err: unknown, ctx: CallContext<C>) => void;
   /** The service's topics, or null when it has none. */
   readonly topics: TopicHub | null;
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
-
-/** Bytes queued in the transport above which stream pumps wait for each send. */
-const CONGESTED_BYTES = 64 * 1024;
+type OpeningEnvelope = CallEnvelope | StreamEnvelope | ClientStreamEnvelope;
 
 const UNAVAILABLE = new RpcError('UNAVAILABLE', 'connection closed');
+const SHUTTING_DOWN = new RpcError('UNAVAILABLE', 'server shutting down');
+/** A call that reached a draining server: refused without running, so the client may send it elsewhere. */
+const NOT_RUN = new RpcError('UNAVAILABLE', 'server shutting down: the call was not run', { notRun: true });
 const CANCELLED = new RpcError('CANCELLED', 'cancelled by the client');
 
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
-}
-
-function noop(): void {}
-
-
-/** parseInput's answer for invalid input (already answered). */
-const FAILED: unique symbol = Symbol('failed');
+const METHOD_KIND: Record<OpeningEnvelope['kind'], MethodKind> = {
+  [Kind.Call]: 'unary',
+  [Kind.Stream]: 'stream',
+  [Kind.ClientStream]: 'clientStream',
+};
 
 /**
- * The server side of one connection: decodes envelopes, runs handlers with
- * validation, middleware, limits, flow control and cancellation, and encodes
- * the answers. Transport-agnostic: an adapter feeds `receive` and calls `close`.
+ * The server side of one connection: parses envelopes, admits calls against
+ * the limits, runs handlers with validation, middleware, flow control and
+ * cancellation, and encodes the answers. Transport-agnostic: an adapter feeds
+ * `receive` and calls `close`.
+ *
+ * Everything goes out through the OutboundGate: while the connection is over
+ * its outbound budget, results wait (their call keeps its in-flight slot),
+ * stream pumps wait, and admitted calls wait in their slot before their
+ * handler starts.
  */
 export class ServerSession<C> {
   private readonly calls = new Map<number, ServerCall<C>>();
   private inFlight = 0;
   private streams = 0;
   private isClosed = false;
+  private draining = false;
+  private idle: (() => void) | null = null;
+  private readonly gate: OutboundGate;
   private readonly release = (): void => {
     this.inFlight--;
+    this.checkIdle();
+  };
+  private readonly releaseStream = (): void => {
+    this.streams--;
+    this.checkIdle();
   };
   private readonly sendCredit = (id: number, n: number): void => {
     this.send(this.codec.credit(id, n));
@@ -80,15 +92,17 @@ export class ServerSession<C> {
 
   constructor(
     private readonly config: SessionConfig<C>,
-    private readonly socket: RpcSocket,
+    socket: RpcSocket,
     readonly codec: EnvelopeCodec,
     readonly conn: C,
   ) {
+    const gate = new OutboundGate(socket);
+    this.gate = gate;
     this.pumpIO = {
       codec,
       maxMessageSize: config.limits.maxMessageSize,
-      send: (data) => this.send(data),
-      congested: () => this.congested(),
+      send: (data) => gate.send(data),
+      writable: () => gate.writable(),
     };
     const hub = config.topics;
     this.publisher = hub === null ? null : (topic, key, message) => hub.publish(topic, key, message);
@@ -116,41 +130,43 @@ export class ServerSession<C> {
       this.rejectOversized(data);
       return;
     }
-    let env: unknown;
+    let decoded: unknown;
     try {
-      env = codec.decode(data);
+      decoded = codec.decode(data);
     } catch {
       this.connectionError('malformed message');
       return;
     }
-    if (!Array.isArray(env)) {
-      this.connectionError('an envelope must be an array');
-      return;
-    }
-    switch (env[0]) {
+    // topic envelopes have their own parsers (server-topics.ts)
+    if (this.topics !== null && Array.isArray(decoded) && this.topics.receive(decoded)) return;
+    const env = parseEnvelope(decoded);
+    switch (env.kind) {
+      case FAULT:
+        return this.onFault(env);
       case Kind.Call:
-        return this.onCall(env);
       case Kind.Stream:
-        return this.onStream(env);
-      case Kind.Notify:
-        return this.onNotify(env);
       case Kind.ClientStream:
-        return this.onClientStream(env);
+        return this.admit(env);
+      case Kind.Notify:
+        return this.admitNotify(env);
       case Kind.Push:
-        return this.onPush(env);
+        return this.onPush(env.id, env.item);
       case Kind.Credit:
-        return this.onCredit(env);
-      case Kind.End:
-        return this.onEnd(env);
+        return this.onCredit(env.id, env.n);
+      case Kind.End: {
+        const call = this.calls.get(env.id);
+        if (call instanceof ClientStreamCall) call.end();
+        return;
+      }
       case Kind.Cancel:
-        return this.onCancel(env);
+        return this.onCancel(env.id);
       case Kind.Ping:
-        this.send(codec.pong(typeof env[1] === 'number' ? env[1] : 0));
+        this.send(codec.pong(env.n));
         return;
       case Kind.Pong:
         return;
       default:
-        if (this.topics?.receive(env) !== true) this.connectionError(`unknown envelope kind ${String(env[0])}`);
+        this.connectionError(`unexpected envelope kind ${env.kind} from a client`);
     }
   }
 
@@ -161,23 +177,53 @@ export class ServerSession<C> {
     for (const call of this.calls.values()) call.abort(UNAVAILABLE);
     this.calls.clear();
     this.topics?.close();
+    // Whatever waited for the budget now runs to its end: nothing is sent, slots are released, pumps return.
+    this.gate.close();
+    this.resolveIdle();
   }
 
-  private send(data: WireData): Promise<void> | void {
-    if (this.isClosed) return;
-    try {
-      const p = this.socket.send(data);
-      if (p !== undefined) p.catch(noop);
-      return p;
-    } catch {
-      return;
+  /**
+   * Graceful shutdown: new calls are refused with UNAVAILABLE, server streams
+   * end (their handlers see UNAVAILABLE), the client is told to reconnect
+   * elsewhere (GoAway); resolves once every call still running has finished.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (!this.draining && !this.isClosed) {
+      this.draining = true;
+      for (const call of [...this.calls.values()]) {
+        if (call.kind === 'stream') {
+          this.forget(call);
+          call.abort(SHUTTING_DOWN);
+        }
+      }
+      this.send(this.codec.goAway(graceMs));
     }
+    if (this.isClosed || this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const prev = this.idle;
+      this.idle = () => {
+        prev?.();
+        resolve();
+      };
+    });
   }
 
-  /** Whether the transport is holding back writes (a stream then waits for its send to settle). */
-  private congested(): boolean {
-    const queued = this.socket.bufferedAmount;
-    return queued === undefined || queued > CONGESTED_BYTES;
+  private isIdle(): boolean {
+    return this.inFlight === 0 && this.streams === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idle !== null && this.isIdle()) this.resolveIdle();
+  }
+
+  private resolveIdle(): void {
+    const done = this.idle;
+    this.idle = null;
+    done?.();
+  }
+
+  private send(data: WireData): void {
+    this.gate.send(data);
   }
 
   private sendError(id: number, err: RpcError): void {
@@ -188,168 +234,212 @@ export class ServerSession<C> {
     this.sendError(0, new RpcError('BAD_REQUEST', message));
   }
 
+  /**
+   * Answers an envelope that failed to parse, once: for an id in use by a
+   * running call, a bad opening envelope is a duplicate (connection-level
+   * error, the running call keeps its one answer) and a bad control envelope
+   * fails that call; otherwise an opening envelope is answered for its id
+   * and a control envelope for no open call is ignored.
+   */
+  private onFault(f: EnvelopeFault): void {
+    if (f.id === 0) return this.connectionError(f.message);
+    const open = this.calls.get(f.id);
+    if (f.opens) {
+      if (open !== undefined) this.connectionError(`call id ${f.id} is in use`);
+      else this.sendError(f.id, new RpcError('BAD_REQUEST', f.message));
+    } else if (open !== undefined) {
+      this.failOpenCall(open, new RpcError('BAD_REQUEST', f.message));
+    }
+  }
+
   private rejectOversized(data: WireData): void {
     const head = this.codec.peek(data);
     const err = new RpcError('PAYLOAD_TOO_LARGE', `message exceeds ${this.config.limits.maxMessageSize} bytes`);
-    if (head === null || !isId(head.id) || head.kind === Kind.Notify) {
+    if (head === null || head.id <= 0 || head.kind === Kind.Notify) {
       this.sendError(0, err);
       return;
     }
     const open = this.calls.get(head.id);
+    const opens = head.kind === Kind.Call || head.kind === Kind.Stream || head.kind === Kind.ClientStream;
     if (open !== undefined) {
-      this.finish(open);
-      open.abort(err);
-    }
-    if (open !== undefined || head.kind === Kind.Call || head.kind === Kind.Stream || head.kind === Kind.ClientStream) {
+      if (opens) this.connectionError(`call id ${head.id} is in use`);
+      else this.failOpenCall(open, err);
+    } else if (opens) {
       this.sendError(head.id, err);
     }
   }
 
-  /** Validates the common head of a call envelope; answers and returns null when it is unusable. */
-  private route(env: unknown[], id: number): Route | null {
-    const method = env[2];
-    if (typeof method !== 'string') {
-      this.sendError(id, new RpcError('BAD_REQUEST', 'method must be a string'));
-      return null;
-    }
-    const route = this.config.routes.get(method);
-    if (route === undefined) {
-      this.sendError(id, new RpcError('NOT_FOUND', `no method ${method}`));
-      return null;
-    }
+  /** Answers `err` for a running call and stops it; its slot is freed when its handler returns. */
+  private failOpenCall(call: ServerCall<C>, err: RpcError): void {
+    this.forget(call);
+    if (!call.done) this.sendError(call.id, err);
+    call.abort(err);
+  }
+
+  /**
+   * Admits a call in one step: its id must be free, its method known and of
+   * the envelope's kind, the server not draining, a slot free and its input
+   * valid. The call then takes its slot and its handler starts, at once or
+   * when the outbound budget has room.
+   */
+  private admit(env: OpeningEnvelope): void {
+    const { id } = env;
     if (this.calls.has(id)) {
-      this.sendError(id, new RpcError('BAD_REQUEST', `call id ${id} is in use`));
-      return null;
+      this.connectionError(`call id ${id} is in use`);
+      return;
     }
+    const route = this.routeFor(env.method, METHOD_KIND[env.kind]);
+    if (route instanceof RpcError) {
+      this.sendError(id, route);
+      return;
+    }
+    const { limits } = this.config;
+    if (env.kind === Kind.Call) {
+      if (this.inFlight >= limits.maxInFlight) {
+        this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxInFlight} calls in flight`));
+        return;
+      }
+    } else if (this.streams >= limits.maxStreams) {
+      this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxStreams} streams open`));
+      return;
+    }
+    let input: unknown;
+    if (env.kind !== Kind.ClientStream) {
+      try {
+        input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
+      } catch (e) {
+        this.sendError(id, e as RpcError);
+        return;
+      }
+    }
+    switch (env.kind) {
+      case Kind.Call: {
+        const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined, this.publisher);
+        this.inFlight++;
+        this.startWhenWritable(call, () => this.runUnary(call, route));
+        return;
+      }
+      case Kind.Stream: {
+        const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, env.lastEventId, this.publisher);
+        call.credit = env.credit;
+        this.streams++;
+        this.startWhenWritable(call, () => void this.runStream(call, route));
+        return;
+      }
+      case Kind.ClientStream: {
+        const window = limits.streamWindow;
+        const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit, this.publisher);
+        this.streams++;
+        this.startWhenWritable(call, () => {
+          this.sendCredit(id, window);
+          void this.runClientStream(call, route);
+        });
+      }
+    }
+  }
+
+  /** The route for a method of the wanted kind, or the error refusing it. */
+  private routeFor(method: string, kind: MethodKind): Route | RpcError {
+    const route = this.config.routes.get(method);
+    if (route === undefined) return new RpcError('NOT_FOUND', `no method ${method}`);
+    if (route.info.kind !== kind) return new RpcError('BAD_REQUEST', `${route.info.name} is a ${route.info.kind} method`);
+    if (this.draining) return NOT_RUN;
     return route;
   }
 
-  private readId(env: unknown[]): number {
-    const id = env[1];
-    if (isId(id)) return id;
-    this.connectionError('bad call id');
-    return 0;
-  }
-
-  private checkKind(route: Route, id: number, kind: MethodInfo['kind']): boolean {
-    if (route.info.kind === kind) return true;
-    this.sendError(id, new RpcError('BAD_REQUEST', `${route.info.name} is a ${route.info.kind} method`));
-    return false;
-  }
-
-  /** Validates the input of a call; answers the error and returns FAILED when it is invalid. */
-  private parseInput(route: Route, id: number, value: unknown): unknown {
-    try {
-      return validate(route.info.input, value, 'BAD_REQUEST', 'input');
-    } catch (err) {
-      this.sendError(id, err as RpcError);
-      return FAILED;
-    }
-  }
-
-  private onCall(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'unary')) return;
-    if (this.inFlight >= this.config.limits.maxInFlight) {
-      this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${this.config.limits.maxInFlight} calls in flight`));
+  /** Files the call under its id and runs `start` now, or once the outbound budget has room. */
+  private startWhenWritable(call: ServerCall<C>, start: () => void): void {
+    if (this.gate.open) {
+      if (call.kind !== 'unary') this.calls.set(call.id, call);
+      start();
       return;
     }
-    const input = this.parseInput(route, id, env[3]);
-    if (input === FAILED) return;
-    const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined, this.publisher);
-    this.inFlight++;
+    this.calls.set(call.id, call);
+    this.gate.start(() => {
+      if (!call.done) start();
+      else if (call.kind === 'unary') this.release();
+      else this.releaseStream();
+    });
+  }
+
+  private runUnary(call: ServerCall<C>, route: Route): void {
     const handler = route.handler as AnyHandler;
-    if (this.config.middleware.length > 0) {
-      this.calls.set(id, call);
-      void this.awaitUnary(call, route, this.withMiddleware(call, () => handler(call.input, call as CallContext<unknown>)));
-      return;
-    }
     let out: unknown;
     try {
-      out = handler(input, call as CallContext<unknown>);
+      out =
+        this.config.middleware.length > 0
+          ? runWithMiddleware(this.config.middleware, call, () => handler(call.input, call as CallContext<unknown>))
+          : handler(call.input, call as CallContext<unknown>);
     } catch (err) {
-      this.failUnary(call, err);
+      this.forget(call);
+      this.reply(call, route, false, err, this.release);
       return;
     }
     // A synchronous handler is answered at once: no promise, no entry in the call table.
     if (!isThenable(out)) {
-      this.replyUnary(call, route, out);
+      this.forget(call);
+      this.reply(call, route, true, out, this.release);
       return;
     }
-    this.calls.set(id, call);
+    this.calls.set(call.id, call);
     void this.awaitUnary(call, route, out);
   }
 
   private async awaitUnary(call: ServerCall<C>, route: Route, pending: PromiseLike<unknown>): Promise<void> {
+    let ok = true;
     let out: unknown;
     try {
       out = await pending;
     } catch (err) {
-      this.finish(call);
-      this.failUnary(call, err);
-      return;
+      ok = false;
+      out = err;
     }
-    this.finish(call);
-    if (call.done) this.release();
-    else this.replyUnary(call, route, out);
+    this.forget(call);
+    this.reply(call, route, ok, out, this.release);
   }
 
-  /** Validates and sends a result; the in-flight slot is freed once the transport took it. */
-  private replyUnary(call: ServerCall<C>, route: Route, out: unknown): void {
-    let reply: WireData;
+  /**
+   * Replies to a call in one step, once the outbound budget has room: its
+   * result (a stream: Done) or its error, unless the call was cancelled or
+   * failed already; then frees its slot. A result that fails its schema or
+   * is too large becomes the error.
+   */
+  private reply(call: ServerCall<C>, route: Route, ok: boolean, value: unknown, free: () => void): void {
+    this.gate.answer(() => {
+      if (!call.done && !this.isClosed) {
+        call.done = true;
+        this.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value));
+      }
+      free();
+    });
+  }
+
+  private encodeResult(call: ServerCall<C>, route: Route, out: unknown): WireData {
+    if (call.kind === 'stream') return this.codec.done(call.id);
     try {
-      reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
+      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
       if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
         throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
       }
+      return reply;
     } catch (err) {
-      this.failUnary(call, err);
+      return this.encodeError(call, err);
+    }
+  }
+
+  private encodeError(call: ServerCall<C>, err: unknown): WireData {
+    const e = handlerError(err, call, this.config);
+    return this.codec.error(call.id, e.code, e.message, e.data);
+  }
+
+  private admitNotify(env: NotifyEnvelope): void {
+    const route = this.config.routes.get(env.method);
+    if (route === undefined || route.info.kind !== 'notify') {
+      this.connectionError(`no notification ${env.method}`);
       return;
     }
-    call.done = true;
-    const p = this.send(reply);
-    // The slot stays taken while the transport holds the answer back, so a client that stops reading cannot pile them up.
-    if (p !== undefined && this.congested()) p.then(this.release, this.release);
-    else this.release();
-  }
-
-  private failUnary(call: ServerCall<C>, err: unknown): void {
-    if (!call.done) {
-      call.done = true;
-      this.sendError(call.id, this.toError(err, call));
-    }
-    this.release();
-  }
-
-  private withMiddleware(call: ServerCall<C>, final: () => unknown): Promise<unknown> {
-    const mw = this.config.middleware;
-    // async: a middleware or handler that throws synchronously becomes a rejection, never an exception in receive()
-    const run = async (i: number): Promise<unknown> => (i === mw.length ? final() : mw[i](call, () => run(i + 1)));
-    return run(0);
-  }
-
-  /** Hands an unexpected handler error to `onError`; a throwing observer must not stop the connection. */
-  private report(err: unknown, call: ServerCall<C>): void {
-    try {
-      this.config.onError?.(err, call);
-    } catch {
-      // the observer's own failure has nowhere better to go
-    }
-  }
-
-  private toError(err: unknown, call: ServerCall<C>): RpcError {
-    const e = toRpcError(err, this.config);
-    if (!(err instanceof RpcError)) this.report(err, call);
-    return e;
-  }
-
-  private onNotify(env: unknown[]): void {
-    const method = env[1];
-    const route = typeof method === 'string' ? this.config.routes.get(method) : undefined;
-    if (route === undefined || route.info.kind !== 'notify') {
-      this.connectionError(`no notification ${String(method)}`);
+    if (this.draining) {
+      this.sendError(0, new RpcError('UNAVAILABLE', `notification ${route.info.name} dropped: server shutting down`));
       return;
     }
     if (this.inFlight >= this.config.limits.maxInFlight) {
@@ -358,148 +448,87 @@ export class ServerSession<C> {
     }
     let input: unknown;
     try {
-      input = validate(route.info.input, env[2], 'BAD_REQUEST', 'input');
+      input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
     } catch (err) {
       this.sendError(0, err as RpcError);
       return;
     }
     this.inFlight++;
-    void this.runNotify(new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined, this.publisher), route);
+    const call = new ServerCall<C>(this.conn, route.info.name, 'notify', 0, input, undefined, this.publisher);
+    this.gate.start(() => (this.isClosed ? this.release() : void this.runNotify(call, route)));
   }
 
   private async runNotify(call: ServerCall<C>, route: Route): Promise<void> {
     try {
       const run = (): unknown => (route.handler as AnyHandler)(call.input, call as CallContext<unknown>);
-      await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
+      await runWithMiddleware(this.config.middleware, call, run);
     } catch (err) {
-      if (!(err instanceof RpcError)) this.report(err, call);
+      handlerError(err, call, this.config); // a notification has no one to answer: the error is only reported
     } finally {
       this.release();
     }
   }
 
-  private openStreamSlot(id: number): boolean {
-    if (this.streams < this.config.limits.maxStreams) return true;
-    this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${this.config.limits.maxStreams} streams open`));
-    return false;
-  }
-
-  private onStream(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'stream') || !this.openStreamSlot(id)) return;
-    const credit = env[3];
-    const lastEventId = env[4];
-    if (typeof credit !== 'number' || !(credit >= 0) || (lastEventId !== null && typeof lastEventId !== 'string')) {
-      this.sendError(id, new RpcError('BAD_REQUEST', 'bad stream envelope'));
-      return;
-    }
-    const input = this.parseInput(route, id, env[5]);
-    if (input === FAILED) return;
-    const call = new ServerStreamCall<C>(this.conn, route.info.name, 'stream', id, input, lastEventId ?? undefined, this.publisher);
-    call.credit = credit;
-    this.calls.set(id, call);
-    this.streams++;
-    void this.runStream(call, route);
-  }
-
   private async runStream(call: ServerStreamCall<C>, route: Route): Promise<void> {
+    let ok = true;
+    let failure: unknown;
     try {
       const pump = (): Promise<void> =>
         pumpStream(call, (route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable, route.info.output, this.pumpIO);
-      await (this.config.middleware.length === 0 ? pump() : this.withMiddleware(call, pump));
-      if (!call.done) {
-        call.done = true;
-        this.send(this.codec.done(call.id));
-      }
+      await runWithMiddleware(this.config.middleware, call, pump);
     } catch (err) {
-      if (!call.done) {
-        call.done = true;
-        this.sendError(call.id, this.toError(err, call));
-      }
-    } finally {
-      this.finish(call);
+      ok = false;
+      failure = err;
     }
-  }
-
-  private onClientStream(env: unknown[]): void {
-    const id = this.readId(env);
-    if (id === 0) return;
-    const route = this.route(env, id);
-    if (route === null || !this.checkKind(route, id, 'clientStream') || !this.openStreamSlot(id)) return;
-    const window = this.config.limits.streamWindow;
-    const call = new ClientStreamCall<C>(this.conn, route.info.name, id, window, this.sendCredit, this.publisher);
-    this.calls.set(id, call);
-    this.streams++;
-    this.sendCredit(id, window);
-    void this.runClientStream(call, route);
+    this.forget(call);
+    this.reply(call, route, ok, failure, this.releaseStream);
   }
 
   private async runClientStream(call: ClientStreamCall<C>, route: Route): Promise<void> {
+    let ok = true;
+    let out: unknown;
     try {
       const run = (): unknown => (route.handler as AnyHandler)(call, call as CallContext<unknown>);
-      const out = await (this.config.middleware.length === 0 ? run() : this.withMiddleware(call, run));
-      if (call.done) return;
-      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
-      if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
-        throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
-      }
-      call.done = true;
-      this.send(reply);
+      out = await runWithMiddleware(this.config.middleware, call, run);
     } catch (err) {
-      if (!call.done) {
-        call.done = true;
-        this.sendError(call.id, this.toError(err, call));
-      }
-    } finally {
-      this.finish(call);
+      ok = false;
+      out = err;
     }
+    this.forget(call);
+    this.reply(call, route, ok, out, this.releaseStream);
   }
 
-  private onPush(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
+  private onPush(id: number, item: unknown): void {
+    const call = this.calls.get(id);
     if (!(call instanceof ClientStreamCall) || call.done) return;
     if (!call.spend()) {
-      this.failClientStream(call, new RpcError('BAD_REQUEST', 'client stream sent beyond its credit'));
+      this.failOpenCall(call, new RpcError('BAD_REQUEST', 'client stream sent beyond its credit'));
       return;
     }
     const schema = this.config.routes.get(call.method)?.info.input ?? null;
     try {
-      call.push(validate(schema, env[2], 'BAD_REQUEST', 'stream item'));
+      call.push(validate(schema, item, 'BAD_REQUEST', 'stream item'));
     } catch (err) {
-      this.failClientStream(call, err as RpcError);
+      this.failOpenCall(call, err as RpcError);
     }
   }
 
-  private failClientStream(call: ClientStreamCall<C>, err: RpcError): void {
-    this.sendError(call.id, err);
-    this.finish(call);
-    call.abort(err);
+  private onCredit(id: number, n: number): void {
+    const call = this.calls.get(id);
+    if (!(call instanceof ServerStreamCall) || call.done) return;
+    if (!call.grant(n)) this.failOpenCall(call, new RpcError('BAD_REQUEST', 'stream credit beyond the maximum'));
   }
 
-  private onEnd(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
-    if (call instanceof ClientStreamCall) call.end();
-  }
-
-  private onCredit(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
-    const n = env[2];
-    if (call instanceof ServerStreamCall && typeof n === 'number' && n > 0) call.grant(n);
-  }
-
-  private onCancel(env: unknown[]): void {
-    const call = this.calls.get(env[1] as number);
+  /** Stops a call; its id is free at once, its slot when its handler has finished. */
+  private onCancel(id: number): void {
+    const call = this.calls.get(id);
     if (call === undefined) return;
-    this.finish(call);
+    this.forget(call);
     call.abort(CANCELLED);
   }
 
-  /** Forgets a call (idempotent) and frees its stream slot. */
-  private finish(call: ServerCall<C>): void {
-    if (this.calls.get(call.id) !== call) return;
-    this.calls.delete(call.id);
-    if (call.kind === 'stream' || call.kind === 'clientStream') this.streams--;
+  /** Frees a call's id (idempotent); its slot is released by whoever runs its handler. */
+  private forget(call: ServerCall<C>): void {
+    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
   }
 }

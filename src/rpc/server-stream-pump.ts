@@ -9,9 +9,9 @@ export type AnyIterable = AsyncIterable<unknown> | Iterable<unknown>;
 export interface PumpIO {
   readonly codec: EnvelopeCodec;
   readonly maxMessageSize: number;
-  send(data: WireData): Promise<void> | void;
-  /** Whether the transport is holding back writes: the pump then waits for each send. */
-  congested(): boolean;
+  send(data: WireData): void;
+  /** Null while the connection's outbound budget has room, else a promise that settles when it has. */
+  writable(): Promise<void> | null;
 }
 
 /** Items a stream may send without waiting on I/O before it yields to the event loop. */
@@ -25,8 +25,6 @@ export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-function noop(): void {}
-
 function iteratorOf(src: AnyIterable): AsyncIterator<unknown> | Iterator<unknown> {
   const asyncIt = (src as AsyncIterable<unknown>)[Symbol.asyncIterator];
   if (typeof asyncIt === 'function') return asyncIt.call(src);
@@ -37,9 +35,9 @@ function iteratorOf(src: AnyIterable): AsyncIterator<unknown> | Iterator<unknown
 
 /**
  * Moves items from a stream handler to the transport: one item per unit of
- * the client's credit, each validated, waiting on the transport only when it
- * is congested. Resolves when the source ends or the call stops (the source
- * is then closed with `return()`); rejects with what failed.
+ * the client's credit, each validated, waiting while the connection is over
+ * its outbound budget. Resolves when the source ends, or when the call stops
+ * and the source, closed with `return()`, has finished; rejects with what failed.
  */
 export async function pumpStream(call: ServerStreamCall<unknown>, source: AnyIterable, schema: Schema | null, io: PumpIO): Promise<void> {
   const { codec, maxMessageSize: max } = io;
@@ -71,14 +69,16 @@ export async function pumpStream(call: ServerStreamCall<unknown>, source: AnyIte
           : codec.item(call.id, validate(schema, v, 'INVALID_OUTPUT', 'stream item'));
       if (codec.exceeds(msg, max)) throw new RpcError('PAYLOAD_TOO_LARGE', `stream item exceeds ${max} bytes`);
       call.credit--;
-      const p = io.send(msg);
-      if (p !== undefined && io.congested()) await p;
+      io.send(msg);
+      const budget = io.writable();
+      if (budget !== null) await budget;
     }
   } finally {
     if (!finished && typeof it.return === 'function') {
       try {
+        // Awaited: the stream's slot stays taken until the handler has really finished.
         const r = it.return();
-        if (r instanceof Promise) r.catch(noop);
+        if (isThenable(r)) await r;
       } catch {
         // a generator that throws from its finally block has nothing more to say to a closed call
       }

@@ -36,6 +36,12 @@ export interface RouterOptions<C> {
 export interface RpcConnection {
   receive(data: WireData): void;
   close(): void;
+  /**
+   * Graceful shutdown of this connection: sends GoAway, refuses new calls,
+   * ends server streams; resolves when the calls still running have finished.
+   * The caller closes the transport afterwards (or when its grace period ends).
+   */
+  drain(graceMs: number): Promise<void>;
 }
 
 /**

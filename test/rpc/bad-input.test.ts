@@ -72,9 +72,18 @@ describe('server: bad input from the network is answered, never fatal', () => {
     c.send(Uint8Array.of(0xc1, 0xff, 0x00));
     expect((await c.next()).slice(0, 3)).toEqual([12, 0, 'BAD_REQUEST']);
     c.send([1, 1, 'slow', { ms: 200 }]);
+    // a reused id is refused for the connection (id 0): the running call keeps its one answer
     c.send([1, 1, 'greet', { name: 'dup' }]);
-    expect((await c.next()).slice(0, 3)).toEqual([12, 1, 'BAD_REQUEST']);
+    c.send([3, 1, 'count', 4, null, { to: 1 }]);
+    c.send([1, 1, 'greet', { name: 'x'.repeat(2 << 20) }]);
+    for (let i = 0; i < 3; i++) {
+      const env = await c.next();
+      expect(env.slice(0, 3)).toEqual([12, 0, 'BAD_REQUEST']);
+      expect(env[3]).toBe('call id 1 is in use');
+    }
     expect(await c.next()).toEqual([11, 1, { done: true }]);
+    c.send([9, 5]);
+    expect(await c.next()).toEqual([10, 5]);
   });
 
   it('answers an oversized message for its id, and a client stream that ignores its credit', async () => {
