@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ROOT, pinned, stopChild, waitListening } from '../lib/index.js';
+import { ROOT, pinned, procCpuUs, stopChild, waitListening } from '../lib/index.js';
 
 /** A fan-out server under test and the load generator that speaks its protocol. */
 export interface FanoutServerDef {
@@ -66,20 +66,6 @@ export interface FanoutServer {
   /** User + system CPU time of the whole process so far, µs (from /proc; NaN where there is none). */
   cpuUs(): number;
   stop(): Promise<number | null>;
-}
-
-const TICK_US = 1e6 / 100;
-
-function procCpuUs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name (which may hold spaces) start at the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /**

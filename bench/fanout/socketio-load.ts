@@ -3,21 +3,14 @@
 // protocol over WebSocket, so the raw-socket generator cannot drive it.
 // Publications are strings whose first field is their tag.
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { serveIpc } from '../lib/index.js';
 import { Ledger } from './ledger.js';
+import { connectOne, disconnectAll } from './socketio-clients.js';
 import type { FanoutLoadProtocol, FanoutShape } from './protocol.js';
 
 let clients: Socket[] = [];
 let ledger: Ledger | null = null;
-
-function connectOne(url: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 async function connectAll(shape: FanoutShape): Promise<{ connections: number; ms: number }> {
   const started = performance.now();
@@ -52,10 +45,7 @@ async function run({ ms }: { ms: number }): ReturnType<Ledger['round']> {
 }
 
 function closeAll(): null {
-  for (const c of clients) {
-    c.removeAllListeners('disconnect');
-    c.disconnect();
-  }
+  disconnectAll(clients);
   clients = [];
   return null;
 }

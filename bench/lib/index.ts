@@ -26,6 +26,8 @@
  *   serveIpc<P>({ run: async (arg) => result }), the parent
  *   `await worker.ipc.call('run', arg)`. P maps request types to
  *   { arg; result } (see ProbeProtocol for an example).
+ * - procCpuUs(pid) reads any process's CPU time from /proc (servers without
+ *   the probe: Bun, redis-server).
  * - Pinning: pass cpu: SERVER_CPU for servers and CLIENT_CPU for load
  *   generators; they are started under `taskset -c <cpu>` when taskset exists
  *   and the machine has more than one CPU (BENCH_NO_PIN=1 disables it).
@@ -53,6 +55,7 @@ export { CLIENT_CPU, SERVER_CPU, canPin, pinned, pinningNote } from './pin.js';
 export { endSockets, runWsPeer } from './sockets.js';
 export type { ProbeProtocol, ProbeStats } from './probe.js';
 export { ROOT, ServerProcess, Worker, spawnServer, spawnWorker, stopChild, waitListening, type SpawnOptions } from './process.js';
+export { procCpuUs } from './proc.js';
 export { renderSelfTime, topSelfTime, type SelfTime } from './profile.js';
 export { alternateRounds } from './rounds.js';
 export { median, pairedRatio, summarize, type Summary } from './stats.js';

@@ -56,6 +56,12 @@ class ChannelShare<C> implements FanoutMember {
       for (const sub of [...this.subs]) sub.fallBehind();
       return false;
     }
+    for (const sub of this.subs) {
+      if (sub.follows(pub)) continue;
+      // some publications never reached this node (its broker connection was interrupted): history has them
+      for (const s of [...this.subs]) s.resync();
+      return;
+    }
     for (const sub of this.subs) sub.advance(pub);
     return true;
   }

@@ -25,9 +25,12 @@ export interface TopicLimits {
 
 export const DEFAULT_TOPIC_LIMITS: TopicLimits = { maxSubscriptions: 1024, maxSubscriberLag: 1 << 20, maxRecoveryBuffer: 4096 };
 
-/** A subscription that reads history and holds the live publications arriving meanwhile. */
-export interface RecoveringMember {
+/** A local subscription of a channel, as the hub sees it. */
+export interface ChannelMember {
+  /** A live publication that arrived while it reads history. */
   hold(pub: Publication): void;
+  /** The engine may have lost publications of the channel: it catches up from history. */
+  interrupted(): void;
 }
 
 /** A topic's handlers as the server runs them (typed at createServer). */
@@ -55,7 +58,8 @@ function unavailable(err: unknown): RpcError {
  * local subscription needs it.
  */
 export class TopicHub implements EngineHandler {
-  private readonly recovering = new SetMap<string, RecoveringMember>();
+  private readonly recovering = new SetMap<string, ChannelMember>();
+  private readonly members = new SetMap<string, ChannelMember>();
   private readonly refs = new Map<string, ChannelRef>();
   private started: Promise<void> | null = null;
 
@@ -142,7 +146,8 @@ export class TopicHub implements EngineHandler {
   }
 
   /** One more local subscription needs the channel: the engine is subscribed on the first. */
-  acquire(channel: string): Promise<void> {
+  acquire(channel: string, member: ChannelMember): Promise<void> {
+    this.members.add(channel, member);
     let ref = this.refs.get(channel);
     if (ref === undefined) {
       const ready = this.ready().then(() => this.engine.subscribe(channel));
@@ -154,12 +159,14 @@ export class TopicHub implements EngineHandler {
     }
     ref.count++;
     return ref.ready.catch((err: unknown) => {
+      this.members.delete(channel, member);
       throw unavailable(err);
     });
   }
 
   /** A local subscription no longer needs the channel: the engine is unsubscribed after the last. */
-  release(channel: string): void {
+  release(channel: string, member: ChannelMember): void {
+    this.members.delete(channel, member);
     const ref = this.refs.get(channel);
     if (ref === undefined || --ref.count > 0) return;
     this.refs.delete(channel);
@@ -169,11 +176,11 @@ export class TopicHub implements EngineHandler {
     }).catch(() => undefined);
   }
 
-  hold(channel: string, member: RecoveringMember): void {
+  hold(channel: string, member: ChannelMember): void {
     this.recovering.add(channel, member);
   }
 
-  unhold(channel: string, member: RecoveringMember): void {
+  unhold(channel: string, member: ChannelMember): void {
     this.recovering.delete(channel, member);
   }
 
@@ -184,6 +191,14 @@ export class TopicHub implements EngineHandler {
     this.fanout.publish(channel, pub, frames);
     const held = this.recovering.get(channel);
     if (held !== undefined) for (const m of held) m.hold(pub);
+  }
+
+  /** The engine lost its broker for a while: every local subscription of these channels catches up from history. */
+  interrupted(channels: readonly string[]): void {
+    for (const channel of channels) {
+      const members = this.members.get(channel);
+      if (members !== undefined) for (const m of [...members]) m.interrupted();
+    }
   }
 
   join(channel: string, _clientId: string, info: Uint8Array): void {

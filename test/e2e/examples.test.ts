@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { connect } from '../../src/client/connect.js';
 import { take } from '../message/helpers.js';
+import { describeWithRedis } from '../redis/redis-server.js';
 import { runExample, type Example } from './run-example.js';
 
 const running: Example[] = [];
@@ -163,6 +164,25 @@ describe('user story 5: typed topics with presence, history and recovery', () =>
     expect(lines.filter((l) => l.startsWith('ada sees bob'))).toEqual(['ada sees bob join', 'ada sees bob leave (1)', 'ada sees bob join', 'ada sees bob leave (2)']);
     expect(lines).not.toContain('bob missed messages that history no longer holds: refetch');
   });
+});
+
+describeWithRedis('user story 5 on many nodes: examples/cluster', () => {
+  it('examples/cluster/main.ts: three node processes on one Redis; a message on one reaches the clients of all three, and the client of a node that died moves to the next of its URLs and recovers', async () => {
+    const ex = start('cluster/main.ts');
+    expect(await ex.exited()).toEqual({ code: 0, signal: null });
+    expect(ex.output().split('\n')).toEqual([
+      'three nodes on one Redis: node-1, node-2, node-3',
+      'presence seen from node-1: ada, bob, cyd',
+      'ada on node-1 got bob@node-2: hello from node-2 (offset 1)',
+      'bob on node-2 got bob@node-2: hello from node-2 (offset 1)',
+      'cyd on node-3 got bob@node-2: hello from node-2 (offset 1)',
+      'node-3 died',
+      "cyd's client moved to node-1 and subscribed again, recovered: true",
+      'cyd got ada@node-1: cyd, are you there? (offset 2)',
+      'done',
+      '',
+    ]);
+  }, 60_000);
 });
 
 describe('user story 4: the raw wire layer by hand', () => {

@@ -34,13 +34,13 @@ export class RedisServer {
     return pid;
   }
 
-  /** Starts it (again, on the same socket) and resolves once it accepts connections. */
-  async start(): Promise<void> {
+  /** Starts it (again, on the same socket; `extra` arguments override the defaults) and resolves once it accepts connections. */
+  async start(extra: string[] = []): Promise<void> {
     const listen =
       this.tcp === undefined
         ? ['--port', '0', '--unixsocket', this.socketPath]
         : ['--port', String(this.tcp.port), '--bind', '127.0.0.1', ...this.tcp.args];
-    const child = spawn('redis-server', [...listen, '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+    const child = spawn('redis-server', [...listen, '--save', '', '--appendonly', 'no', '--dir', this.dir, ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { memoryEngine } from '../../src/engine/index.js';
+import { delegate } from '../engine/delegate.js';
 import type { StreamPosition } from '../../src/rpc/topic.js';
 import { until } from './fixture.js';
 import { chatClient, collect, serveChat } from './topics-fixture.js';
@@ -11,22 +12,14 @@ function gatedHistory(): { engine: Engine; entered: () => number; open: () => vo
   let entered = 0;
   let release: (() => void) | null = null;
   const gate = new Promise<void>((r) => (release = r));
-  const engine: Engine = {
-    start: (h) => inner.start(h),
-    close: () => inner.close(),
-    publish: (c, d, o) => inner.publish(c, d, o),
-    subscribe: (c) => inner.subscribe(c),
-    unsubscribe: (c) => inner.unsubscribe(c),
-    addPresence: (c, id, info) => inner.addPresence(c, id, info),
-    removePresence: (c, id) => inner.removePresence(c, id),
-    presence: (c) => inner.presence(c),
+  const engine = delegate(inner, {
     history: async (c, q) => {
       const taken = await inner.history(c, q);
       entered++;
       await gate;
       return taken;
     },
-  };
+  });
   return { engine, entered: () => entered, open: () => release?.() };
 }
 
