@@ -60,7 +60,7 @@ class ChannelShare<C> implements FanoutMember {
       if (sub.follows(pub)) continue;
       // some publications never reached this node (its broker connection was interrupted): history has them
       for (const s of [...this.subs]) s.resync();
-      return;
+      return false;
     }
     for (const sub of this.subs) sub.advance(pub);
     return true;
