@@ -24,7 +24,7 @@ const server = createServer(
     say: async ({ room, text }, ctx) => ctx.publish('room', { room }, { from: `${ctx.conn.user}@${name}`, text }),
     room: { subscribe: async (_key, ctx) => ({ presence: { user: ctx.conn.user } }) },
   },
-  { engine, context: (info: ConnectionInfo) => ({ user: info.query.get('user') ?? 'anon' }) },
+  { engine, context: (info: ConnectionInfo) => ({ user: info.params.user ?? 'anon' }) },
 );
 const { port } = await server.listen({ port: Number(process.env.PORT ?? 0) });
 console.log(`${name} listening on ws://127.0.0.1:${port}/`);

@@ -29,7 +29,7 @@ const handlers: Handlers<ClusterService, { user: string }> = {
 const server = createServer(clusterService, handlers, {
   engine,
   heartbeatMs: 0,
-  context: (info) => ({ user: info.query.get('user') ?? 'anon' }),
+  context: (info) => ({ user: info.params.user ?? 'anon' }),
 });
 
 function outcome(key: string, text: string): Promise<Outcome> {
