@@ -58,12 +58,16 @@ export class DualListener {
     this.h2.on('stream', (stream, headers) => {
       stream.on('error', ignore);
       if (headers[':method'] === 'CONNECT') {
-        this.count(stream.session, 1);
-        stream.once('close', () => this.count(stream.session, -1));
+        // the session stays open while its WebSockets finish; new ones are turned away until the GOAWAY
+        if (this.stopping) return answer(stream, 503, { 'retry-after': '1' }, 'The server is shutting down');
+        // a closed stream no longer knows its session
+        const session = stream.session;
+        this.count(session, 1);
+        stream.once('close', () => this.count(session, -1));
         handlers.onConnect(stream, headers);
       }
       else if (options.onRequest !== undefined) options.onRequest(stream, headers);
-      else refuse(stream);
+      else answer(stream, 405, { allow: 'CONNECT' }, 'This service speaks WebSockets (extended CONNECT, RFC 8441)');
     });
     if (setting === true) {
       this.server = net.createServer({ noDelay: true }, (socket) => {
@@ -91,13 +95,16 @@ export class DualListener {
     }
   }
 
-  /** Stops the HTTP/2 sessions: idle ones at once, those carrying WebSockets once their last one has ended. */
+  /**
+   * Stops the HTTP/2 sessions: idle ones at once, those carrying WebSockets
+   * once their last one has ended (until then new extended CONNECTs are
+   * answered 503); each gets a GOAWAY.
+   */
   stop(): void {
     this.stopping = true;
     for (const [s, websockets] of this.sessions) {
       // a browser keeps an idle session open as long as it likes: only those carrying WebSockets get to finish
-      if (websockets === 0) s.destroy();
-      else s.close();
+      if (websockets === 0) goAway(s);
     }
     // nothing was asked on them yet: without this, the listener would wait for the peer to give them up
     for (const socket of this.undecided) socket.destroy();
@@ -108,7 +115,7 @@ export class DualListener {
     if (session === undefined || !this.sessions.has(session)) return;
     const n = (this.sessions.get(session) ?? 0) + delta;
     this.sessions.set(session, n);
-    if (n === 0 && this.stopping) session.destroy();
+    if (n === 0 && this.stopping) goAway(session);
   }
 
   /** Sessions open now (each one TCP/TLS connection carrying any number of WebSockets). */
@@ -140,13 +147,20 @@ function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListener
   });
 }
 
-function refuse(stream: http2.ServerHttp2Stream): void {
+/** Answers a stream with a status and a short text (a stream already answered or gone is reset instead). */
+export function answer(stream: http2.ServerHttp2Stream, status: number, headers: http2.OutgoingHttpHeaders, text: string): void {
   try {
-    stream.respond({ ':status': 405, allow: 'CONNECT', 'content-type': 'text/plain; charset=utf-8' });
-    stream.end('This service speaks WebSockets (extended CONNECT, RFC 8441)');
+    stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8', ...headers });
+    stream.end(text);
   } catch {
     stream.destroy();
   }
+}
+
+/** GOAWAY, then the session closes once its streams (none carry WebSockets now) are done. */
+function goAway(session: http2.Http2Session): void {
+  if (session.closed || session.destroyed) return;
+  session.close();
 }
 
 function ignore(): void {}
