@@ -1,4 +1,5 @@
 import type { CodecName } from '../rpc/envelope.js';
+import type { StreamPosition } from '../rpc/topic.js';
 
 /** Exit codes of the `zwire` command. */
 export const Exit = {
@@ -12,7 +13,7 @@ export const Exit = {
   UNAVAILABLE: 3,
   /** The call did not finish within --timeout. */
   TIMEOUT: 4,
-  /** Interrupted (Ctrl-C). */
+  /** Interrupted (Ctrl-C); how `zwire watch` and `zwire sub` normally end. */
   INTERRUPTED: 130,
 } as const;
 
@@ -38,15 +39,19 @@ export interface Args {
   insecure: boolean;
   check: boolean;
   timeoutMs: number | undefined;
+  /** `zwire sub --since epoch:offset`: recover the publications after this position. */
+  since: StreamPosition | undefined;
+  /** `zwire sub --presence`: print subscribers joining and leaving. */
+  presence: boolean;
 }
 
-const VALUE_FLAGS = new Set(['--codec', '--header', '-H', '--param', '-p', '--protocol', '--timeout']);
+const VALUE_FLAGS = new Set(['--codec', '--header', '-H', '--param', '-p', '--protocol', '--timeout', '--since']);
 
 /** Parses argv (without node and the script): a command, its positional arguments and the options. */
 export function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     command: '', positional: [], json: false, codec: 'json', headers: {}, params: {}, protocols: [],
-    http2: false, insecure: false, check: true, timeoutMs: undefined,
+    http2: false, insecure: false, check: true, timeoutMs: undefined, since: undefined, presence: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -68,6 +73,8 @@ export function parseArgs(argv: readonly string[]): Args {
       case '-k':
       case '--insecure': a.insecure = true; break;
       case '--no-check': a.check = false; break;
+      case '--presence': a.presence = true; break;
+      case '--since': a.since = parsePosition(value as string); break;
       case '--codec':
         if (value !== 'json' && value !== 'msgpack') throw new UsageError(`--codec must be json or msgpack, not ${value}`);
         a.codec = value;
@@ -101,6 +108,16 @@ export function parseArgs(argv: readonly string[]): Args {
   return a;
 }
 
+/** Parses `epoch:offset` (the epoch may itself hold colons: the offset is after the last one). */
+function parsePosition(text: string): StreamPosition {
+  const colon = text.lastIndexOf(':');
+  const offset = Number(text.slice(colon + 1));
+  if (colon <= 0 || text.slice(colon + 1) === '' || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new UsageError(`--since takes epoch:offset (as zwire sub prints them), not ${JSON.stringify(text)}`);
+  }
+  return { epoch: text.slice(0, colon), offset };
+}
+
 /** The URL with the --param values added to its query. */
 export function urlWithParams(raw: string, params: Record<string, string>): string {
   let url: URL;
@@ -129,7 +146,8 @@ export const HELP = `zwire — talk to zwire RPC servers and any WebSocket serve
 usage:
   zwire call <url> <method> [json]         call a unary method, print its result
   zwire watch <url> <streamMethod> [json]  open a server stream, print each item until it ends
-  zwire describe <url>                     list the methods and their JSON Schemas (server needs introspection: true)
+  zwire sub <url> <topic> [json-key]       subscribe to a topic key, print each publication with its position
+  zwire describe <url>                     list the methods and topics with their JSON Schemas (server needs introspection: true)
   zwire connect <url>                      raw WebSocket: stdin lines go out as text messages, messages are printed
 
 options:
@@ -141,7 +159,9 @@ options:
   --http2                open the WebSocket over HTTP/2 (RFC 8441)
   -k, --insecure         accept any TLS certificate
   --timeout ms           call timeout (default 10000; 0 = none)
-  --no-check             do not check the method and input against $describe
+  --no-check             do not check the method and input (topic and key) against $describe
+  --since epoch:offset   sub: recover the publications after this position (the topic needs history)
+  --presence             sub: print subscribers joining and leaving
 
-exit codes: 0 ok, 1 RPC error from the server, 2 bad usage or input, 3 connection failed or lost, 4 timeout, 130 interrupted
+exit codes: 0 ok, 1 RPC error from the server (a refused subscription too), 2 bad usage or input, 3 connection failed or lost, 4 timeout, 130 interrupted
 `;

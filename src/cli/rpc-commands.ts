@@ -39,7 +39,7 @@ export async function callCommand(args: Args, out: Output, kind: 'unary' | 'stre
   }
 }
 
-/** `zwire describe`: the server's methods with their JSON Schemas. */
+/** `zwire describe`: the server's methods and topics with their JSON Schemas. */
 export async function describeCommand(args: Args, out: Output): Promise<number> {
   const [rawUrl, ...extra] = args.positional;
   if (rawUrl === undefined || extra.length > 0) throw new UsageError('usage: zwire describe <url>');
@@ -58,6 +58,11 @@ export async function describeCommand(args: Args, out: Output): Promise<number> 
       process.stdout.write(`${name}  (${m.kind}${m.resumable === true ? ', resumable' : ''})\n`);
       if (m.input !== null) process.stdout.write(`  input:  ${JSON.stringify(m.input)}\n`);
       if (m.output !== null) process.stdout.write(`  ${m.kind === 'stream' ? 'items' : 'output'}: ${JSON.stringify(m.output)}\n`);
+    }
+    for (const [name, t] of Object.entries(description.topics ?? {})) {
+      const traits = ['topic', ...(t.history === true ? ['history'] : []), ...(t.presence !== null ? ['presence'] : []), ...(t.publish === true ? ['client publish'] : [])];
+      process.stdout.write(`${name}  (${traits.join(', ')})\n  key:      ${JSON.stringify(t.key)}\n  message:  ${JSON.stringify(t.message)}\n`);
+      if (t.presence !== null) process.stdout.write(`  presence: ${JSON.stringify(t.presence)}\n`);
     }
     return Exit.OK;
   } finally {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** The `zwire` command: RPC calls, streams and introspection against zwire servers, and a raw WebSocket session. */
+/** The `zwire` command: RPC calls, streams, subscriptions and introspection against zwire servers, and a raw WebSocket session. */
 import { Exit, HELP, parseArgs, UsageError } from './args.js';
 import { connectCommand } from './connect-command.js';
 import { Output } from './output.js';
 import { callCommand, describeCommand, report } from './rpc-commands.js';
+import { subCommand } from './sub-command.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let out = new Output(argv.includes('--json'));
@@ -15,6 +16,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return await callCommand(args, out, 'unary');
       case 'watch':
         return await callCommand(args, out, 'stream');
+      case 'sub':
+        return await subCommand(args, out);
       case 'describe':
         return await describeCommand(args, out);
       case 'connect':

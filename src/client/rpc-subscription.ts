@@ -18,8 +18,10 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
-/** What a subscription reports besides its messages. */
-export interface SubscriptionEvents<P> {
+/** What a subscription reports besides its messages (and, for those who want their positions, the messages too). */
+export interface SubscriptionEvents<P, T = unknown> {
+  /** A publication arrived (before the iteration yields it), with its place in the channel; for tools that show or keep positions. */
+  publication: (message: T, position: StreamPosition) => void;
   /** A subscriber's presence appeared on the channel (topics with presence). */
   join: (info: P) => void;
   /** A subscriber's presence went away (it unsubscribed or its connection dropped). */
@@ -48,7 +50,7 @@ export interface Subscription<T, P = never> extends AsyncIterable<T>, AsyncItera
   ready(): Promise<{ recovered: boolean; position: StreamPosition }>;
   /** The presence of every subscriber of this topic key (topics with presence). */
   presence(): Promise<P[]>;
-  on<E extends keyof SubscriptionEvents<P>>(event: E, listener: SubscriptionEvents<P>[E]): () => void;
+  on<E extends keyof SubscriptionEvents<P, T>>(event: E, listener: SubscriptionEvents<P, T>[E]): () => void;
   /** Ends the subscription; a pending `next()` ends the iteration. */
   unsubscribe(): Promise<void>;
 }
@@ -174,6 +176,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     const value = check(this.host, this.info.message, data, `${this.info.name}: publication`);
     this.position = { epoch, offset };
     if (at !== null && (at.epoch !== epoch || offset !== at.offset + 1)) this.emit('reset', { epoch, offset: offset - 1 });
+    this.emit('publication', value, this.position);
     this.deliver(value);
   }
 
@@ -246,7 +249,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     return req.promise;
   }
 
-  on<E extends keyof SubscriptionEvents<P>>(event: E, listener: SubscriptionEvents<P>[E]): () => void {
+  on<E extends keyof SubscriptionEvents<P, T>>(event: E, listener: SubscriptionEvents<P, T>[E]): () => void {
     const all = this.listeners as Record<string, Set<unknown> | undefined>;
     const set = (all[event] ??= new Set());
     set.add(listener);

@@ -63,7 +63,7 @@ export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 export { createServer, RpcServer, type CloseOptions, type ListenAddress, type ServerOptions } from './create-server.js';
 export type { ConnectionInfo, ContextHook } from './connection-info.js';
-export { DESCRIBE_METHOD, describeService, type JsonSchema, type MethodDescription, type ServiceDescription } from './introspection.js';
+export { DESCRIBE_METHOD, describeService, type JsonSchema, type MethodDescription, type ServiceDescription, type TopicDescription } from './introspection.js';
 export { AdmissionClose, HELLO_MARKER } from './admission.js';
 export type { CallObserver, CallWatch } from './observe.js';
 export type { CallEndMessage, CallStartMessage, ConnCloseMessage, ConnOpenMessage, HandshakeRefusedMessage } from './diagnostics.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MethodInfo, MethodKind, Schema, Service } from './service.js';
+import type { TopicInfo } from './topic.js';
 
 /** The reserved method name of the opt-in introspection call (`createServer(..., { introspection: true })`). */
 export const DESCRIBE_METHOD = '$describe';
@@ -17,11 +18,26 @@ export interface MethodDescription {
   resumable?: true;
 }
 
-/** What the `$describe` method answers: the service's methods and their schemas. */
+/** One topic as `$describe` reports it. */
+export interface TopicDescription {
+  /** The key's schema, as a subscriber sends it. */
+  key: JsonSchema;
+  /** The schema of what is published, as subscribers receive it. */
+  message: JsonSchema;
+  /** What each subscriber shows to the others, or null when the topic keeps no presence. */
+  presence: JsonSchema | null;
+  /** The topic keeps history, so a subscriber can recover after a position (`zwire sub --since`). */
+  history?: true;
+  /** Clients may publish. */
+  publish?: true;
+}
+
+/** What the `$describe` method answers: the service's methods and topics and their schemas. */
 export interface ServiceDescription {
   /** The wire protocol: `zwire.rpc.v1`. */
   protocol: string;
   methods: Record<string, MethodDescription>;
+  topics: Record<string, TopicDescription>;
 }
 
 /**
@@ -32,7 +48,20 @@ export interface ServiceDescription {
 export function describeService(service: Service): ServiceDescription {
   const methods: Record<string, MethodDescription> = {};
   for (const info of service.table.values()) methods[info.name] = describeMethod(info);
-  return { protocol: 'zwire.rpc.v1', methods };
+  const topics: Record<string, TopicDescription> = {};
+  for (const info of service.topics.values()) topics[info.name] = describeTopic(info);
+  return { protocol: 'zwire.rpc.v1', methods, topics };
+}
+
+function describeTopic(info: TopicInfo): TopicDescription {
+  const d: TopicDescription = {
+    key: toJson(info.key, 'input') ?? {},
+    message: toJson(info.message, 'output') ?? {},
+    presence: toJson(info.presence, 'output'),
+  };
+  if (info.history !== null) d.history = true;
+  if (info.clientPublish) d.publish = true;
+  return d;
 }
 
 function describeMethod(info: MethodInfo): MethodDescription {

@@ -43,6 +43,10 @@ export class DualListener {
   readonly h2: http2.Http2Server;
   /** Open sessions, with how many WebSockets each carries. */
   private readonly sessions = new Map<http2.Http2Session, number>();
+  /** Each session's own socket (session.socket is a proxy that may not be destroyed). */
+  private readonly sockets = new WeakMap<http2.Http2Session, Duplex>();
+  /** The socket being handed to the HTTP/2 server: its 'session' event comes while it is. */
+  private handing: Duplex | null = null;
   private stopping = false;
   /** Connections not yet handed on (TLS handshake or first bytes pending), e.g. a browser's preconnected spare. */
   private readonly undecided = new Set<net.Socket>();
@@ -52,29 +56,34 @@ export class DualListener {
     this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000, ...options.settings, enableConnectProtocol: true } });
     this.h2.on('session', (s) => {
       this.sessions.set(s, 0);
+      if (this.handing !== null) this.sockets.set(s, this.handing);
       s.on('close', () => this.sessions.delete(s));
       s.on('error', ignore);
     });
     this.h2.on('stream', (stream, headers) => {
       stream.on('error', ignore);
       if (headers[':method'] === 'CONNECT') {
-        this.count(stream.session, 1);
-        stream.once('close', () => this.count(stream.session, -1));
+        // the session stays open while its WebSockets finish; new ones are turned away until the GOAWAY
+        if (this.stopping) return answer(stream, 503, { 'retry-after': '1' }, 'The server is shutting down');
+        // a closed stream no longer knows its session
+        const session = stream.session;
+        this.count(session, 1);
+        stream.once('close', () => this.count(session, -1));
         handlers.onConnect(stream, headers);
       }
       else if (options.onRequest !== undefined) options.onRequest(stream, headers);
-      else refuse(stream);
+      else answer(stream, 405, { allow: 'CONNECT' }, 'This service speaks WebSockets (extended CONNECT, RFC 8441)');
     });
     if (setting === true) {
       this.server = net.createServer({ noDelay: true }, (socket) => {
         this.undecided.add(socket);
-        sniff(socket, this.h2, handlers, () => this.undecided.delete(socket));
+        sniff(socket, (s) => this.toHttp2(s), handlers, () => this.undecided.delete(socket));
       });
     } else {
       const { settings: _s, onRequest: _r, ...tlsOptions } = options;
       this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], ...tlsOptions }, (socket) => {
         socket.setNoDelay(true);
-        if (socket.alpnProtocol === 'h2') this.h2.emit('connection', socket);
+        if (socket.alpnProtocol === 'h2') this.toHttp2(socket);
         else handlers.onSocket(socket);
       });
       this.server.on('tlsClientError', ignore);
@@ -91,13 +100,25 @@ export class DualListener {
     }
   }
 
-  /** Stops the HTTP/2 sessions: idle ones at once, those carrying WebSockets once their last one has ended. */
+  private toHttp2(socket: Duplex): void {
+    this.handing = socket;
+    try {
+      this.h2.emit('connection', socket);
+    } finally {
+      this.handing = null;
+    }
+  }
+
+  /**
+   * Stops the HTTP/2 sessions: idle ones at once, those carrying WebSockets
+   * once their last one has ended (until then new extended CONNECTs are
+   * answered 503); each gets a GOAWAY.
+   */
   stop(): void {
     this.stopping = true;
     for (const [s, websockets] of this.sessions) {
       // a browser keeps an idle session open as long as it likes: only those carrying WebSockets get to finish
-      if (websockets === 0) s.destroy();
-      else s.close();
+      if (websockets === 0) goAway(s, this.sockets.get(s));
     }
     // nothing was asked on them yet: without this, the listener would wait for the peer to give them up
     for (const socket of this.undecided) socket.destroy();
@@ -108,7 +129,7 @@ export class DualListener {
     if (session === undefined || !this.sessions.has(session)) return;
     const n = (this.sessions.get(session) ?? 0) + delta;
     this.sessions.set(session, n);
-    if (n === 0 && this.stopping) session.destroy();
+    if (n === 0 && this.stopping) goAway(session, this.sockets.get(session));
   }
 
   /** Sessions open now (each one TCP/TLS connection carrying any number of WebSockets). */
@@ -118,7 +139,7 @@ export class DualListener {
 }
 
 /** Cleartext: the HTTP/2 connection preface goes to HTTP/2, anything else is HTTP/1.1. */
-function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListenerHandlers, decided: () => void): void {
+function sniff(socket: net.Socket, toHttp2: (socket: net.Socket) => void, handlers: DualListenerHandlers, decided: () => void): void {
   const onError = (): void => {
     socket.destroy();
   };
@@ -135,18 +156,37 @@ function sniff(socket: net.Socket, h2: http2.Http2Server, handlers: DualListener
     decided();
     socket.unshift(first);
     const n = Math.min(first.length, PREFACE.length);
-    if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) h2.emit('connection', socket);
+    if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) toHttp2(socket);
     else handlers.onSocket(socket);
   });
 }
 
-function refuse(stream: http2.ServerHttp2Stream): void {
+/** Answers a stream with a status and a short text (a stream already answered or gone is reset instead). */
+export function answer(stream: http2.ServerHttp2Stream, status: number, headers: http2.OutgoingHttpHeaders, text: string): void {
   try {
-    stream.respond({ ':status': 405, allow: 'CONNECT', 'content-type': 'text/plain; charset=utf-8' });
-    stream.end('This service speaks WebSockets (extended CONNECT, RFC 8441)');
+    stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8', ...headers });
+    stream.end(text);
   } catch {
     stream.destroy();
   }
+}
+
+/** How long a session that got its GOAWAY may keep other streams (not WebSockets) open. */
+const GOAWAY_LINGER_MS = 1000;
+
+/**
+ * Ends a session that carries no WebSocket: a GOAWAY, then the session
+ * closes once the peer's other streams end, or is cut shortly after, its
+ * socket too: a browser may keep streams, and a spare connection, open as
+ * long as it likes.
+ */
+function goAway(session: http2.Http2Session, socket: Duplex | undefined): void {
+  if (session.closed || session.destroyed) return;
+  session.close();
+  setTimeout(() => {
+    session.destroy();
+    socket?.destroy();
+  }, GOAWAY_LINGER_MS).unref();
 }
 
 function ignore(): void {}

@@ -1,4 +1,4 @@
-/** A real server for the CLI tests, run as a child process: an RPC service with introspection and a raw echo server. */
+/** A real server for the CLI tests, run as a child process: an RPC service (with a topic) with introspection and a raw echo server. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { RpcError } from '../../src/rpc/errors.js';
@@ -12,6 +12,13 @@ const service = defineService({
   count: { input: z.object({ to: z.number().int().min(0) }), stream: z.object({ n: z.number() }) },
   refuse: { output: z.null() },
   slow: { input: z.object({ ms: z.number() }), output: z.boolean() },
+  tick: { input: z.object({ room: z.string(), n: z.number() }), output: z.object({ epoch: z.string(), offset: z.number() }) },
+  ticks: {
+    topic: z.object({ room: z.string().min(1) }),
+    message: z.object({ n: z.number() }),
+    history: { size: 100, ttlMs: 60_000 },
+    presence: z.object({ user: z.string() }),
+  },
 });
 
 const rpc = createServer<(typeof service)['methods'], { user: string; token: string }>(
@@ -28,6 +35,13 @@ const rpc = createServer<(typeof service)['methods'], { user: string; token: str
     slow: async ({ ms }, ctx) => {
       await sleep(ms, undefined, { signal: ctx.signal });
       return true;
+    },
+    tick: ({ room, n }, ctx) => ctx.publish('ticks', { room }, { n }),
+    ticks: {
+      subscribe: ({ room }, ctx) => {
+        if (room === 'secret') throw new RpcError('FORBIDDEN', 'not your room');
+        return { presence: { user: ctx.conn.user } };
+      },
     },
   },
   {

@@ -1,36 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source (node --import tsx), optionally feeding stdin; bounded by a kill timer. */
-async function zwire(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Ran> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/zwire.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  if (stdin !== undefined) child.stdin.end(stdin);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
-  return { code, stdout, stderr };
-}
-
-async function startServer(env: Record<string, string> = {}): Promise<{ child: ChildProcess; rpc: number; echo: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/cli/fixture-server.ts'], { cwd: ROOT, env: { ...process.env, ...env } });
-  child.stderr?.pipe(process.stderr);
-  const [line] = (await once(child.stdout!.setEncoding('utf8'), 'data')) as [string];
-  return { child, ...(JSON.parse(line) as { rpc: number; echo: number }) };
-}
+import { startServer, zwire } from './run-zwire.js';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let rpcUrl = '';
@@ -117,7 +87,7 @@ describe('zwire describe', () => {
     const r = await zwire(['describe', rpcUrl, '--json']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(Object.keys(d.methods).sort()).toEqual(['add', 'count', 'refuse', 'slow', 'whoami']);
+    expect(Object.keys(d.methods).sort()).toEqual(['add', 'count', 'refuse', 'slow', 'tick', 'whoami']);
     expect(d.methods.count.kind).toBe('stream');
     expect(d.methods.add.input).toMatchObject({ type: 'object', required: ['a', 'b'] });
     const readable = await zwire(['describe', rpcUrl]);

@@ -9,6 +9,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createServer } from '../../src/rpc/create-server.js';
+import type { Handlers } from '../../src/rpc/handlers.js';
 import { defineService } from '../../src/rpc/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -16,25 +17,54 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const key = readFileSync(new URL('../fixtures/localhost-key.pem', import.meta.url));
 const cert = readFileSync(new URL('../fixtures/localhost-cert.pem', import.meta.url));
 
-/** The page's script: zwire's browser RPC client over the page's own WebSocket, with a method table made by hand (no zod in the page). */
+/**
+ * The page's script: zwire's types-only browser client (no definition, no zod in the page) with topic
+ * support imported, over the page's own WebSocket: a call, a stream, and a subscription that receives
+ * a burst of publications.
+ */
 const PAGE_ENTRY = `
 import { createClient } from './src/client/rpc-browser.ts';
-const info = (name, kind) => ({ name, kind, input: null, output: null, resumable: false });
-const service = { methods: {}, table: new Map([['add', info('add', 'unary')], ['count', info('count', 'stream')]]), topics: new Map() };
+import './src/client/topics.ts';
 window.runRpc = async (url) => {
-  const client = createClient(service, url, { reconnect: false });
+  const client = createClient(url, { reconnect: false });
   const sum = await client.add({ a: 2, b: 40 });
   const items = [];
   for await (const item of client.count({ to: 3 })) items.push(item.n);
+  const sub = client.ticks.subscribe({ room: 'r' });
+  const offsets = [];
+  sub.on('publication', (_m, position) => offsets.push(position.offset));
+  const start = (await sub.ready()).position.offset;
+  // a types-only call is sent once awaited or then()ed: then() sends it while the loop below reads
+  const burst = client.burst({ room: 'r', count: 20 }).then((r) => r);
+  const received = [];
+  for await (const m of sub) {
+    received.push(m.n);
+    if (received.length === 20) break;
+  }
+  await burst;
   await client.close();
-  return { sum, items };
+  return { sum, items, received, offsets: offsets.map((o) => o - start) };
 };
 `;
 
 const service = defineService({
   add: { input: z.object({ a: z.number(), b: z.number() }), output: z.number() },
   count: { input: z.object({ to: z.number() }), stream: z.object({ n: z.number() }) },
+  burst: { input: z.object({ room: z.string(), count: z.number().int().max(100) }), output: z.null() },
+  ticks: { topic: z.object({ room: z.string() }), message: z.object({ n: z.number() }) },
 });
+
+type Svc = (typeof service)['methods'];
+
+/** Publishes 1..count on the room without waiting between publications: the order is the engine's, kept to the page. */
+const burst: Handlers<Svc, unknown>['burst'] = async ({ room, count }, ctx) => {
+  const sent: Promise<unknown>[] = [];
+  for (let n = 1; n <= count; n++) sent.push(ctx.publish('ticks', { room }, { n }));
+  await Promise.all(sent);
+  return null;
+};
+
+const inOrder = Array.from({ length: 20 }, (_, i) => i + 1);
 
 let script = '';
 
@@ -70,6 +100,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser speaks WebSockets over HTTP/2 
     count: async function* ({ to }) {
       for (let n = 1; n <= to; n++) yield { n };
     },
+    burst,
+    ticks: {},
   });
 
   beforeAll(async () => {
@@ -117,10 +149,11 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser speaks WebSockets over HTTP/2 
     rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('new WebSocket(wss://…) arrives as an extended CONNECT and runs an RPC call and a stream', async () => {
+  it('new WebSocket(wss://…) arrives as an extended CONNECT and runs an RPC call, a stream and a subscription', async () => {
     const port = (h2.address() as AddressInfo).port;
     const result = await runInPage(browser, port);
-    expect(result).toEqual({ sum: 42, items: [1, 2, 3] });
+    // every publication arrives, in publish order, one offset after the other
+    expect(result).toEqual({ sum: 42, items: [1, 2, 3], received: inOrder, offsets: inOrder });
     const connects = streams.filter((s) => s.method === 'CONNECT');
     expect(connects.length).toBe(1);
     expect(connects[0].protocol).toBe('websocket');
@@ -130,7 +163,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser speaks WebSockets over HTTP/2 
   });
 
   it("the RPC server's own listen({ http2: { key, cert } }) serves the page and the browser's WebSocket on one port", async () => {
-    const own = createServer(service, { add: ({ a, b }) => a + b, count: async function* () {} });
+    const own = createServer(service, { add: ({ a, b }) => a + b, count: async function* () {}, burst, ticks: {} });
     const pageRequests: string[] = [];
     const { port } = await own.listen({
       http2: {
@@ -144,8 +177,9 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser speaks WebSockets over HTTP/2 
       },
     });
     try {
-      const result = (await runInPage(browser, port)) as { sum: number };
+      const result = (await runInPage(browser, port)) as { sum: number; received: number[] };
       expect(result.sum).toBe(42);
+      expect(result.received).toEqual(inOrder);
       expect(pageRequests).toContain('/client.js');
     } finally {
       await own.close();
