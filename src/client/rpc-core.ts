@@ -1,7 +1,7 @@
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
-import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
+import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
 import { SLOW_SUBSCRIBER_CLOSE, TopicKind } from '../rpc/topic-envelopes.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
@@ -397,7 +397,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       return;
     }
     if (Array.isArray(decoded) && this.onTopicEnvelope(decoded, from)) return;
-    const env = parseEnvelope(decoded);
+    const env = parseServerEnvelope(decoded);
     switch (env.kind) {
       case Kind.Ping: {
         const r = from.send(this.settings.codec.pong(env.n));

@@ -1,4 +1,4 @@
-import { parseEnvelope } from '../rpc/envelope-parse.js';
+import { parseServerEnvelope } from '../rpc/envelope-parse.js';
 import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
@@ -42,7 +42,7 @@ export function withHello(factory: TransportFactory, codec: EnvelopeCodec, param
           settle(null);
           return;
         }
-        const parsed = parseEnvelope(env);
+        const parsed = parseServerEnvelope(env);
         if (parsed.kind === Kind.Error && parsed.id === 0) settle(errorFromEnvelope(parsed));
       },
       close(code, reason) {
