@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { Kind, MAX_CREDIT } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
@@ -13,7 +13,7 @@ export class UnaryCall extends BaseCall {
   private reject!: (err: RpcError) => void;
   readonly promise: Promise<unknown>;
 
-  constructor(host: CallHost, private readonly codec: EnvelopeCodec, id: number, info: MethodInfo, private readonly input: unknown, options: CallOptions | undefined, timeoutMs: number) {
+  constructor(host: CallHost, private readonly codec: ClientCodec, id: number, info: MethodInfo, private readonly input: unknown, options: CallOptions | undefined, timeoutMs: number) {
     super(host, id, info, options, timeoutMs);
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -58,7 +58,7 @@ export class NotifyCall implements Pending {
   private reject!: (err: RpcError) => void;
   readonly promise: Promise<void>;
 
-  constructor(private readonly host: CallHost, private readonly codec: EnvelopeCodec, private readonly info: MethodInfo, private readonly input: unknown, timeoutMs: number) {
+  constructor(private readonly host: CallHost, private readonly codec: ClientCodec, private readonly info: MethodInfo, private readonly input: unknown, timeoutMs: number) {
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -99,7 +99,7 @@ export class ClientStreamCall extends BaseCall {
 
   constructor(
     host: CallHost,
-    private readonly codec: EnvelopeCodec,
+    private readonly codec: ClientCodec,
     id: number,
     info: MethodInfo,
     private readonly items: AsyncIterable<unknown> | Iterable<unknown>,

@@ -1,4 +1,4 @@
-import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import type { ClientCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
@@ -17,7 +17,7 @@ import type { ClientTransport, TransportFactory } from './transport.js';
 
 /** Settings of the connection manager (see ClientOptions for the user-facing names). */
 export interface CoreSettings {
-  codec: EnvelopeCodec;
+  codec: ClientCodec;
   protocols: string[];
   factory: TransportFactory;
   reconnect: ReconnectPolicy | null;
@@ -95,7 +95,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     void this.connect();
   }
 
-  get codec(): EnvelopeCodec {
+  get codec(): ClientCodec {
     return this.settings.codec;
   }
 

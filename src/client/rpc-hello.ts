@@ -1,5 +1,5 @@
 import { parseServerEnvelope } from '../rpc/envelope-parse.js';
-import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import type { ClientCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
@@ -21,7 +21,7 @@ function closedBeforeWelcome(code: number, reason: string): RpcError {
  * Welcome; a refusal rejects with the server's RpcError (UNAUTHORIZED,
  * FORBIDDEN, ...). `params` is resolved again for every connection.
  */
-export function withHello(factory: TransportFactory, codec: EnvelopeCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
+export function withHello(factory: TransportFactory, codec: ClientCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
   return async (protocols, events, signal) => {
     const hello = codec.hello((await params()) ?? {});
     let welcomed = false;

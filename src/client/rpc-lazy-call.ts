@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
@@ -10,7 +10,7 @@ import type { CallOptions } from './rpc-types.js';
 /** What a types-only client knows of its settings; the kind of a call is found from how it is used. */
 export interface LazySettings {
   readonly core: RpcClientCore;
-  readonly codec: EnvelopeCodec;
+  readonly codec: ClientCodec;
   readonly timeoutMs: number;
   readonly window: number;
   readonly notify: ReadonlySet<string>;

@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo, Service, ServiceDef } from '../rpc/service.js';
 import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
@@ -22,7 +22,7 @@ function submitted(core: RpcClientCore, o: CallOptions | undefined, make: () => 
 }
 
 /** Builds the client function of one method from its definition (validating client). */
-export function methodFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, info: MethodInfo, timeoutMs: number, window: number): unknown {
+export function methodFromDefinition(core: RpcClientCore, codec: ClientCodec, info: MethodInfo, timeoutMs: number, window: number): unknown {
   switch (info.kind) {
     case 'unary':
       return (input: unknown, o?: CallOptions) => submitted(core, o, () => new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs));
@@ -46,7 +46,7 @@ export function methodFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, 
 }
 
 /** The methods of a validating client: one function per method of the definition, one object per topic. */
-export function methodsFromDefinition(core: RpcClientCore, codec: EnvelopeCodec, service: Service<ServiceDef>, timeoutMs: number, window: number): Record<string, unknown> {
+export function methodsFromDefinition(core: RpcClientCore, codec: ClientCodec, service: Service<ServiceDef>, timeoutMs: number, window: number): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (const info of service.table.values()) methods[info.name] = methodFromDefinition(core, codec, info, timeoutMs, window);
   if (service.topics.size > 0) {

@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
@@ -32,7 +32,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   constructor(
     host: CallHost,
     private readonly starter: StreamStarter,
-    private readonly codec: EnvelopeCodec,
+    private readonly codec: ClientCodec,
     id: number,
     info: MethodInfo,
     private readonly input: unknown,
