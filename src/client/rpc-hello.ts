@@ -4,7 +4,7 @@ import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import { errorFromEnvelope } from './rpc-pending.js';
-import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+import { sendQuietly, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
 /** Connection parameters, or a function called before every (re)connect that returns them. */
 export type ConnectionParams = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
@@ -55,8 +55,7 @@ export function withHello(factory: TransportFactory, codec: ClientCodec, params:
     const onAbort = (): void => settle(new RpcError('UNAVAILABLE', 'client closed'));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const sent = t.send(hello);
-      if (sent !== undefined) sent.catch(() => undefined);
+      sendQuietly(t, hello);
       await admitted;
       return t;
     } catch (err) {

@@ -62,8 +62,8 @@ export abstract class BaseCall implements Pending {
   readonly kind: MethodKind;
   readonly deadline: number;
   protected readonly meta: CallMeta | undefined;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
 
   constructor(
     protected readonly host: CallHost,
@@ -78,9 +78,9 @@ export abstract class BaseCall implements Pending {
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const signal = options?.signal;
     if (signal !== undefined && !signal.aborted) {
-      this.signal = signal;
-      this.onAbort = () => this.abort(signal.reason);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      this.#signal = signal;
+      this.#onAbort = () => this.abort(signal.reason);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
@@ -99,7 +99,7 @@ export abstract class BaseCall implements Pending {
   protected settle(cancelAtServer: boolean): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.host.forget(this, cancelAtServer);
     return true;
   }
