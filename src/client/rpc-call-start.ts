@@ -1,7 +1,8 @@
 import type { ClientCodec } from '../rpc/codec.js';
-import { RpcError } from '../rpc/errors.js';
+import type { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
+import { NotifyCall, RequestCall } from './rpc-calls.js';
+import { cancelledError } from './rpc-pending.js';
 import type { RpcClientCore } from './rpc-core.js';
 import { RpcStream } from './rpc-stream.js';
 import type { CallOptions } from './rpc-types.js';
@@ -16,7 +17,7 @@ export interface CallSettings {
 
 /** The CANCELLED error for a call whose signal had already fired, or null. */
 function cancelledByCaller(o: CallOptions | undefined): RpcError | null {
-  return o?.signal?.aborted === true ? new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: o.signal.reason }) : null;
+  return o?.signal?.aborted === true ? cancelledError(o.signal.reason) : null;
 }
 
 /**
@@ -31,9 +32,7 @@ export function startCall(s: CallSettings, info: MethodInfo, input: unknown, o: 
   const call =
     info.kind === 'notify'
       ? new NotifyCall(core, codec, info, input, timeoutMs)
-      : info.kind === 'clientStream'
-        ? new ClientStreamCall(core, codec, core.nextId(), info, input as AsyncIterable<unknown> | Iterable<unknown>, o, timeoutMs)
-        : new UnaryCall(core, codec, core.nextId(), info, input, o, timeoutMs);
+      : new RequestCall(core, codec, core.nextId(), info, input, o, timeoutMs);
   core.submit(call);
   return call.promise;
 }

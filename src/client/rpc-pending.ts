@@ -48,6 +48,11 @@ export function protocolError(message: string): RpcError {
   return new RpcError('BAD_REQUEST', `protocol error from the server: ${message}`);
 }
 
+/** The CANCELLED error of a call whose AbortSignal fired, with the signal's reason as its cause. */
+export function cancelledError(reason: unknown): RpcError {
+  return new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: reason });
+}
+
 /** Validates a value from the server against the method's schema (when the client validates). */
 export function checkResponse(host: CallHost, info: MethodInfo, value: unknown, what: string): unknown {
   if (!host.validateResponses || info.output === null) return value;
@@ -92,7 +97,7 @@ export abstract class BaseCall implements Pending {
   /** The caller's signal fired: the call fails with CANCELLED and the server is told. */
   protected abort(reason: unknown): void {
     if (this.settled) return;
-    this.fail(new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: reason }));
+    this.fail(cancelledError(reason));
   }
 
   /** Marks the call settled and detaches it; true if it was still open. */
