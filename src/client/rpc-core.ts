@@ -33,9 +33,8 @@ export interface CoreSettings {
 function refusal(err: unknown): RpcError | null {
   if (err instanceof RpcError) return err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? err : null;
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-  if (status === 401) return new RpcError('UNAUTHORIZED', 'the server refused the connection (401)', undefined, { cause: err });
-  if (status === 403) return new RpcError('FORBIDDEN', 'the server refused the connection (403)', undefined, { cause: err });
-  return null;
+  if (status !== 401 && status !== 403) return null;
+  return new RpcError(status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `the server refused the connection (${status})`, undefined, { cause: err });
 }
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
