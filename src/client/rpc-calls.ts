@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { Kind, MAX_CREDIT } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
@@ -7,39 +7,99 @@ import type { CallOptions } from './rpc-types.js';
 
 const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
 
-/** A request/response call. */
-export class UnaryCall extends BaseCall {
-  private resolve!: (value: unknown) => void;
-  private reject!: (err: RpcError) => void;
-  readonly promise: Promise<unknown>;
+/** Items of a client stream. */
+type Items = AsyncIterable<unknown> | Iterable<unknown>;
 
-  constructor(host: CallHost, private readonly codec: EnvelopeCodec, id: number, info: MethodInfo, private readonly input: unknown, options: CallOptions | undefined, timeoutMs: number) {
+/**
+ * A call answered once: a unary call, or a client stream (`info.kind`), whose
+ * items are sent as the server grants credit, then End.
+ */
+export class RequestCall extends BaseCall {
+  #resolve!: (value: unknown) => void;
+  #reject!: (err: RpcError) => void;
+  readonly promise: Promise<unknown>;
+  #credit = 0;
+  #wake: (() => void) | null = null;
+  #started = false;
+  readonly #codec: ClientCodec;
+  readonly #input: unknown;
+  /** The input of a client stream: its items. */
+  readonly #items: Items | undefined;
+
+  constructor(host: CallHost, codec: ClientCodec, id: number, info: MethodInfo, input: unknown, options: CallOptions | undefined, timeoutMs: number) {
     super(host, id, info, options, timeoutMs);
+    this.#codec = codec;
+    this.#input = input;
+    this.#items = info.kind === 'clientStream' ? (input as Items) : undefined;
     this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
   }
 
   start(): boolean {
-    return this.host.send(this, this.codec.call(this.id, this.info.name, this.input, this.meta));
+    const items = this.#items;
+    if (items === undefined) return this.host.send(this, this.#codec.call(this.id, this.info.name, this.#input, this.meta));
+    if (this.#started) return false;
+    this.#started = true;
+    if (!this.host.send(this, this.#codec.clientStream(this.id, this.info.name, this.meta))) return false;
+    void this.#pump(items);
+    return true;
+  }
+
+  async #pump(items: Items): Promise<void> {
+    try {
+      for await (const item of items) {
+        while (this.#credit <= 0 && !this.settled) await new Promise<void>((r) => (this.#wake = r));
+        if (this.settled) return;
+        this.#credit--;
+        if (!this.host.send(this, this.#codec.push(this.id, item))) return;
+      }
+      if (!this.settled) this.host.send(this, this.#codec.end(this.id));
+    } catch (err) {
+      this.fail(err instanceof RpcError ? err : new RpcError('CANCELLED', 'the input iterable failed', undefined, { cause: err }));
+    }
+  }
+
+  #wakeUp(): void {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
   }
 
   onMessage(env: CallReply): void {
-    if (env.kind === Kind.Result) {
-      if (!this.settle(false)) return;
-      try {
-        this.resolve(checkResponse(this.host, this.info, env.output, 'result'));
-      } catch (err) {
-        this.reject(err as RpcError);
-      }
-    } else if (env.kind === Kind.Error) {
-      if (this.settle(false)) this.reject(errorFromEnvelope(env));
+    switch (env.kind) {
+      case Kind.Credit:
+        if (this.#items === undefined) return;
+        if (this.#credit + env.n > MAX_CREDIT) {
+          this.fail(protocolError(`client stream credit beyond ${MAX_CREDIT}`));
+          return;
+        }
+        this.#credit += env.n;
+        this.#wakeUp();
+        return;
+      case Kind.Result:
+        if (!this.settle(false)) return;
+        this.#wakeUp();
+        try {
+          this.#resolve(checkResponse(this.host, this.info, env.output, 'result'));
+        } catch (err) {
+          this.#reject(err as RpcError);
+        }
+        return;
+      case Kind.Error:
+        if (!this.settle(false)) return;
+        this.#wakeUp();
+        this.#reject(errorFromEnvelope(env));
     }
   }
 
   fail(err: RpcError): void {
-    if (this.settle(err.code === 'TIMEOUT' || err.code === 'CANCELLED')) this.reject(err);
+    // the server is told to cancel a call it has: a unary call that timed out or was aborted, a client stream once opened
+    const atServer = this.#items === undefined ? err.code === 'TIMEOUT' || err.code === 'CANCELLED' : err.code !== 'UNAVAILABLE' && this.#started;
+    if (!this.settle(atServer)) return;
+    this.#wakeUp();
+    this.#reject(err);
   }
 
   lost(): boolean {
@@ -54,22 +114,26 @@ export class NotifyCall implements Pending {
   readonly kind = 'notify';
   readonly deadline: number;
   settled = false;
-  private resolve!: () => void;
-  private reject!: (err: RpcError) => void;
+  #resolve!: () => void;
+  #reject!: (err: RpcError) => void;
   readonly promise: Promise<void>;
+  readonly #codec: ClientCodec;
+  readonly #input: unknown;
 
-  constructor(private readonly host: CallHost, private readonly codec: EnvelopeCodec, private readonly info: MethodInfo, private readonly input: unknown, timeoutMs: number) {
+  constructor(private readonly host: CallHost, codec: ClientCodec, private readonly info: MethodInfo, input: unknown, timeoutMs: number) {
+    this.#codec = codec;
+    this.#input = input;
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
   }
 
   start(): boolean {
-    if (this.host.send(this, this.codec.notify(this.info.name, this.input)) && !this.settled) {
+    if (this.host.send(this, this.#codec.notify(this.info.name, this.#input)) && !this.settled) {
       this.settled = true;
-      this.resolve();
+      this.#resolve();
     }
     return false;
   }
@@ -80,101 +144,10 @@ export class NotifyCall implements Pending {
     if (this.settled) return;
     this.settled = true;
     this.host.forget(this, false);
-    this.reject(err);
+    this.#reject(err);
   }
 
   lost(): boolean {
-    return false;
-  }
-}
-
-/** A client-to-server stream: sends items as the server grants credit, then waits for the result. */
-export class ClientStreamCall extends BaseCall {
-  private resolve!: (value: unknown) => void;
-  private reject!: (err: RpcError) => void;
-  readonly promise: Promise<unknown>;
-  private credit = 0;
-  private wake: (() => void) | null = null;
-  private started = false;
-
-  constructor(
-    host: CallHost,
-    private readonly codec: EnvelopeCodec,
-    id: number,
-    info: MethodInfo,
-    private readonly items: AsyncIterable<unknown> | Iterable<unknown>,
-    options: CallOptions | undefined,
-    timeoutMs: number,
-  ) {
-    super(host, id, info, options, timeoutMs);
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  start(): boolean {
-    if (this.started) return false;
-    this.started = true;
-    if (!this.host.send(this, this.codec.clientStream(this.id, this.info.name, this.meta))) return false;
-    void this.pump();
-    return true;
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      for await (const item of this.items) {
-        while (this.credit <= 0 && !this.settled) await new Promise<void>((r) => (this.wake = r));
-        if (this.settled) return;
-        this.credit--;
-        if (!this.host.send(this, this.codec.push(this.id, item))) return;
-      }
-      if (!this.settled) this.host.send(this, this.codec.end(this.id));
-    } catch (err) {
-      this.fail(err instanceof RpcError ? err : new RpcError('CANCELLED', 'the input iterable failed', undefined, { cause: err }));
-    }
-  }
-
-  private wakeUp(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  onMessage(env: CallReply): void {
-    switch (env.kind) {
-      case Kind.Credit:
-        if (this.credit + env.n > MAX_CREDIT) {
-          this.fail(protocolError(`client stream credit beyond ${MAX_CREDIT}`));
-          return;
-        }
-        this.credit += env.n;
-        this.wakeUp();
-        return;
-      case Kind.Result:
-        if (!this.settle(false)) return;
-        this.wakeUp();
-        try {
-          this.resolve(checkResponse(this.host, this.info, env.output, 'result'));
-        } catch (err) {
-          this.reject(err as RpcError);
-        }
-        return;
-      case Kind.Error:
-        if (!this.settle(false)) return;
-        this.wakeUp();
-        this.reject(errorFromEnvelope(env));
-    }
-  }
-
-  fail(err: RpcError): void {
-    if (!this.settle(err.code !== 'UNAVAILABLE' && this.started)) return;
-    this.wakeUp();
-    this.reject(err);
-  }
-
-  lost(): boolean {
-    this.fail(LOST);
     return false;
   }
 }

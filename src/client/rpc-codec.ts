@@ -1,5 +1,5 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
-import { jsonEnvelope } from '../rpc/codec-json.js';
+import type { ClientCodec, EnvelopeCodec } from '../rpc/codec.js';
+import { jsonClientCodec } from '../rpc/codec-json.js';
 import type { CodecName } from '../rpc/envelope.js';
 
 /**
@@ -7,7 +7,7 @@ import type { CodecName } from '../rpc/envelope.js';
  * when its module is imported (zwire/client does, zwire/client/msgpack does), so
  * a browser bundle that never names it carries no msgpackr.
  */
-const named = new Map<CodecName, EnvelopeCodec>([['json', jsonEnvelope]]);
+const named = new Map<CodecName, ClientCodec>([['json', jsonClientCodec]]);
 
 /** Makes `codec: codec.name` usable in createClient. */
 export function registerCodec(codec: EnvelopeCodec): void {
@@ -15,8 +15,8 @@ export function registerCodec(codec: EnvelopeCodec): void {
 }
 
 /** The codec createClient uses for its `codec` option (default JSON). */
-export function resolveCodec(option: CodecName | EnvelopeCodec | undefined): EnvelopeCodec {
-  if (option === undefined) return jsonEnvelope;
+export function resolveCodec(option: CodecName | EnvelopeCodec | undefined): ClientCodec {
+  if (option === undefined) return jsonClientCodec;
   if (typeof option !== 'string') return option;
   const codec = named.get(option);
   if (codec === undefined) {

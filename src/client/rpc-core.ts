@@ -1,7 +1,7 @@
-import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import type { ClientCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
-import { FAULT, parseEnvelope } from '../rpc/envelope-parse.js';
+import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
 import { SLOW_SUBSCRIBER_CLOSE, TopicKind } from '../rpc/topic-envelopes.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
@@ -13,11 +13,12 @@ import { Heartbeat } from './rpc-heartbeat.js';
 import { errorFromEnvelope, protocolError, type CallHost, type Pending } from './rpc-pending.js';
 import type { StreamStarter } from './rpc-stream.js';
 import type { SubscriptionHost } from './rpc-subscription.js';
-import type { ClientTransport, TransportFactory } from './transport.js';
+import { sendQuietly, type ClientTransport, type TransportFactory } from './transport.js';
+import { unrefTimer } from './unref-timer.js';
 
 /** Settings of the connection manager (see ClientOptions for the user-facing names). */
 export interface CoreSettings {
-  codec: EnvelopeCodec;
+  codec: ClientCodec;
   protocols: string[];
   factory: TransportFactory;
   reconnect: ReconnectPolicy | null;
@@ -32,9 +33,8 @@ export interface CoreSettings {
 function refusal(err: unknown): RpcError | null {
   if (err instanceof RpcError) return err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? err : null;
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-  if (status === 401) return new RpcError('UNAUTHORIZED', 'the server refused the connection (401)', undefined, { cause: err });
-  if (status === 403) return new RpcError('FORBIDDEN', 'the server refused the connection (403)', undefined, { cause: err });
-  return null;
+  if (status !== 401 && status !== 403) return null;
+  return new RpcError(status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `the server refused the connection (${status})`, undefined, { cause: err });
 }
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');
@@ -68,70 +68,73 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   /** Subscriptions by channel, for the envelopes that name a channel instead of an id. */
   /** Routes channel envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
   channels: ChannelRouter | null = null;
-  private transport: ClientTransport | null = null;
-  private readonly draining = new DrainingConnections();
-  private readonly pending = new Map<number, Pending>();
-  private queue: Pending[] = [];
-  private lastId = 0;
-  private readonly deadlines = new DeadlineTimer(() => this.sweep());
-  private readonly heartbeat: Heartbeat;
-  private attempt = 0;
-  private readonly stop = new AbortController();
-  private closedWaiters: (() => void)[] = [];
+  #transport: ClientTransport | null = null;
+  readonly #draining = new DrainingConnections();
+  readonly #pending = new Map<number, Pending>();
+  #queue: Pending[] = [];
+  #lastId = 0;
+  readonly #deadlines = new DeadlineTimer(() => this.#sweep());
+  readonly #heartbeat: Heartbeat;
+  #attempt = 0;
+  readonly #stop = new AbortController();
+  #closedWaiters: (() => void)[] = [];
   /** Why the client closed (a refusal's UNAUTHORIZED, say): what later calls fail with. */
-  private closedWith: RpcError = CLOSED;
+  #closedWith: RpcError = CLOSED;
 
-  constructor(private readonly settings: CoreSettings) {
+  readonly #settings: CoreSettings;
+
+  constructor(settings: CoreSettings) {
     super();
+    this.#settings = settings;
     this.validateResponses = settings.validateResponses;
-    this.heartbeat = new Heartbeat(
+    this.#heartbeat = new Heartbeat(
       settings.heartbeatMs,
-      () => this.transport?.send(settings.codec.ping(Date.now() % MAX_ID)),
+      () => this.#transport?.send(settings.codec.ping(Date.now() % MAX_ID)),
       () => {
         this.emit('error', new RpcError('UNAVAILABLE', `no answer to a heartbeat within ${settings.heartbeatMs} ms`));
-        this.dropConnection();
+        this.#dropConnection();
       },
     );
-    void this.connect();
+    void this.#connect();
   }
 
-  get codec(): EnvelopeCodec {
-    return this.settings.codec;
+  get codec(): ClientCodec {
+    return this.#settings.codec;
   }
 
   /** A fresh call id; after wrapping around it skips ids still in use (the server refuses a reused one). */
   nextId(): number {
-    do this.lastId = this.lastId >= MAX_ID ? 1 : this.lastId + 1;
-    while (this.pending.has(this.lastId));
-    return this.lastId;
+    do this.#lastId = this.#lastId >= MAX_ID ? 1 : this.#lastId + 1;
+    while (this.#pending.has(this.#lastId));
+    return this.#lastId;
   }
 
   /** Sends a call now if connected, else queues it (bounded) or fails it fast. */
   submit(p: Pending): void {
     if (p.settled) return;
-    if (p.deadline > 0) this.deadlines.arm(p.deadline);
+    if (p.deadline > 0) this.#deadlines.arm(p.deadline);
     if (this.state === 'open') {
-      this.start(p);
+      this.#start(p);
       return;
     }
     if (this.state === 'closed') {
-      p.fail(this.closedWith);
+      p.fail(this.#closedWith);
       return;
     }
-    if (this.queue.length >= this.settings.maxQueue) {
-      p.fail(new RpcError('UNAVAILABLE', this.settings.maxQueue === 0 ? 'not connected' : 'not connected and the call queue is full'));
+    if (this.#queue.length >= this.#settings.maxQueue) {
+      p.fail(new RpcError('UNAVAILABLE', this.#settings.maxQueue === 0 ? 'not connected' : 'not connected and the call queue is full'));
       return;
     }
-    this.queue.push(p);
+    this.#queue.push(p);
   }
 
   /** Sends a call's opening envelope and files it as awaiting answers if it expects any. */
-  private start(p: Pending): void {
-    if (this.tryStart(p)) this.pending.set(p.id, p);
+  #start(p: Pending): void {
+    if (this.#tryStart(p)) this.#pending.set(p.id, p);
   }
 
   /** Starts a call; input that cannot be encoded (a BigInt, a cycle) fails it instead of throwing at the caller. */
-  private tryStart(p: Pending): boolean {
+  #tryStart(p: Pending): boolean {
     try {
       return p.start();
     } catch (err) {
@@ -141,23 +144,22 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   }
 
   /** The connection a call runs on: a draining one if it started there, else the current one. */
-  private transportOf(p: Pending): ClientTransport | null {
-    return this.draining.transportOf(p) ?? this.transport;
+  #transportOf(p: Pending): ClientTransport | null {
+    return this.#draining.transportOf(p) ?? this.#transport;
   }
 
   send(p: Pending, data: WireData): boolean {
-    const t = this.transportOf(p);
+    const t = this.#transportOf(p);
     if (t === null) {
       p.fail(new RpcError('UNAVAILABLE', 'not connected'));
       return false;
     }
-    if (this.settings.codec.exceeds(data, this.settings.maxMessageSize)) {
-      p.fail(new RpcError('PAYLOAD_TOO_LARGE', `message exceeds ${this.settings.maxMessageSize} bytes`));
+    if (this.#settings.codec.exceeds(data, this.#settings.maxMessageSize)) {
+      p.fail(new RpcError('PAYLOAD_TOO_LARGE', `message exceeds ${this.#settings.maxMessageSize} bytes`));
       return false;
     }
     try {
-      const r = t.send(data);
-      if (r !== undefined) r.catch(() => {});
+      sendQuietly(t, data);
     } catch (err) {
       p.fail(new RpcError('UNAVAILABLE', 'send failed', undefined, { cause: err }));
       return false;
@@ -166,69 +168,68 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
   }
 
   forget(p: Pending, cancel: boolean): void {
-    if (p.id === 0 || this.pending.get(p.id) !== p) return;
-    const t = this.transportOf(p);
-    this.pending.delete(p.id);
+    if (p.id === 0 || this.#pending.get(p.id) !== p) return;
+    const t = this.#transportOf(p);
+    this.#pending.delete(p.id);
     if (cancel && t !== null) {
       try {
-        const r = t.send(this.settings.codec.cancel(p.id));
-        if (r !== undefined) r.catch(() => {});
+        sendQuietly(t, this.#settings.codec.cancel(p.id));
       } catch {
         // the connection is going away; the server drops the call with it
       }
     }
-    const emptied = this.draining.remove(p);
+    const emptied = this.#draining.remove(p);
     if (emptied !== null) retire(emptied);
   }
 
   /** Closes the client: every call fails with UNAVAILABLE; resolves when the connection has closed. */
   close(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
-    if (this.transport === null) {
-      this.shutdown(CLOSED);
+    if (this.#transport === null) {
+      this.#shutdown(CLOSED);
       return Promise.resolve();
     }
     const closed = new Promise<void>((resolve) => {
-      this.closedWaiters.push(resolve);
+      this.#closedWaiters.push(resolve);
       const timer = setTimeout(resolve, 2000);
-      if (typeof timer === 'object' && 'unref' in timer) timer.unref();
+      unrefTimer(timer);
     });
-    this.shutdown(CLOSED);
+    this.#shutdown(CLOSED);
     return closed;
   }
 
   /** Resolves once connected; rejects if the client closes first. */
   ready(): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(this.closedWith);
+    if (this.state === 'closed') return Promise.reject(this.#closedWith);
     return new Promise((resolve, reject) => {
       const off = this.on('state', (s) => {
         if (s === 'open') resolve();
-        else if (s === 'closed') reject(this.closedWith);
+        else if (s === 'closed') reject(this.#closedWith);
         else return;
         off();
       });
     });
   }
 
-  private setState(s: ClientState): void {
+  #setState(s: ClientState): void {
     if (this.state === s) return;
     this.state = s;
     this.emit('state', s);
   }
 
-  private shutdown(reason: RpcError): void {
-    this.closedWith = reason;
-    this.setState('closed');
-    this.stop.abort();
-    this.heartbeat.stop();
-    this.deadlines.clear();
-    const t = this.transport;
-    this.transport = null;
-    for (const old of this.draining.takeAll()) retire(old);
-    const calls = [...this.pending.values(), ...this.queue];
-    this.pending.clear();
-    this.queue = [];
+  #shutdown(reason: RpcError): void {
+    this.#closedWith = reason;
+    this.#setState('closed');
+    this.#stop.abort();
+    this.#heartbeat.stop();
+    this.#deadlines.clear();
+    const t = this.#transport;
+    this.#transport = null;
+    for (const old of this.#draining.takeAll()) retire(old);
+    const calls = [...this.#pending.values(), ...this.#queue];
+    this.#pending.clear();
+    this.#queue = [];
     for (const p of calls) p.fail(reason);
     if (t !== null) {
       try {
@@ -239,50 +240,50 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     }
   }
 
-  private async connect(): Promise<void> {
-    const signal = this.stop.signal;
+  async #connect(): Promise<void> {
+    const signal = this.#stop.signal;
     while (!signal.aborted) {
       let transport: ClientTransport | null = null;
       const events = {
         message: (data: WireData) => {
-          if (transport !== null && (this.transport === transport || this.draining.has(transport))) this.onData(data, transport);
+          if (transport !== null && (this.#transport === transport || this.#draining.has(transport))) this.#onData(data, transport);
         },
         close: (code: number, reason: string) => {
           if (code === SLOW_SUBSCRIBER_CLOSE) this.emit('error', new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`));
-          if (transport !== null) this.onTransportClosed(transport, code);
+          if (transport !== null) this.#onTransportClosed(transport, code);
         },
       };
       try {
-        transport = await this.settings.factory(this.settings.protocols, events, signal);
+        transport = await this.#settings.factory(this.#settings.protocols, events, signal);
       } catch (err) {
         if (signal.aborted) return;
         this.emit('error', err instanceof Error ? err : new Error(String(err)));
         const refused = refusal(err);
         if (refused !== null) {
-          this.shutdown(refused);
+          this.#shutdown(refused);
           return;
         }
-        const policy = this.settings.reconnect;
-        if (policy === null || this.attempt + 1 >= policy.maxAttempts) {
-          this.shutdown(new RpcError('UNAVAILABLE', 'could not connect', undefined, { cause: err }));
+        const policy = this.#settings.reconnect;
+        if (policy === null || this.#attempt + 1 >= policy.maxAttempts) {
+          this.#shutdown(new RpcError('UNAVAILABLE', 'could not connect', undefined, { cause: err }));
           return;
         }
-        this.setState('reconnecting');
-        await this.sleep(backoffDelay(policy, this.attempt++));
+        this.#setState('reconnecting');
+        await this.#sleep(backoffDelay(policy, this.#attempt++));
         continue;
       }
       if (signal.aborted) {
         transport.close(1000, 'client closed');
         return;
       }
-      this.onOpen(transport);
+      this.#onOpen(transport);
       return;
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const signal = this.stop.signal;
+      const signal = this.#stop.signal;
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
@@ -293,41 +294,41 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     });
   }
 
-  private onOpen(t: ClientTransport): void {
-    this.transport = t;
-    this.attempt = 0;
-    this.setState('open');
-    this.heartbeat.start();
+  #onOpen(t: ClientTransport): void {
+    this.#transport = t;
+    this.#attempt = 0;
+    this.#setState('open');
+    this.#heartbeat.start();
     // Streams kept across the reconnect resume first, then queued calls in order.
-    for (const p of [...this.pending.values()]) {
-      if (this.draining.transportOf(p) !== null) continue;
-      if (!p.settled && !this.tryStart(p)) this.pending.delete(p.id);
+    for (const p of [...this.#pending.values()]) {
+      if (this.#draining.transportOf(p) !== null) continue;
+      if (!p.settled && !this.#tryStart(p)) this.#pending.delete(p.id);
     }
-    const queued = this.queue;
-    this.queue = [];
+    const queued = this.#queue;
+    this.#queue = [];
     for (const p of queued) {
       if (p.settled) continue;
-      if (this.transport !== t) {
-        this.queue.push(p);
+      if (this.#transport !== t) {
+        this.#queue.push(p);
         continue;
       }
-      this.start(p);
+      this.#start(p);
     }
   }
 
-  private onTransportClosed(t: ClientTransport, code: number): void {
-    for (const w of this.closedWaiters.splice(0)) w();
-    const left = this.draining.take(t);
+  #onTransportClosed(t: ClientTransport, code: number): void {
+    for (const w of this.#closedWaiters.splice(0)) w();
+    const left = this.#draining.take(t);
     if (left !== undefined) {
       // The draining server closed before answering these: they fail.
       for (const p of left) {
-        if (this.pending.get(p.id) === p && !p.lost()) this.pending.delete(p.id);
+        if (this.#pending.get(p.id) === p && !p.lost()) this.#pending.delete(p.id);
       }
       return;
     }
-    if (this.transport !== t) return;
+    if (this.#transport !== t) return;
     // a service restart, or expired parameters (the next connection fetches fresh ones): reconnect at once
-    this.dropConnection(code === SERVICE_RESTART || code === AdmissionClose.EXPIRED);
+    this.#dropConnection(code === SERVICE_RESTART || code === AdmissionClose.EXPIRED);
   }
 
   /**
@@ -337,26 +338,26 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
    * Without reconnects there is no next connection: the calls in flight are
    * answered here and the client closes when the server does.
    */
-  private onGoAway(t: ClientTransport): void {
-    if (this.transport !== t || this.settings.reconnect === null) return;
+  #onGoAway(t: ClientTransport): void {
+    if (this.#transport !== t || this.#settings.reconnect === null) return;
     const stay = new Set<Pending>();
-    for (const p of [...this.pending.values()]) {
-      if (this.draining.transportOf(p) !== null) continue;
+    for (const p of [...this.#pending.values()]) {
+      if (this.#draining.transportOf(p) !== null) continue;
       if (p.kind !== 'stream') stay.add(p);
-      else if (!p.lost()) this.pending.delete(p.id);
+      else if (!p.lost()) this.#pending.delete(p.id);
     }
-    this.transport = null;
-    this.heartbeat.stop();
-    if (stay.size > 0) this.draining.add(t, stay);
+    this.#transport = null;
+    this.#heartbeat.stop();
+    if (stay.size > 0) this.#draining.add(t, stay);
     else retire(t);
-    this.reconnect(true);
+    this.#reconnect(true);
   }
 
   /** The connection is gone (closed or found dead): fail or keep calls, then reconnect (at once if `now`) or close. */
-  private dropConnection(now = false): void {
-    const t = this.transport;
-    this.transport = null;
-    this.heartbeat.stop();
+  #dropConnection(now = false): void {
+    const t = this.#transport;
+    this.#transport = null;
+    this.#heartbeat.stop();
     if (t !== null) {
       try {
         t.close(4000, 'connection lost');
@@ -364,52 +365,50 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
         // already closed
       }
     }
-    for (const p of [...this.pending.values()]) {
-      if (this.draining.transportOf(p) !== null) continue;
-      if (!p.lost()) this.pending.delete(p.id);
+    for (const p of [...this.#pending.values()]) {
+      if (this.#draining.transportOf(p) !== null) continue;
+      if (!p.lost()) this.#pending.delete(p.id);
     }
-    this.reconnect(now);
+    this.#reconnect(now);
   }
 
-  private reconnect(now: boolean): void {
-    if (this.settings.reconnect === null) {
-      this.shutdown(new RpcError('UNAVAILABLE', 'connection lost'));
+  #reconnect(now: boolean): void {
+    if (this.#settings.reconnect === null) {
+      this.#shutdown(new RpcError('UNAVAILABLE', 'connection lost'));
       return;
     }
-    this.setState('reconnecting');
+    this.#setState('reconnecting');
     if (now) {
-      this.attempt = 0;
-      void this.connect();
+      this.#attempt = 0;
+      void this.#connect();
       return;
     }
-    const delay = backoffDelay(this.settings.reconnect, this.attempt++);
-    void this.sleep(delay).then(() => this.connect());
+    const delay = backoffDelay(this.#settings.reconnect, this.#attempt++);
+    void this.#sleep(delay).then(() => this.#connect());
   }
 
-  private onData(data: WireData, from: ClientTransport): void {
-    const current = from === this.transport;
-    if (current) this.heartbeat.heardFrom();
+  #onData(data: WireData, from: ClientTransport): void {
+    const current = from === this.#transport;
+    if (current) this.#heartbeat.heardFrom();
     let decoded: unknown;
     try {
-      decoded = this.settings.codec.decode(data);
+      decoded = this.#settings.codec.decode(data);
     } catch {
       this.emit('error', new RpcError('BAD_REQUEST', 'malformed message from the server'));
       return;
     }
-    if (Array.isArray(decoded) && this.onTopicEnvelope(decoded, from)) return;
-    const env = parseEnvelope(decoded);
+    if (Array.isArray(decoded) && this.#onTopicEnvelope(decoded, from)) return;
+    const env = parseServerEnvelope(decoded);
     switch (env.kind) {
-      case Kind.Ping: {
-        const r = from.send(this.settings.codec.pong(env.n));
-        if (r !== undefined) r.catch(() => {});
+      case Kind.Ping:
+        sendQuietly(from, this.#settings.codec.pong(env.n));
         return;
-      }
       case Kind.GoAway:
-        this.onGoAway(from);
+        this.#onGoAway(from);
         return;
       case FAULT: {
         // a bad envelope about an open call fails that call; anything else unreadable is ignored
-        const p = env.id === 0 ? undefined : this.callOn(from, env.id);
+        const p = env.id === 0 ? undefined : this.#callOn(from, env.id);
         p?.fail(protocolError(env.message));
         return;
       }
@@ -418,10 +417,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
           this.emit('error', errorFromEnvelope(env));
           return;
         }
-        if (from !== this.transport && wasNotRun(env.data)) {
-          const p = this.callOn(from, env.id);
+        if (from !== this.#transport && wasNotRun(env.data)) {
+          const p = this.#callOn(from, env.id);
           if (p?.kind === 'unary') {
-            this.moveToCurrent(p, from);
+            this.#moveToCurrent(p, from);
             return;
           }
         }
@@ -435,42 +434,42 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       default:
         return;
     }
-    this.callOn(from, env.id)?.onMessage(env);
+    this.#callOn(from, env.id)?.onMessage(env);
   }
 
   /**
    * A unary call that crossed the server's GoAway was refused without running:
    * it is sent again on the current connection (or when the next one opens).
    */
-  private moveToCurrent(p: Pending, from: ClientTransport): void {
-    if (!this.draining.holds(from, p)) return;
-    const emptied = this.draining.remove(p);
+  #moveToCurrent(p: Pending, from: ClientTransport): void {
+    if (!this.#draining.holds(from, p)) return;
+    const emptied = this.#draining.remove(p);
     if (emptied !== null) retire(emptied);
-    if (this.transport !== null && !this.tryStart(p)) this.pending.delete(p.id);
+    if (this.#transport !== null && !this.#tryStart(p)) this.#pending.delete(p.id);
   }
 
   /**
    * Topic envelopes: Subscribed answers its subscription; publication, join,
    * leave and reset name a channel and go to the subscriptions on it.
    */
-  private onTopicEnvelope(env: unknown[], from: ClientTransport): boolean {
+  #onTopicEnvelope(env: unknown[], from: ClientTransport): boolean {
     const kind = env[0];
     if (kind === TopicKind.Subscribed) {
-      if (typeof env[1] === 'number') this.callOn(from, env[1])?.onSubscribed?.(env);
+      if (typeof env[1] === 'number') this.#callOn(from, env[1])?.onSubscribed?.(env);
       return true;
     }
     return typeof kind === 'number' && kind > TopicKind.Subscribed && kind <= TopicKind.Reset && this.channels?.dispatch(env) === true;
   }
 
   /** The open call with this id on that connection. */
-  private callOn(t: ClientTransport, id: number): Pending | undefined {
-    const p = this.pending.get(id);
-    if (p === undefined || t === this.transport) return p;
-    return this.draining.holds(t, p) ? p : undefined;
+  #callOn(t: ClientTransport, id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (p === undefined || t === this.#transport) return p;
+    return this.#draining.holds(t, p) ? p : undefined;
   }
 
   /** Fails the calls whose deadline passed and arms the timer for the next one. */
-  private sweep(): void {
+  #sweep(): void {
     const now = Date.now();
     let next = Infinity;
     const expire = (p: Pending): boolean => {
@@ -482,8 +481,8 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       if (p.deadline < next) next = p.deadline;
       return false;
     };
-    for (const p of [...this.pending.values()]) expire(p);
-    this.queue = this.queue.filter((p) => !expire(p));
-    if (next !== Infinity && this.state !== 'closed') this.deadlines.arm(next);
+    for (const p of [...this.#pending.values()]) expire(p);
+    this.#queue = this.#queue.filter((p) => !expire(p));
+    if (next !== Infinity && this.state !== 'closed') this.#deadlines.arm(next);
   }
 }

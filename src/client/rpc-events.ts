@@ -11,11 +11,11 @@ export interface ClientEvents {
 
 /** A minimal typed emitter that works in browsers (no node:events). */
 export class Emitter {
-  private readonly listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
+  readonly #listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
 
   on<E extends keyof ClientEvents>(event: E, fn: ClientEvents[E]): () => void {
-    let set = this.listeners.get(event);
-    if (set === undefined) this.listeners.set(event, (set = new Set()));
+    let set = this.#listeners.get(event);
+    if (set === undefined) this.#listeners.set(event, (set = new Set()));
     set.add(fn);
     return () => {
       set.delete(fn);
@@ -23,7 +23,7 @@ export class Emitter {
   }
 
   emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
-    const set = this.listeners.get(event);
+    const set = this.#listeners.get(event);
     if (set === undefined) return;
     for (const fn of set) {
       try {

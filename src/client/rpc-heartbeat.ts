@@ -1,51 +1,61 @@
+import { unrefTimer } from './unref-timer.js';
+
 /**
  * Application-level heartbeat (WHATWG WebSockets cannot send ping frames):
  * every interval, a connection that has been silent gets a ping; one silent
  * for a whole interval after that ping is declared dead.
  */
 export class Heartbeat {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private heard = false;
-  private pingOutstanding = false;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #heard = false;
+  #pingOutstanding = false;
+
+  readonly #ms: number;
+  readonly #sendPing: () => void;
+  readonly #onDead: () => void;
 
   constructor(
-    private readonly ms: number,
-    private readonly sendPing: () => void,
-    private readonly onDead: () => void,
-  ) {}
+    ms: number,
+    sendPing: () => void,
+    onDead: () => void,
+  ) {
+    this.#ms = ms;
+    this.#sendPing = sendPing;
+    this.#onDead = onDead;
+  }
 
   start(): void {
-    if (this.ms <= 0) return;
-    this.heard = true;
-    this.pingOutstanding = false;
-    this.timer = setInterval(() => this.tick(), this.ms);
-    if (typeof this.timer === 'object' && 'unref' in this.timer) this.timer.unref();
+    if (this.#ms <= 0) return;
+    this.#heard = true;
+    this.#pingOutstanding = false;
+    this.#timer = setInterval(() => this.#tick(), this.#ms);
+    unrefTimer(this.#timer);
   }
 
   /** Anything arrived from the peer. */
   heardFrom(): void {
-    this.heard = true;
+    this.#heard = true;
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
-  private tick(): void {
-    if (this.heard) {
-      this.heard = false;
-      this.pingOutstanding = false;
+  #tick(): void {
+    if (this.#heard) {
+      this.#heard = false;
+      this.#pingOutstanding = false;
       return;
     }
-    if (this.pingOutstanding) {
+    if (this.#pingOutstanding) {
       this.stop();
-      this.onDead();
+      this.#onDead();
       return;
     }
-    this.pingOutstanding = true;
+    this.#pingOutstanding = true;
     try {
-      this.sendPing();
+      this.#sendPing();
     } catch {
       // a failing send shows up as a missed heartbeat
     }

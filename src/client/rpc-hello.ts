@@ -1,10 +1,10 @@
-import { parseEnvelope } from '../rpc/envelope-parse.js';
-import type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+import { parseServerEnvelope } from '../rpc/envelope-parse.js';
+import type { ClientCodec, WireData } from '../rpc/codec.js';
 import { AdmissionClose } from '../rpc/admission.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import { errorFromEnvelope } from './rpc-pending.js';
-import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+import { sendQuietly, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
 /** Connection parameters, or a function called before every (re)connect that returns them. */
 export type ConnectionParams = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
@@ -21,7 +21,7 @@ function closedBeforeWelcome(code: number, reason: string): RpcError {
  * Welcome; a refusal rejects with the server's RpcError (UNAUTHORIZED,
  * FORBIDDEN, ...). `params` is resolved again for every connection.
  */
-export function withHello(factory: TransportFactory, codec: EnvelopeCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
+export function withHello(factory: TransportFactory, codec: ClientCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
   return async (protocols, events, signal) => {
     const hello = codec.hello((await params()) ?? {});
     let welcomed = false;
@@ -42,7 +42,7 @@ export function withHello(factory: TransportFactory, codec: EnvelopeCodec, param
           settle(null);
           return;
         }
-        const parsed = parseEnvelope(env);
+        const parsed = parseServerEnvelope(env);
         if (parsed.kind === Kind.Error && parsed.id === 0) settle(errorFromEnvelope(parsed));
       },
       close(code, reason) {
@@ -55,8 +55,7 @@ export function withHello(factory: TransportFactory, codec: EnvelopeCodec, param
     const onAbort = (): void => settle(new RpcError('UNAVAILABLE', 'client closed'));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const sent = t.send(hello);
-      if (sent !== undefined) sent.catch(() => undefined);
+      sendQuietly(t, hello);
       await admitted;
       return t;
     } catch (err) {

@@ -1,18 +1,11 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { ClientStreamCall, NotifyCall, UnaryCall } from './rpc-calls.js';
-import type { RpcClientCore } from './rpc-core.js';
-import { cancelledByCaller } from './rpc-methods.js';
-import { RpcStream } from './rpc-stream.js';
+import { openStream, startCall, type CallSettings } from './rpc-call-start.js';
+import type { RpcStream } from './rpc-stream.js';
 import type { CallOptions } from './rpc-types.js';
 
 /** What a types-only client knows of its settings; the kind of a call is found from how it is used. */
-export interface LazySettings {
-  readonly core: RpcClientCore;
-  readonly codec: EnvelopeCodec;
-  readonly timeoutMs: number;
-  readonly window: number;
+export interface LazySettings extends CallSettings {
   readonly notify: ReadonlySet<string>;
   readonly resumable: ReadonlySet<string>;
 }
@@ -31,55 +24,53 @@ function isItems(input: unknown): input is AsyncIterable<unknown> | Iterable<unk
  */
 export class LazyCall implements PromiseLike<unknown>, AsyncIterableIterator<unknown> {
   readonly [Symbol.toStringTag] = 'LazyCall';
-  private promise: Promise<unknown> | null = null;
-  private stream: RpcStream<unknown> | null = null;
+  #promise: Promise<unknown> | null = null;
+  #stream: RpcStream<unknown> | null = null;
+
+  readonly #s: LazySettings;
+  readonly #name: string;
+  readonly #input: unknown;
+  readonly #options: CallOptions | undefined;
 
   constructor(
-    private readonly s: LazySettings,
-    private readonly name: string,
-    private readonly input: unknown,
-    private readonly options: CallOptions | undefined,
-  ) {}
-
-  private info(kind: MethodInfo['kind']): MethodInfo {
-    return { name: this.name, kind, input: null, output: null, resumable: kind === 'stream' && this.s.resumable.has(this.name) };
+    s: LazySettings,
+    name: string,
+    input: unknown,
+    options: CallOptions | undefined,
+  ) {
+    this.#s = s;
+    this.#name = name;
+    this.#input = input;
+    this.#options = options;
   }
 
-  private call(): Promise<unknown> {
-    if (this.promise !== null) return this.promise;
-    if (this.stream !== null) return (this.promise = Promise.reject(new TypeError(`${this.name}: already iterated as a stream`)));
-    const { core, codec, timeoutMs } = this.s;
-    const cancelled = cancelledByCaller(this.options);
-    let call: UnaryCall | ClientStreamCall | NotifyCall;
-    if (this.s.notify.has(this.name)) call = new NotifyCall(core, codec, this.info('notify'), this.input, timeoutMs);
-    else if (isItems(this.input)) call = new ClientStreamCall(core, codec, core.nextId(), this.info('clientStream'), this.input, this.options, timeoutMs);
-    else call = new UnaryCall(core, codec, core.nextId(), this.info('unary'), this.input, this.options, timeoutMs);
-    if (cancelled !== null) call.fail(cancelled);
-    else core.submit(call);
-    return (this.promise = call.promise);
+  #info(kind: MethodInfo['kind']): MethodInfo {
+    return { name: this.#name, kind, input: null, output: null, resumable: kind === 'stream' && this.#s.resumable.has(this.#name) };
   }
 
-  private iterator(): RpcStream<unknown> {
-    if (this.stream !== null) return this.stream;
-    const { core, codec, window } = this.s;
-    const info = this.info('stream');
-    this.stream = new RpcStream<unknown>(core, core, codec, core.nextId(), info, this.input, window, info.resumable, this.options);
-    const cancelled = cancelledByCaller(this.options);
-    if (this.promise !== null) this.stream.fail(new RpcError('BAD_REQUEST', `${this.name}: already awaited as a call`));
-    else if (cancelled !== null) this.stream.fail(cancelled);
-    return this.stream;
+  #call(): Promise<unknown> {
+    if (this.#promise !== null) return this.#promise;
+    if (this.#stream !== null) return (this.#promise = Promise.reject(new TypeError(`${this.#name}: already iterated as a stream`)));
+    const kind = this.#s.notify.has(this.#name) ? 'notify' : isItems(this.#input) ? 'clientStream' : 'unary';
+    return (this.#promise = startCall(this.#s, this.#info(kind), this.#input, this.#options));
+  }
+
+  #iterator(): RpcStream<unknown> {
+    if (this.#stream !== null) return this.#stream;
+    const awaited = this.#promise === null ? null : new RpcError('BAD_REQUEST', `${this.#name}: already awaited as a call`);
+    return (this.#stream = openStream(this.#s, this.#info('stream'), this.#input, this.#options, awaited));
   }
 
   then<A = unknown, B = never>(onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    return this.call().then(onfulfilled, onrejected);
+    return this.#call().then(onfulfilled, onrejected);
   }
 
   catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<unknown> {
-    return this.call().catch(onrejected);
+    return this.#call().catch(onrejected);
   }
 
   finally(onfinally?: (() => void) | null): Promise<unknown> {
-    return this.call().finally(onfinally);
+    return this.#call().finally(onfinally);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
@@ -87,20 +78,20 @@ export class LazyCall implements PromiseLike<unknown>, AsyncIterableIterator<unk
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    return this.iterator().next();
+    return this.#iterator().next();
   }
 
   return(): Promise<IteratorResult<unknown>> {
-    return this.iterator().return();
+    return this.#iterator().return();
   }
 
   /** Stops the stream (see RpcStream.cancel). */
   cancel(): void {
-    this.iterator().cancel();
+    this.#iterator().cancel();
   }
 
   /** Id of the last event received (see RpcStream.lastEventId). */
   get lastEventId(): string | undefined {
-    return this.stream?.lastEventId;
+    return this.#stream?.lastEventId;
   }
 }

@@ -48,6 +48,11 @@ export function protocolError(message: string): RpcError {
   return new RpcError('BAD_REQUEST', `protocol error from the server: ${message}`);
 }
 
+/** The CANCELLED error of a call whose AbortSignal fired, with the signal's reason as its cause. */
+export function cancelledError(reason: unknown): RpcError {
+  return new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: reason });
+}
+
 /** Validates a value from the server against the method's schema (when the client validates). */
 export function checkResponse(host: CallHost, info: MethodInfo, value: unknown, what: string): unknown {
   if (!host.validateResponses || info.output === null) return value;
@@ -62,8 +67,8 @@ export abstract class BaseCall implements Pending {
   readonly kind: MethodKind;
   readonly deadline: number;
   protected readonly meta: CallMeta | undefined;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
 
   constructor(
     protected readonly host: CallHost,
@@ -78,9 +83,9 @@ export abstract class BaseCall implements Pending {
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
     const signal = options?.signal;
     if (signal !== undefined && !signal.aborted) {
-      this.signal = signal;
-      this.onAbort = () => this.abort(signal.reason);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      this.#signal = signal;
+      this.#onAbort = () => this.abort(signal.reason);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
@@ -92,14 +97,14 @@ export abstract class BaseCall implements Pending {
   /** The caller's signal fired: the call fails with CANCELLED and the server is told. */
   protected abort(reason: unknown): void {
     if (this.settled) return;
-    this.fail(new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: reason }));
+    this.fail(cancelledError(reason));
   }
 
   /** Marks the call settled and detaches it; true if it was still open. */
   protected settle(cancelAtServer: boolean): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.host.forget(this, cancelAtServer);
     return true;
   }

@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
@@ -19,28 +19,39 @@ export interface StreamStarter {
 export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIterator<T> {
   /** Id of the last event received (for streams whose server tags items). */
   lastEventId: string | undefined;
-  private readonly buffer: unknown[] = [];
-  private head = 0;
-  private ended = false;
-  private error: RpcError | null = null;
-  private consumed = 0;
+  readonly #buffer: unknown[] = [];
+  #head = 0;
+  #ended = false;
+  #error: RpcError | null = null;
+  #consumed = 0;
   /** Items the server may still send: the credit granted minus the items received. */
-  private allowance = 0;
-  private waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
-  private submitted = false;
+  #allowance = 0;
+  #waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
+  #submitted = false;
+
+  readonly #starter: StreamStarter;
+  readonly #codec: ClientCodec;
+  readonly #input: unknown;
+  readonly #window: number;
+  readonly #resumeOnReconnect: boolean;
 
   constructor(
     host: CallHost,
-    private readonly starter: StreamStarter,
-    private readonly codec: EnvelopeCodec,
+    starter: StreamStarter,
+    codec: ClientCodec,
     id: number,
     info: MethodInfo,
-    private readonly input: unknown,
-    private readonly window: number,
-    private readonly resumeOnReconnect: boolean,
+    input: unknown,
+    window: number,
+    resumeOnReconnect: boolean,
     options: CallOptions | undefined,
   ) {
     super(host, id, info, options, options?.timeoutMs ?? 0);
+    this.#starter = starter;
+    this.#codec = codec;
+    this.#input = input;
+    this.#window = window;
+    this.#resumeOnReconnect = resumeOnReconnect;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -48,31 +59,31 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   }
 
   start(): boolean {
-    this.consumed = 0;
-    const credit = Math.max(0, this.window - (this.buffer.length - this.head));
-    this.allowance = credit;
-    return this.host.send(this, this.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.input, this.meta));
+    this.#consumed = 0;
+    const credit = Math.max(0, this.#window - (this.#buffer.length - this.#head));
+    this.#allowance = credit;
+    return this.host.send(this, this.#codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (!this.submitted) {
-      this.submitted = true;
-      this.starter.submit(this as RpcStream<unknown>);
+    if (!this.#submitted) {
+      this.#submitted = true;
+      this.#starter.submit(this as RpcStream<unknown>);
     }
-    if (this.head < this.buffer.length) {
-      const value = this.buffer[this.head] as T;
-      this.buffer[this.head++] = undefined;
-      if (this.head === this.buffer.length) {
-        this.buffer.length = 0;
-        this.head = 0;
+    if (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head] as T;
+      this.#buffer[this.#head++] = undefined;
+      if (this.#head === this.#buffer.length) {
+        this.#buffer.length = 0;
+        this.#head = 0;
       }
-      this.grant();
+      this.#grant();
       return Promise.resolve({ value, done: false });
     }
-    if (this.error !== null) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+      this.#waiter = { resolve, reject };
     });
   }
 
@@ -87,36 +98,36 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
    * `next()` ends the iteration normally (an AbortSignal instead rejects it with CANCELLED).
    */
   cancel(): void {
-    this.submitted = true;
+    this.#submitted = true;
     this.settle(true);
-    this.buffer.length = 0;
-    this.head = 0;
-    if (this.error === null) this.finishWith(null);
+    this.#buffer.length = 0;
+    this.#head = 0;
+    if (this.#error === null) this.#finishWith(null);
   }
 
-  private grant(): void {
-    if (++this.consumed >= this.window >> 1 && !this.settled) {
-      this.host.send(this, this.codec.credit(this.id, this.consumed));
-      this.allowance += this.consumed;
-      this.consumed = 0;
+  #grant(): void {
+    if (++this.#consumed >= this.#window >> 1 && !this.settled) {
+      this.host.send(this, this.#codec.credit(this.id, this.#consumed));
+      this.#allowance += this.#consumed;
+      this.#consumed = 0;
     }
   }
 
-  private deliver(value: unknown): void {
-    const w = this.waiter;
+  #deliver(value: unknown): void {
+    const w = this.#waiter;
     if (w !== null) {
-      this.waiter = null;
-      this.grant();
+      this.#waiter = null;
+      this.#grant();
       w.resolve({ value: value as T, done: false });
-    } else this.buffer.push(value);
+    } else this.#buffer.push(value);
   }
 
-  private finishWith(err: RpcError | null): void {
-    if (err !== null) this.error = err;
-    else this.ended = true;
-    const w = this.waiter;
+  #finishWith(err: RpcError | null): void {
+    if (err !== null) this.#error = err;
+    else this.#ended = true;
+    const w = this.#waiter;
     if (w === null) return;
-    this.waiter = null;
+    this.#waiter = null;
     if (err !== null) w.reject(err);
     else w.resolve({ value: undefined, done: true });
   }
@@ -127,11 +138,11 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
       case Kind.Item:
       case Kind.Event: {
         // The window is enforced here: a server that ignores credit fails its stream instead of filling memory.
-        if (this.allowance <= 0) {
+        if (this.#allowance <= 0) {
           this.fail(protocolError('stream items beyond the credit granted'));
           return;
         }
-        this.allowance--;
+        this.#allowance--;
         let value: unknown;
         try {
           value = checkResponse(this.host, this.info, env.item, 'stream item');
@@ -140,24 +151,24 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
           return;
         }
         if (env.eventId !== undefined) this.lastEventId = env.eventId;
-        this.deliver(value);
+        this.#deliver(value);
         return;
       }
       case Kind.Done:
-        if (this.settle(false)) this.finishWith(null);
+        if (this.settle(false)) this.#finishWith(null);
         return;
       case Kind.Error:
-        if (this.settle(false)) this.finishWith(errorFromEnvelope(env));
+        if (this.settle(false)) this.#finishWith(errorFromEnvelope(env));
     }
   }
 
   fail(err: RpcError): void {
     const atServer = err.code !== 'UNAVAILABLE' && err.code !== 'PAYLOAD_TOO_LARGE';
-    if (this.settle(atServer)) this.finishWith(err);
+    if (this.settle(atServer)) this.#finishWith(err);
   }
 
   lost(): boolean {
-    if (this.resumeOnReconnect && !this.settled) return true;
+    if (this.#resumeOnReconnect && !this.settled) return true;
     this.fail(new RpcError('UNAVAILABLE', 'connection lost during the stream'));
     return false;
   }

@@ -1,4 +1,4 @@
-import type { EnvelopeCodec } from '../rpc/codec.js';
+import type { ClientCodec } from '../rpc/codec.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { Schema } from '../rpc/service.js';
@@ -69,7 +69,7 @@ export interface ClientTopicInfo {
 
 /** What a subscription needs from the client core. */
 export interface SubscriptionHost extends CallHost {
-  readonly codec: EnvelopeCodec;
+  readonly codec: ClientCodec;
   /** Made by the first subscription, so a client that never subscribes carries no router. */
   channels: ChannelRouter | null;
   nextId(): number;

@@ -175,7 +175,7 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
-  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition(core, codec, service, timeoutMs, window);
+  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, codec, timeoutMs, window }, service);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();
   control.close = () => core.close();

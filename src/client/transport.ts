@@ -21,3 +21,9 @@ export interface ClientTransport {
  * for every reconnect. `signal` aborts a pending attempt (client closed).
  */
 export type TransportFactory = (protocols: string[], events: TransportEvents, signal: AbortSignal) => Promise<ClientTransport>;
+
+/** Sends on a transport without waiting: a failed asynchronous send is left to the close event that follows it (a synchronous throw still reaches the caller). */
+export function sendQuietly(t: ClientTransport, data: WireData): void {
+  const r = t.send(data);
+  if (r !== undefined) r.catch(() => {});
+}

@@ -1,4 +1,4 @@
-import { exceedsLimit, type CallMeta, type EnvelopeCodec, type WireData } from './codec.js';
+import { exceedsLimit, type CallMeta, type ClientCodec, type EnvelopeCodec, type WireData } from './codec.js';
 import { Kind } from './envelope.js';
 import { TAG, fromTagged, toTagged } from './json-tags.js';
 
@@ -37,12 +37,8 @@ function parse(text: string): unknown {
 
 const PEEK = /^\s*\[\s*(\d{1,2})\s*,\s*(\d{1,16})\s*[,\]]/;
 
-/**
- * Envelopes as JSON arrays in text messages. Payload values JSON has no form
- * for (Date, bigint, Map, Set, Uint8Array, undefined, NaN, ±Infinity) travel
- * as tagged objects (json-tags.ts), so they arrive as they were sent.
- */
-export const jsonEnvelope: EnvelopeCodec = {
+/** The JSON codec's client half (see ClientCodec): a browser bundle carries no encoder of the server's envelopes. */
+export const jsonClientCodec: ClientCodec = {
   name: 'json',
   binary: false,
   call: (id, method, input, meta) => `[${Kind.Call},${id},${q(method)}${withMeta(input, meta)}`,
@@ -56,20 +52,29 @@ export const jsonEnvelope: EnvelopeCodec = {
   cancel: (id) => `[${Kind.Cancel},${id}]`,
   ping: (n) => `[${Kind.Ping},${n}]`,
   pong: (n) => `[${Kind.Pong},${n}]`,
+  envelope: (env) => JSON.stringify(toTagged(env)),
+  hello: (params) => `[${Kind.Hello},${JSON.stringify(params)}]`,
+  decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
+  exceeds: exceedsLimit,
+};
+
+/**
+ * Envelopes as JSON arrays in text messages. Payload values JSON has no form
+ * for (Date, bigint, Map, Set, Uint8Array, undefined, NaN, ±Infinity) travel
+ * as tagged objects (json-tags.ts), so they arrive as they were sent.
+ */
+// Object.assign marked pure (a spread is not) lets a bundler drop this half when only the client half is used.
+export const jsonEnvelope: EnvelopeCodec = /* @__PURE__ */ Object.assign({}, jsonClientCodec, {
   result: (id, output) => `[${Kind.Result},${id}${tail(output)}`,
   error: (id, code, message, data) => `[${Kind.Error},${id},${q(code)},${JSON.stringify(message)}${tail(data)}`,
   item: (id, item) => `[${Kind.Item},${id}${tail(item)}`,
   event: (id, eventId, item) => `[${Kind.Event},${id},${JSON.stringify(eventId)}${tail(item)}`,
   done: (id) => `[${Kind.Done},${id}]`,
   goAway: (graceMs) => `[${Kind.GoAway},${graceMs}]`,
-  envelope: (env) => JSON.stringify(toTagged(env)),
-  hello: (params) => `[${Kind.Hello},${JSON.stringify(params)}]`,
   welcome: () => `[${Kind.Welcome}]`,
-  decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
-  exceeds: exceedsLimit,
   peek(data) {
     const head = typeof data === 'string' ? data.slice(0, 40) : decoder.decode(data.subarray(0, 40), { stream: true });
     const m = PEEK.exec(head);
     return m === null ? null : { kind: Number(m[1]), id: Number(m[2]) };
   },
-};
+} satisfies Omit<EnvelopeCodec, keyof ClientCodec>);

@@ -49,6 +49,9 @@ export interface EnvelopeCodec {
   peek(data: WireData): { kind: number; id: number } | null;
 }
 
+/** What a client encodes and decodes: the server's encoders (results, items, errors, GoAway, Welcome, peek) are left out. */
+export type ClientCodec = Omit<EnvelopeCodec, 'result' | 'error' | 'item' | 'event' | 'done' | 'goAway' | 'welcome' | 'peek'>;
+
 /** UTF-8 length of a string, without allocating. */
 export function utf8Length(s: string): number {
   let n = 0;

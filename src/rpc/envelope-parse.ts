@@ -138,6 +138,10 @@ function methodFault(id: number, method: unknown): EnvelopeFault | null {
 }
 
 const BAD_ID = fault(0, false, 'bad call id');
+const NOT_ARRAY = fault(0, false, 'an envelope must be an array');
+
+/** What the server sends and the client reads: the answers, stream items and flow control. */
+export type ServerEnvelope = PingEnvelope | GoAwayEnvelope | ErrorEnvelope | CreditEnvelope | IdEnvelope | ResultEnvelope | ItemEnvelope;
 
 /**
  * Turns a decoded message into a typed envelope, checking every field it
@@ -145,22 +149,15 @@ const BAD_ID = fault(0, false, 'bad call id');
  * items) are left to the schemas. Never throws.
  */
 export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
-  if (!Array.isArray(v)) return fault(0, false, 'an envelope must be an array');
+  if (!Array.isArray(v)) return NOT_ARRAY;
   const kind: unknown = v[0];
+  const id: unknown = v[1];
   switch (kind) {
     case Kind.Notify: {
       const method = v[1];
       if (typeof method !== 'string' || method.length > MAX_METHOD_LENGTH) return fault(0, false, `no notification ${typeof method === 'string' ? method.slice(0, MAX_METHOD_LENGTH) : String(method)}`);
       return { kind, method, input: v[2], meta: parseMeta(v[3]) };
     }
-    case Kind.Ping:
-    case Kind.Pong:
-      return { kind, n: typeof v[1] === 'number' && Number.isSafeInteger(v[1]) ? v[1] : 0 };
-    case Kind.GoAway:
-      return { kind, graceMs: typeof v[1] === 'number' && v[1] >= 0 && Number.isSafeInteger(v[1]) ? v[1] : 0 };
-  }
-  const id: unknown = v[1];
-  switch (kind) {
     case Kind.Call: {
       if (!isCallId(id)) return BAD_ID;
       return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string, input: v[3], meta: parseMeta(v[4]) };
@@ -179,6 +176,30 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
       if (!isCallId(id)) return BAD_ID;
       return methodFault(id, v[2]) ?? { kind, id, method: v[2] as string, meta: parseMeta(v[3]) };
     }
+    case Kind.Push:
+      return isCallId(id) ? { kind, id, item: v[2] } : BAD_ID;
+    case Kind.End:
+    case Kind.Cancel:
+      return isCallId(id) ? { kind, id } : BAD_ID;
+  }
+  return parseServerEnvelope(v);
+}
+
+/**
+ * The client's parser: like parseEnvelope for the kinds a server sends
+ * (and Ping, Pong, Credit, which go both ways); any other kind is unknown.
+ * Kept apart so a browser bundle carries no parser of the client's own kinds.
+ */
+export function parseServerEnvelope(v: unknown): ServerEnvelope | EnvelopeFault {
+  if (!Array.isArray(v)) return NOT_ARRAY;
+  const kind: unknown = v[0];
+  const id: unknown = v[1];
+  switch (kind) {
+    case Kind.Ping:
+    case Kind.Pong:
+      return { kind, n: typeof id === 'number' && Number.isSafeInteger(id) ? id : 0 };
+    case Kind.GoAway:
+      return { kind, graceMs: typeof id === 'number' && id >= 0 && Number.isSafeInteger(id) ? id : 0 };
     case Kind.Error: {
       if (id !== 0 && !isCallId(id)) return BAD_ID;
       const code = v[2];
@@ -186,14 +207,10 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
       return { kind, id, code: typeof code === 'string' ? code : String(code), message: typeof message === 'string' ? message : 'error', data: v[4] };
     }
   }
-  if (!isCallId(id)) return kind === Kind.Push || kind === Kind.Credit || kind === Kind.End || kind === Kind.Cancel || isServerKind(kind) ? BAD_ID : unknownKind(kind);
+  if (!isCallId(id)) return kind === Kind.Credit || kind === Kind.Done || kind === Kind.Result || kind === Kind.Item || kind === Kind.Event ? BAD_ID : unknownKind(kind);
   switch (kind) {
-    case Kind.Push:
-      return { kind, id, item: v[2] };
     case Kind.Credit:
       return isCredit(v[2]) ? { kind, id, n: v[2] } : fault(id, false, `credit must be an integer from 1 to ${MAX_CREDIT}`);
-    case Kind.End:
-    case Kind.Cancel:
     case Kind.Done:
       return { kind, id };
     case Kind.Result:
@@ -204,10 +221,6 @@ export function parseEnvelope(v: unknown): Envelope | EnvelopeFault {
       return typeof v[2] === 'string' ? { kind, id, eventId: v[2], item: v[3] } : fault(id, false, 'event id must be a string');
   }
   return unknownKind(kind);
-}
-
-function isServerKind(kind: unknown): boolean {
-  return kind === Kind.Result || kind === Kind.Item || kind === Kind.Event || kind === Kind.Done;
 }
 
 function unknownKind(kind: unknown): EnvelopeFault {

@@ -7,6 +7,9 @@
 import type { EnvelopeCodec, WireData } from './codec.js';
 import type { StreamPosition } from './topic.js';
 
+/** What the topic envelopes need of a codec (a client's half codec has it too). */
+type EnvelopeEncoder = Pick<EnvelopeCodec, 'envelope'>;
+
 export const TopicKind = {
   /** client -> server: [16, id, topic, key, epoch?, offset?] subscribes, recovering after the position if given */
   Subscribe: 16,
@@ -33,28 +36,28 @@ export const SLOW_SUBSCRIBER_CLOSE = 4008;
 
 /** Encoders of the topic envelopes for one codec. */
 export const topicEnvelope = {
-  subscribe(codec: EnvelopeCodec, id: number, topic: string, key: unknown, since: StreamPosition | null): WireData {
+  subscribe(codec: EnvelopeEncoder, id: number, topic: string, key: unknown, since: StreamPosition | null): WireData {
     return codec.envelope(since === null ? [TopicKind.Subscribe, id, topic, key] : [TopicKind.Subscribe, id, topic, key, since.epoch, since.offset]);
   },
-  subscribed(codec: EnvelopeCodec, id: number, channel: string, recovered: boolean, at: StreamPosition): WireData {
+  subscribed(codec: EnvelopeEncoder, id: number, channel: string, recovered: boolean, at: StreamPosition): WireData {
     return codec.envelope([TopicKind.Subscribed, id, channel, recovered, at.epoch, at.offset]);
   },
-  publication(codec: EnvelopeCodec, channel: string, epoch: string, offset: number, message: unknown): WireData {
+  publication(codec: EnvelopeEncoder, channel: string, epoch: string, offset: number, message: unknown): WireData {
     return codec.envelope([TopicKind.Publication, channel, epoch, offset, message]);
   },
-  unsubscribe(codec: EnvelopeCodec, id: number): WireData {
+  unsubscribe(codec: EnvelopeEncoder, id: number): WireData {
     return codec.envelope([TopicKind.Unsubscribe, id]);
   },
-  presenceEvent(codec: EnvelopeCodec, kind: typeof TopicKind.Join | typeof TopicKind.Leave, channel: string, info: unknown): WireData {
+  presenceEvent(codec: EnvelopeEncoder, kind: typeof TopicKind.Join | typeof TopicKind.Leave, channel: string, info: unknown): WireData {
     return codec.envelope([kind, channel, info]);
   },
-  presence(codec: EnvelopeCodec, id: number, subscriptionId: number): WireData {
+  presence(codec: EnvelopeEncoder, id: number, subscriptionId: number): WireData {
     return codec.envelope([TopicKind.Presence, id, subscriptionId]);
   },
-  publish(codec: EnvelopeCodec, id: number, topic: string, key: unknown, message: unknown): WireData {
+  publish(codec: EnvelopeEncoder, id: number, topic: string, key: unknown, message: unknown): WireData {
     return codec.envelope([TopicKind.Publish, id, topic, key, message]);
   },
-  reset(codec: EnvelopeCodec, channel: string, at: StreamPosition): WireData {
+  reset(codec: EnvelopeEncoder, channel: string, at: StreamPosition): WireData {
     return codec.envelope([TopicKind.Reset, channel, at.epoch, at.offset]);
   },
 };
