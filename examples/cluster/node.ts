@@ -7,7 +7,7 @@
  * (or REDIS_SOCKET=/path/to/redis.sock). It prints `listening on <url>` and
  * closes its connections and exits 0 on SIGINT or SIGTERM.
  */
-import { createServer, type ConnectionInfo } from '../../src/rpc/index.js';
+import { createServer, type ConnectionInfo } from '../../src/server/rpc-entry.js';
 import { redisEngine } from '../../src/redis/index.js';
 import { roomService } from './service.js';
 
@@ -24,7 +24,7 @@ const server = createServer(
     say: async ({ room, text }, ctx) => ctx.publish('room', { room }, { from: `${ctx.conn.user}@${name}`, text }),
     room: { subscribe: async (_key, ctx) => ({ presence: { user: ctx.conn.user } }) },
   },
-  { engine, context: (info: ConnectionInfo) => ({ user: info.query.get('user') ?? 'anon' }) },
+  { engine, context: (info: ConnectionInfo) => ({ user: info.params.user ?? 'anon' }) },
 );
 const { port } = await server.listen({ port: Number(process.env.PORT ?? 0) });
 console.log(`${name} listening on ws://127.0.0.1:${port}/`);
