@@ -6,7 +6,7 @@ export default defineConfig({
     'wire/index': 'src/wire/index.ts',
     'upgrade/index': 'src/upgrade/index.ts',
     'deflate/index': 'src/deflate/index.ts',
-    'rpc/index': 'src/rpc/index.ts',
+    'rpc/index': 'src/server/rpc-entry.ts',
     'client/index': 'src/client/index.ts',
     'client/browser': 'src/client/rpc-browser.ts',
     'client/msgpack': 'src/client/msgpack.ts',

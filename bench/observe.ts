@@ -9,7 +9,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { z } from 'zod';
 import { msgpackEnvelope } from '../src/rpc/codec-msgpack.js';
-import { diagnosticsObserver } from '../src/rpc/diagnostics.js';
+import { diagnosticsObserver } from '../src/server/rpc-diagnostics.js';
 import type { CallObserver } from '../src/rpc/observe.js';
 import { RpcRouter } from '../src/rpc/server.js';
 import { defineService } from '../src/rpc/service.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { createClient, isRpcError, isValidationError } from '../src/client/index.js';
-import { createServer, defineService, RpcError } from '../src/rpc/index.js';
+import { createServer, defineService, RpcError } from '../src/server/rpc-entry.js';
 
 /** The application's own error codes. */
 type AppCode = 'APP_QUOTA' | 'APP_CONFLICT';

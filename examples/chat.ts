@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { createClient, zwireTransport, type ClientTransport, type TransportFactory } from '../src/client/index.js';
-import { createServer, defineService, RpcError, type ConnectionInfo } from '../src/rpc/index.js';
+import { createServer, defineService, RpcError, type ConnectionInfo } from '../src/server/rpc-entry.js';
 
 export const chat = defineService({
   say: { input: z.object({ room: z.string(), text: z.string().max(2000) }), output: z.object({ offset: z.number() }) },

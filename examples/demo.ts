@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createClient, RpcError } from '../src/client/index.js';
-import { createServer, defineService } from '../src/rpc/index.js';
+import { createServer, defineService } from '../src/server/rpc-entry.js';
 
 const service = defineService({
   greet: { input: z.object({ name: z.string().min(1) }), output: z.object({ message: z.string() }) },

@@ -7,7 +7,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { z } from 'zod';
 import { createClient, isRpcError } from '../src/client/index.js';
-import { createServer, defineService, RpcError, type CallEndMessage, type ConnCloseMessage, type ConnectionInfo, type HandshakeRefusedMessage } from '../src/rpc/index.js';
+import { createServer, defineService, RpcError, type CallEndMessage, type ConnCloseMessage, type ConnectionInfo, type HandshakeRefusedMessage } from '../src/server/rpc-entry.js';
 
 const api = defineService({
   hello: { input: z.object({ name: z.string() }), output: z.string() },

@@ -3,7 +3,7 @@
  *   PORT (default 8080)   npx tsx examples/rpc-server.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createServer, type ConnectionInfo } from '../src/rpc/index.js';
+import { createServer, type ConnectionInfo } from '../src/server/rpc-entry.js';
 import { greeter } from './rpc-service.js';
 
 const server = createServer(

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createClient } from '../src/client/index.js';
-import { createServer, defineService } from '../src/rpc/index.js';
+import { createServer, defineService } from '../src/server/rpc-entry.js';
 
 const feed = defineService({
   quotes: {

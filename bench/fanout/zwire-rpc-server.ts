@@ -4,7 +4,7 @@
 // The message ends with an 8-hex-digit tag, the load generator's only view of it.
 // PORT, HOST, prints `listening <port>` (the examples' convention).
 import { z } from 'zod';
-import { createServer, defineService } from '../../src/rpc/index.js';
+import { createServer, defineService } from '../../src/server/rpc-entry.js';
 
 const fanoutService = defineService({
   room: {

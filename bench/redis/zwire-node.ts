@@ -1,7 +1,7 @@
 // One zwire node of the many-node benchmark: the typed RPC server with its
 // topics on Redis (REDIS_SOCKET), clients publishing through the topic's publish.
 import { redisEngine } from '../../src/redis/index.js';
-import { createServer } from '../../src/rpc/index.js';
+import { createServer } from '../../src/server/rpc-entry.js';
 import { benchService } from './service.js';
 
 const server = createServer(benchService, { room: {}, kept: {} }, { engine: redisEngine({ socketPath: process.env.REDIS_SOCKET }), heartbeatMs: 0 });

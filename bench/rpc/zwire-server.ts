@@ -1,5 +1,5 @@
 // zwire RPC server (serves both codecs: zwire.rpc.v1.msgpack and zwire.rpc.v1.json).
-import { createServer } from '../../src/rpc/index.js';
+import { createServer } from '../../src/server/rpc-entry.js';
 import { benchService } from './service.js';
 
 const server = createServer(

@@ -7,7 +7,7 @@
  * (or REDIS_SOCKET=/path/to/redis.sock). It prints `listening on <url>` and
  * closes its connections and exits 0 on SIGINT or SIGTERM.
  */
-import { createServer, type ConnectionInfo } from '../../src/rpc/index.js';
+import { createServer, type ConnectionInfo } from '../../src/server/rpc-entry.js';
 import { redisEngine } from '../../src/redis/index.js';
 import { roomService } from './service.js';
 

@@ -10,8 +10,6 @@ export { ZwireError } from '../errors.js';
 export { AbnormalClosureError, CloseTimeoutError, ConnClosedError, ConnError, DrainTimeoutError, HeartbeatTimeoutError, MessageTimeoutError } from './errors.js';
 export { Hub, NoHubError } from './hub.js';
 export type { HubEvents, HubOptions, PublishOptions, SlowPolicy } from './hub.js';
-export { accept, fromUpgradeHTTP, listen, WebSocketServer } from './server.js';
-export type { AcceptOptions, ConnHandler, DeflateSetting, FromUpgradeHTTPOptions, ListenOptions, ServerCloseOptions } from './server.js';
 export type { ConnInfo } from './conn-info.js';
 export { CodecError } from './codecs/codec.js';
 export type { Codec, StreamDecoderOptions, ValueStreamDecoder, ValueStreamEncoder } from './codecs/codec.js';

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Conn } from '../message/conn.js';
 import type { Hub } from '../message/hub.js';
 import type { ConnLimits } from '../message/options.js';
-import { connFor, deflateNegotiation, type DeflateSetting } from '../message/server.js';
+import { connFor, deflateNegotiation, type DeflateSetting } from './ws-server.js';
 import { answerConnect, UpgradeError, type ExtendedConnectOptions } from '../upgrade/index.js';
 
 /** Options of `acceptHttp2`: the handshake hooks and policy (as for HTTP/1.1), the connection's limits, permessage-deflate. */

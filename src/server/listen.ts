@@ -9,7 +9,7 @@ import {
   WebSocketServer,
   type ConnHandler,
   type ListenOptions as Http1ListenOptions,
-} from '../message/server.js';
+} from './ws-server.js';
 import { acceptHttp2 } from './accept-http2.js';
 import { answer, DualListener, type Http2Setting } from './dual-listener.js';
 import { Http2RequestInfo } from './http2-info.js';

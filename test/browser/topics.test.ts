@@ -13,7 +13,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../rpc/fixture.js';
 import { chatClient, chatHandlers, type Chat, type Ctx } from '../rpc/topics-fixture.js';
-import { createServer, type RpcServer } from '../../src/rpc/create-server.js';
+import { createServer, type RpcServer } from '../../src/server/rpc-server.js';
 import { chat } from '../rpc/topics-service.js';
 
 const CHROMIUM = '/usr/bin/chromium';

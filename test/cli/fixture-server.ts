@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { RpcError } from '../../src/rpc/errors.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { defineService } from '../../src/rpc/service.js';
 import { listen } from '../../src/server/listen.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/connect.js';
 import type { Conn } from '../../src/message/conn.js';
-import { listen } from '../../src/message/server.js';
+import { listen } from '../../src/server/ws-server.js';
 import { collectedMemory } from '../helpers/collected-memory.js';
-import type { WebSocketServer } from '../../src/message/server.js';
+import type { WebSocketServer } from '../../src/server/ws-server.js';
 
 /** Heap bytes still held. */
 async function heldBytes(): Promise<number> {

@@ -2,8 +2,8 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/connect.js';
 import type { ConnInfo } from '../../src/message/conn-info.js';
-import { listen } from '../../src/message/server.js';
-import type { WebSocketServer } from '../../src/message/server.js';
+import { listen } from '../../src/server/ws-server.js';
+import type { WebSocketServer } from '../../src/server/ws-server.js';
 import { sleep, take } from './helpers.js';
 
 const servers: WebSocketServer[] = [];

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
 import { connect } from '../../src/client/connect.js';
 import type { Conn } from '../../src/message/conn.js';
-import { fromUpgradeHTTP, listen } from '../../src/message/server.js';
-import type { WebSocketServer } from '../../src/message/server.js';
+import { fromUpgradeHTTP, listen } from '../../src/server/ws-server.js';
+import type { WebSocketServer } from '../../src/server/ws-server.js';
 import { take } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@
  * sends to its parent; the parent has it publish with server.publish over
  * IPC. Run with `node --import tsx rpc-node.ts <socketPath> <presenceTtlMs>`.
  */
-import { createServer, type Handlers } from '../../src/rpc/index.js';
+import { createServer, type Handlers } from '../../src/server/rpc-entry.js';
 import { redisEngine } from '../../src/redis/index.js';
 import { clusterService, type ClusterService } from './rpc-service.js';
 

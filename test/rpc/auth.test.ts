@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
-import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
-import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
+import type { ConnectionInfo } from '../../src/server/connection-info.js';
+import { createServer, type RpcServer, type ServerOptions } from '../../src/server/rpc-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { Packr } from 'msgpackr';
 import { createClient } from '../../src/client/index.js';
 import type { TransportFactory } from '../../src/client/transport.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { Probe, testHandlers, testService } from './fixture.js';
 

@@ -5,7 +5,7 @@ import { compileMarked } from './compile-fixture.js';
 const SOURCE = `
 import { z } from 'zod';
 import { createClient } from '../../src/client/index.js';
-import { createServer } from '../../src/rpc/index.js';
+import { createServer } from '../../src/server/rpc-entry.js';
 import { defineService } from '../../src/rpc/service.js';
 
 const svc = defineService({

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
-import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
+import { createServer, type RpcServer, type ServerOptions } from '../../src/server/rpc-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createServer, type RpcServer } from '../../src/rpc/create-server.js';
+import { createServer, type RpcServer } from '../../src/server/rpc-server.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { Probe, testHandlers, testService } from './fixture.js';
 

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createClient, HandshakeError, isRpcError, isValidationError, RpcError, type ValidationIssue } from '../../src/client/index.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { defineService } from '../../src/rpc/service.js';
 
 /** The application's own codes, next to the fixed set. */

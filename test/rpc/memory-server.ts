@@ -4,7 +4,7 @@
  * Sends `{ port }` once listening; answers 'measure' with its memory after
  * garbage collection and 'publish' with the publication's position.
  */
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { collectedMemory } from '../helpers/collected-memory.js';
 import { chat } from './topics-service.js';
 

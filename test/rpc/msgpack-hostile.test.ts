@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Packr, Unpackr } from 'msgpackr';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { Probe, testHandlers, testService } from './fixture.js';
 

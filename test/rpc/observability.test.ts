@@ -9,11 +9,11 @@ import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from 
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, traceClient, type RpcClient } from '../../src/client/index.js';
-import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import type { ConnectionInfo } from '../../src/server/connection-info.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { jsonEnvelope } from '../../src/rpc/codec-json.js';
 import { msgpackEnvelope } from '../../src/rpc/codec-msgpack.js';
-import { diagnosticsObserver } from '../../src/rpc/diagnostics.js';
+import { diagnosticsObserver } from '../../src/server/rpc-diagnostics.js';
 import { parseMeta } from '../../src/rpc/observe.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { loadTracing, tracingObserver } from '../../src/rpc/tracing.js';

@@ -22,7 +22,7 @@ describe('topic types (checked by tsc)', () => {
 const SOURCE = `
 import { z } from 'zod';
 import { createClient } from '../../src/client/index.js';
-import { createServer, RpcError } from '../../src/rpc/index.js';
+import { createServer, RpcError } from '../../src/server/rpc-entry.js';
 import { defineService } from '../../src/rpc/service.js';
 
 const svc = defineService({

@@ -7,7 +7,7 @@ import { envelopeCodec } from '../../src/rpc/codecs.js';
 import { Subprotocol, type CodecName } from '../../src/rpc/envelope.js';
 import { TopicKind } from '../../src/rpc/topic-envelopes.js';
 import { until } from './fixture.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { chat, chatHandlers, closeAfter, serveChat } from './topics-fixture.js';
 
 afterEach(() => {

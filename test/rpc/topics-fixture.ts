@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
 import type { Subscription } from '../../src/client/rpc-subscription.js';
-import { createServer, type RpcServer, type ServerOptions } from '../../src/rpc/create-server.js';
+import { createServer, type RpcServer, type ServerOptions } from '../../src/server/rpc-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import type { Handlers } from '../../src/rpc/handlers.js';
 import { chat } from './topics-service.js';

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createClient, msgpack, type ServerStream, type TypesOnlyClient, type TypesOnlyOptions } from '../../src/client/index.js';
 import { jsonEnvelope } from '../../src/rpc/codec-json.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { defineService } from '../../src/rpc/service.js';
 import { Probe, rejection, testHandlers, testService, until } from './fixture.js';
 

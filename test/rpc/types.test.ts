@@ -4,8 +4,8 @@ import { createClient, type RpcClient } from '../../src/client/index.js';
 import type { RpcStream } from '../../src/client/rpc-stream.js';
 import type { WebSocketConstructor } from '../../src/client/transport-websocket.js';
 import WsWebSocket from 'ws';
-import { createServer } from '../../src/rpc/create-server.js';
-import type { ConnectionInfo } from '../../src/rpc/connection-info.js';
+import { createServer } from '../../src/server/rpc-server.js';
+import type { ConnectionInfo } from '../../src/server/connection-info.js';
 import type { CallContext } from '../../src/rpc/handlers.js';
 import { defineService, withEventId } from '../../src/rpc/service.js';
 

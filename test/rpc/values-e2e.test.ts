@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { createClient, type ClientOptions } from '../../src/client/index.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { defineService } from '../../src/rpc/service.js';
 import { delivered, wireValue } from './wire-values.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { z as z3 } from 'zod/v3';
 import { createClient, type RpcClient } from '../../src/client/index.js';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import type { Handlers } from '../../src/rpc/handlers.js';
 import { defineService } from '../../src/rpc/service.js';
 import { rejection } from './fixture.js';

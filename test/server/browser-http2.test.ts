@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServer } from '../../src/rpc/create-server.js';
+import { createServer } from '../../src/server/rpc-server.js';
 import type { Handlers } from '../../src/rpc/handlers.js';
 import { defineService } from '../../src/rpc/service.js';
 

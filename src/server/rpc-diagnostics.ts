@@ -5,9 +5,9 @@
  * subscribers, so nobody subscribing costs a property read per event.
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { CallContext } from './handlers.js';
-import type { CallObserver, CallWatch } from './observe.js';
-import type { MethodKind } from './service.js';
+import type { CallContext } from '../rpc/handlers.js';
+import type { CallObserver, CallWatch } from '../rpc/observe.js';
+import type { MethodKind } from '../rpc/service.js';
 
 /** `zwire:conn:open`: an RPC connection finished its WebSocket handshake. */
 export interface ConnOpenMessage {

@@ -1,6 +1,6 @@
 import { RejectError } from '../upgrade/index.js';
-import { HELLO_MARKER } from './admission.js';
-import { RpcError } from './errors.js';
+import { HELLO_MARKER } from '../rpc/admission.js';
+import { RpcError } from '../rpc/errors.js';
 
 /** What the server's `context` hook learns about a connection. */
 export interface ConnectionInfo {

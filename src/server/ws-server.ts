@@ -6,13 +6,13 @@ import type { DeflateOptions } from '../deflate/index.js';
 import { upgrade, upgradeHTTP } from '../upgrade/index.js';
 import type { ExtensionOffer, UpgradeHTTPOptions, UpgradeOptions, UpgradeResult } from '../upgrade/index.js';
 import { upgradeWith } from '../upgrade/upgrade.js';
-import { Conn } from './conn.js';
-import { RequestInfo } from './conn-info.js';
-import type { ConnInfo } from './conn-info.js';
-import { Hub } from './hub.js';
-import type { PublishOptions } from './hub.js';
-import { pickLimits, resolveLimits } from './options.js';
-import type { ConnLimits } from './options.js';
+import { Conn } from '../message/conn.js';
+import { RequestInfo } from '../message/conn-info.js';
+import type { ConnInfo } from '../message/conn-info.js';
+import { Hub } from '../message/hub.js';
+import type { PublishOptions } from '../message/hub.js';
+import { pickLimits, resolveLimits } from '../message/options.js';
+import type { ConnLimits } from '../message/options.js';
 
 /** permessage-deflate on the server: false/absent = off, true = defaults, or its options. */
 export type DeflateSetting = boolean | DeflateOptions;
