@@ -4,7 +4,6 @@ import { Conn } from '../message/conn.js';
 import { pickLimits } from '../message/options.js';
 import type { ConnLimits } from '../message/options.js';
 import { dial } from '../upgrade/index.js';
-import { dialHttp2 } from './dial-http2.js';
 import type { DialOptions, ExtensionOffer } from '../upgrade/index.js';
 
 /** Options of `connect`: the handshake (dial), the connection's limits, and permessage-deflate. */
@@ -38,7 +37,8 @@ export async function connectWithExtensions(url: string | URL, options: ConnectO
     deflateOptions.maxMessageSize = options.maxMessageSize;
   }
   const dialOptions = { ...rest, extensions: deflateOptions === null ? [] : [createOffer(deflateOptions)] };
-  const result = http2 === true ? await dialHttp2(url, dialOptions) : await dial(url, dialOptions);
+  // the HTTP/2 dialer (node:http2 and its session pool) is loaded on first use, as the server's
+  const result = http2 === true ? await (await import('./dial-http2.js')).dialHttp2(url, dialOptions) : await dial(url, dialOptions);
   const socket = 'stream' in result ? result.stream : result.socket;
   const head = 'head' in result ? result.head : undefined;
   let deflate: PerMessageDeflate | null = null;

@@ -1,18 +1,5 @@
-import type { ServerHttp2Stream } from 'node:http2';
-import type { Duplex } from 'node:stream';
-import { RequestInfo } from '../message/conn-info.js';
-import { Hub } from '../message/hub.js';
-import {
-  acceptWithResult,
-  listen as listenHttp1,
-  runHandler,
-  WebSocketServer,
-  type ConnHandler,
-  type ListenOptions as Http1ListenOptions,
-} from './ws-server.js';
-import { acceptHttp2 } from './accept-http2.js';
-import { answer, DualListener, type Http2Setting } from './dual-listener.js';
-import { Http2RequestInfo } from './http2-info.js';
+import type { Http2Setting } from './dual-listener.js';
+import { listen as listenHttp1, type ConnHandler, type ListenOptions as Http1ListenOptions, type WebSocketServer } from './ws-server.js';
 
 /** Options of `listen`; with `http2`, the same port also serves WebSockets over HTTP/2 (RFC 8441). */
 export interface ListenOptions extends Http1ListenOptions {
@@ -23,58 +10,14 @@ export interface ListenOptions extends Http1ListenOptions {
 /**
  * Listen for WebSocket connections on a port and call `handler` with a Conn
  * for each. Without `http2`, the raw HTTP/1.1 path of zwire's message layer;
- * with it, one port takes HTTP/1.1 upgrades and HTTP/2 extended CONNECTs
- * alike, with the same hooks, negotiation and limits, and the same
- * graceful `close({ graceMs })`: handshakes on either protocol are answered
- * 503 from its start, and HTTP/2 sessions get a GOAWAY once their WebSockets
- * have closed (1001 at the end of the grace period).
+ * with it, one port serves HTTP/1.1 and HTTP/2 (see listen-http2.ts). The
+ * HTTP/2 side is loaded on first use: node:http2 and its assembly would
+ * otherwise grow every server's startup heap, which makes V8 start
+ * incremental marking sooner under large messages (64 KiB echoes ran at
+ * half speed).
  */
 export function listen(options: ListenOptions, handler: ConnHandler): Promise<WebSocketServer> {
   const { http2, ...rest } = options;
   if (http2 === undefined) return listenHttp1(rest, handler);
-  const { port = 0, host = '127.0.0.1', onError, hub = new Hub(), ...limits } = rest;
-  const acceptOptions = { ...limits, hub };
-  const failed = (err: Error): void => onError?.(err);
-  /** HTTP/2 handshakes in progress: answered 503 when the server begins to close. */
-  const connecting = new Set<ServerHttp2Stream>();
-  const dual = new DualListener(http2, {
-    onSocket: (socket: Duplex) => {
-      if (!server.handshakeStarted(socket)) return;
-      acceptWithResult(socket, acceptOptions).then(
-        ({ conn, result }) => {
-          if (!server.handshakeEnded(socket)) conn.terminate();
-          else if (server.track(conn)) runHandler(conn, new RequestInfo(result.request, conn, socket, server), handler, onError);
-        },
-        (err: Error) => {
-          // handshakes the closing server dropped are not failures to report
-          if (server.handshakeEnded(socket)) failed(err);
-        },
-      );
-    },
-    onConnect: (stream, headers) => {
-      connecting.add(stream);
-      acceptHttp2(stream, headers, acceptOptions).then(
-        (conn) => {
-          connecting.delete(stream);
-          if (server.track(conn)) runHandler(conn, new Http2RequestInfo(stream, headers, conn, server), handler, onError);
-        },
-        (err: Error) => {
-          if (connecting.delete(stream)) failed(err);
-        },
-      );
-    },
-  });
-  const server = new WebSocketServer(dual.server, hub, () => {
-    dual.stop();
-    for (const stream of connecting) answer(stream, 503, { 'retry-after': '1' }, 'The server is shutting down');
-    connecting.clear();
-  });
-  return new Promise((resolve, reject) => {
-    dual.server.once('error', reject);
-    dual.server.listen(port, host, () => {
-      dual.server.off('error', reject);
-      dual.server.on('error', failed);
-      resolve(server);
-    });
-  });
+  return import('./listen-http2.js').then((m) => m.listenDual(http2, rest, handler));
 }
