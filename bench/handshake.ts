@@ -4,7 +4,7 @@
 // a bare net server answering by hand, side by side in one run.
 //   npx tsx bench/handshake.ts   (or: npm run bench -- handshake)
 //   flags: --rounds=N (default 5)  --seconds=S per round (default 2)  --concurrency=N (default 32)
-//          --servers=zwire-raw,zwire-http,ws,bare  --quick
+//          --servers=zwire-raw,zwire-http,zwire-listen,ws,bare  --quick
 // Each server is its own process (CPU read by bench/lib/probe.ts over IPC);
 // the load generator is another process (bench/handshake/load.ts), each loop
 // doing open, handshake (checking the accept), close, 32 loops at a time.
@@ -29,6 +29,7 @@ import type { LoadProtocol } from './handshake/protocol.js';
 const SERVERS = {
   'zwire-raw': { label: 'zwire upgrade() (raw socket)', script: 'bench/handshake/zwire-raw-server.ts' },
   'zwire-http': { label: 'zwire upgradeHTTP() (node:http)', script: 'bench/handshake/zwire-http-server.ts' },
+  'zwire-listen': { label: 'zwire listen() (handshake + Conn)', script: 'bench/handshake/zwire-listen-server.ts' },
   ws: { label: 'ws WebSocketServer', script: 'bench/handshake/ws-server.ts' },
   bare: { label: 'bare net, by hand (reference)', script: 'bench/handshake/bare-server.ts' },
 } as const;

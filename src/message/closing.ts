@@ -4,7 +4,7 @@ import { CLOSED, CLOSING, EMPTY, OPEN } from './conn-state.js';
 import { endControl } from './control.js';
 import type { Control } from './control.js';
 import type { Outbound } from './sender.js';
-import { AbnormalClosureError, CloseTimeoutError, ConnClosedError } from './errors.js';
+import { AbnormalClosureError, CloseTimeoutError, ConnClosedError, peerEventError } from './errors.js';
 import { exclusive, out, rejectDrainWaiters } from './sender.js';
 import type { CloseInfo } from './conn-types.js';
 
@@ -20,8 +20,8 @@ export interface Closing extends Outbound, Control {
   terminated: boolean;
   /** No more frames are read; the message being received fails with `err` (inbound-queue.ts). */
   stopReading(err: Error): void;
-  /** The connection is gone: the consumer's reads end (inbound-queue.ts, receiver.ts). */
-  endReading(gone: Error): void;
+  /** The connection is gone: the consumer's reads end (inbound-queue.ts, receiver.ts); `gone` makes the error for a waiter. */
+  endReading(gone: () => Error): void;
 }
 
 /** The end of a connection: how it went, who waits for it, the close deadline. */
@@ -166,7 +166,7 @@ function closeTimeout(c: Closing): void {
 
 /** Socket 'end'. */
 export function socketEnded(c: Closing): void {
-  if (!c.closeReceived && c.error === undefined) c.error = new AbnormalClosureError();
+  if (!c.closeReceived && c.error === undefined) c.error = peerEventError(abnormalClosure);
   if (c.closeSent || c.closeReceived) c.socket.end();
   else c.socket.destroy();
 }
@@ -196,10 +196,12 @@ export function finish(c: Closing): CloseInfo {
   } else if (c.terminated && c.error === undefined) {
     info = { code: CloseCode.Abnormal, reason: '', wasClean: false };
   } else {
-    const error = c.error ?? new AbnormalClosureError();
+    const error = c.error ?? peerEventError(abnormalClosure);
     info = { code: CloseCode.Abnormal, reason: '', wasClean: false, error };
   }
-  const gone = new ConnClosedError();
+  // Most connections end with nobody waiting: the error is made only for a waiter to reject.
+  let goneError: ConnClosedError | undefined;
+  const gone = (): Error => (goneError ??= new ConnClosedError());
   rejectDrainWaiters(c, gone);
   endControl(c, gone);
   c.endReading(gone);
@@ -207,6 +209,10 @@ export function finish(c: Closing): CloseInfo {
   e.resolve?.(info);
   e.resolve = null;
   return info;
+}
+
+function abnormalClosure(): AbnormalClosureError {
+  return new AbnormalClosureError();
 }
 
 /** The status a connection failed by `err` closes with: the error's own, or 1011 for an error of ours. */

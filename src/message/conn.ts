@@ -161,7 +161,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     this.socket = socket;
     this.role = opts.role;
     this.protocol = opts.protocol ?? null;
-    this.limits = resolveLimits(opts);
+    this.limits = opts.limits ?? resolveLimits(opts);
     this.deflate = opts.deflate ?? null;
     this.topicLink = opts.hub ?? null;
     (socket as OwnedSocket)[kConn] = this;
@@ -342,7 +342,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
   }
 
   /** @internal */
-  endReading(gone: Error): void {
+  endReading(gone: () => Error): void {
     endReceiving(this, gone);
   }
 

@@ -108,9 +108,9 @@ function heartbeatVerdict(c: Control): void {
 }
 
 /** The connection is gone: stop the heartbeat; pending ping() calls fail. */
-export function endControl(c: Control, gone: Error): void {
+export function endControl(c: Control, gone: () => Error): void {
   if (c.heartbeatTimer !== null) clearInterval(c.heartbeatTimer);
   c.heartbeatTimer = null;
-  for (const list of c.pings?.values() ?? []) for (const w of list) w.reject(gone);
+  for (const list of c.pings?.values() ?? []) for (const w of list) w.reject(gone());
   c.pings = null;
 }

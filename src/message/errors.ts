@@ -58,3 +58,18 @@ export class MessageTimeoutError extends ConnError {
     super('ERR_MESSAGE_TIMEOUT', `a frame or message did not arrive complete within ${ms} ms`, { closeCode: 1008 });
   }
 }
+
+/**
+ * Make an error that reports what the peer did (its socket ended, say) without
+ * capturing a stack: it would show only zwire's socket handler, and capturing
+ * it costs more than the rest of a short connection's end.
+ */
+export function peerEventError<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

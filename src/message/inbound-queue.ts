@@ -253,12 +253,12 @@ export function stopReading(c: Inbound, err: Error): void {
 }
 
 /** The connection is gone: the consumer's reads end. */
-export function endReading(c: Inbound, gone: Error): void {
+export function endReading(c: Inbound, gone: () => Error): void {
   c.readStopped = true;
   c.readEnded = true;
   clearSignalTimer(c);
-  c.msgStream?.fail(gone);
-  c.extra?.lastStream?.fail(gone);
+  c.msgStream?.fail(gone());
+  c.extra?.lastStream?.fail(gone());
   wake(c);
   const w = c.waiter;
   c.waiter = null;

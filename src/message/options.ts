@@ -50,6 +50,8 @@ export interface ConnOptions extends ConnLimits {
   deflate?: MessageCompressor | null;
   /** The hub whose topics `subscribe` joins. Default none: `subscribe` throws. */
   hub?: Hub | null;
+  /** @internal limits a server resolved once for all its connections; the ConnLimits fields are then not read. */
+  limits?: Readonly<ResolvedLimits>;
 }
 
 /** ConnLimits with every default filled in. */

@@ -172,7 +172,7 @@ export function resumeReading(c: Receiver): void {
 }
 
 /** The connection is gone: the deadline and the consumer's reads end. */
-export function endReading(c: Receiver, gone: Error): void {
+export function endReading(c: Receiver, gone: () => Error): void {
   if (c.watched) unwatch(c);
   endQueue(c, gone);
 }

@@ -174,8 +174,9 @@ export function drainTimedOut(c: Outbound): void {
 }
 
 /** The connection is gone: sends waiting for room fail. */
-export function rejectDrainWaiters(c: Outbound, gone: Error): void {
-  c.overBudget?.fail(gone);
+export function rejectDrainWaiters(c: Outbound, gone: () => Error): void {
+  if (c.overBudget === null) return;
+  c.overBudget.fail(gone());
   c.overBudget = null;
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Conn } from '../message/conn.js';
 import type { Hub } from '../message/hub.js';
-import type { ConnLimits } from '../message/options.js';
+import { resolveLimits, type ConnLimits } from '../message/options.js';
 import { connFor, deflateNegotiation, type DeflateSetting } from './ws-server.js';
 import { answerConnect, UpgradeError, type ExtendedConnectOptions } from '../upgrade/index.js';
 
@@ -65,7 +65,7 @@ export function acceptHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHead
       let conn: Conn;
       try {
         stream.respond(answer.headers);
-        conn = connFor(stream, { protocol: answer.protocol, extensions: answer.extensions, head: EMPTY }, options, negotiation, options.hub);
+        conn = connFor(stream, { protocol: answer.protocol, extensions: answer.extensions, head: EMPTY }, resolveLimits(options), negotiation, options.hub);
       } catch (err) {
         return drop('ERR_INTERNAL', 'Could not answer the handshake', err);
       }

@@ -11,8 +11,8 @@ import { RequestInfo } from '../message/conn-info.js';
 import type { ConnInfo } from '../message/conn-info.js';
 import { Hub } from '../message/hub.js';
 import type { PublishOptions } from '../message/hub.js';
-import { pickLimits, resolveLimits } from '../message/options.js';
-import type { ConnLimits } from '../message/options.js';
+import { resolveLimits } from '../message/options.js';
+import type { ConnLimits, ResolvedLimits } from '../message/options.js';
 
 /** permessage-deflate on the server: false/absent = off, true = defaults, or its options. */
 export type DeflateSetting = boolean | DeflateOptions;
@@ -45,7 +45,7 @@ export async function accept(socket: Duplex, options: AcceptOptions = {}): Promi
 export async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgrade(socket, { ...options, negotiateExtensions: negotiation?.negotiate });
-  return { conn: connFor(socket, result, options, negotiation, options.hub), result };
+  return { conn: connFor(socket, result, resolveLimits(options), negotiation, options.hub), result };
 }
 
 /**
@@ -61,7 +61,7 @@ export async function fromUpgradeHTTP(
   const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
   const result = await upgradeHTTP(req, socket, head, { ...options, negotiateExtensions: negotiation?.negotiate });
   if (socket instanceof net.Socket) socket.setNoDelay(true);
-  return connFor(socket, result, options, negotiation, options.hub);
+  return connFor(socket, result, resolveLimits(options), negotiation, options.hub);
 }
 
 /** Options of `listen`. */
@@ -240,9 +240,9 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
   // serves them all, so a handshake in flight holds no promises or closures of its own.
   const upgradeOptions: UpgradeOptions | null =
     rest.deflate === undefined || rest.deflate === false ? { ...rest, negotiateExtensions: undefined } : null;
-  const limits = pickLimits(acceptOptions);
+  let limits: Readonly<ResolvedLimits>;
   try {
-    resolveLimits(limits);
+    limits = resolveLimits(acceptOptions);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -339,11 +339,11 @@ export function deflateNegotiation(setting: DeflateSetting | undefined, maxMessa
 export function connFor(
   socket: Duplex,
   result: UpgradeResult,
-  limits: ConnLimits,
+  limits: Readonly<ResolvedLimits>,
   negotiation: DeflateNegotiation | undefined,
   hub: Hub | undefined,
 ): Conn {
   const accepted = negotiation?.accepted ?? null;
   const deflate = accepted === null ? null : new PerMessageDeflate(accepted.params, 'server', negotiation?.options);
-  return new Conn(socket, { ...pickLimits(limits), role: 'server', protocol: result.protocol, head: result.head, deflate, hub });
+  return new Conn(socket, { role: 'server', protocol: result.protocol, head: result.head, deflate, hub, limits });
 }
