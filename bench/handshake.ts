@@ -5,6 +5,7 @@
 //   npx tsx bench/handshake.ts   (or: npm run bench -- handshake)
 //   flags: --rounds=N (default 5)  --seconds=S per round (default 2)  --concurrency=N (default 32)
 //          --servers=zwire-raw,zwire-http,zwire-listen,ws,bare  --quick
+//          --baseline=<script> (also run this server, e.g. an older checkout's examples/echo-server.ts)
 // Each server is its own process (CPU read by bench/lib/probe.ts over IPC);
 // the load generator is another process (bench/handshake/load.ts), each loop
 // doing open, handshake (checking the accept), close, 32 loops at a time.
@@ -29,18 +30,20 @@ import type { LoadProtocol } from './handshake/protocol.js';
 const SERVERS = {
   'zwire-raw': { label: 'zwire upgrade() (raw socket)', script: 'bench/handshake/zwire-raw-server.ts' },
   'zwire-http': { label: 'zwire upgradeHTTP() (node:http)', script: 'bench/handshake/zwire-http-server.ts' },
-  'zwire-listen': { label: 'zwire listen() (handshake + Conn)', script: 'bench/handshake/zwire-listen-server.ts' },
+  'zwire-listen': { label: 'zwire listen(): examples/echo-server.ts', script: 'examples/echo-server.ts' },
   ws: { label: 'ws WebSocketServer', script: 'bench/handshake/ws-server.ts' },
   bare: { label: 'bare net, by hand (reference)', script: 'bench/handshake/bare-server.ts' },
-} as const;
-type ServerId = keyof typeof SERVERS;
+} as Record<string, { label: string; script: string }>;
+type ServerId = string;
 
 const flags = parseFlags();
 const quick = flags.has('quick');
 const rounds = flags.number('rounds', quick ? 2 : 5);
 const roundMs = flags.number('seconds', quick ? 0.5 : 2) * 1000;
 const concurrency = flags.number('concurrency', 32);
-const ids = (flags.list('servers') ?? Object.keys(SERVERS)).filter((id): id is ServerId => id in SERVERS);
+const baselineScript = flags.string('baseline');
+if (baselineScript) SERVERS.baseline = { label: `baseline: ${baselineScript}`, script: baselineScript };
+const ids = [...(flags.list('servers') ?? Object.keys(SERVERS).filter((id) => id !== 'baseline')), ...(baselineScript ? ['baseline'] : [])].filter((id) => id in SERVERS);
 
 interface Round {
   perSecond: number;
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
       const err = results.get(id)!.find((r) => r.firstError !== null)?.firstError;
       if (err) console.log(`- ${SERVERS[id].label}: first failure: ${err}`);
     }
-    console.log('\nTarget (issue #3): zwire raw path ≤ 0.70× ws server CPU per handshake.');
+    console.log('\nTargets: zwire raw path ≤ 0.70× ws server CPU per handshake (issue #3); the listen() path a user runs ≤ 0.60× (issue #12).');
   } finally {
     await load.stop();
     for (const s of servers.values()) await s.stop();
