@@ -199,16 +199,18 @@ export function finish(c: Closing): CloseInfo {
     const error = c.error ?? peerEventError(abnormalClosure);
     info = { code: CloseCode.Abnormal, reason: '', wasClean: false, error };
   }
-  // Most connections end with nobody waiting: the error is made only for a waiter to reject.
-  let goneError: ConnClosedError | undefined;
-  const gone = (): Error => (goneError ??= new ConnClosedError());
-  rejectDrainWaiters(c, gone);
-  endControl(c, gone);
-  c.endReading(gone);
+  // Most connections end with nobody waiting: an error is made only for a waiter to reject.
+  rejectDrainWaiters(c, connClosed);
+  endControl(c, connClosed);
+  c.endReading(connClosed);
   e.info = info;
   e.resolve?.(info);
   e.resolve = null;
   return info;
+}
+
+function connClosed(): ConnClosedError {
+  return new ConnClosedError();
 }
 
 function abnormalClosure(): AbnormalClosureError {

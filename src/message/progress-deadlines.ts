@@ -10,7 +10,12 @@ export interface ProgressWatched {
 /**
  * Deadlines of every connection in the middle of a frame or message, kept
  * here rather than on the connections (an idle one carries nothing) and served
- * by one timer for the whole process, set for the earliest deadline.
+ * by one timer for the whole process, set for the earliest deadline. A
+ * connection that completes what it began keeps its entry, at 0, until the
+ * next sweep: large messages begin and complete thousands of times a second,
+ * and adding and deleting the entry each time rebuilt the Map's table so
+ * often that the old tables, promoted, made V8 run a full collection every
+ * few hundred messages.
  */
 const deadlines = new Map<ProgressWatched, number>();
 let timer: NodeJS.Timeout | null = null;
@@ -23,8 +28,13 @@ export function watchProgress(conn: ProgressWatched, ms: number): void {
   if (at < timerAt) arm(at);
 }
 
-/** `conn` completed what it began (or ended). */
+/** `conn` completed what it began. */
 export function unwatchProgress(conn: ProgressWatched): void {
+  if (deadlines.has(conn)) deadlines.set(conn, 0);
+}
+
+/** `conn` ended: nothing of it is kept. */
+export function forgetProgress(conn: ProgressWatched): void {
   deadlines.delete(conn);
 }
 
@@ -41,6 +51,10 @@ function sweep(): void {
   const now = Date.now();
   let next = Infinity;
   for (const [conn, at] of deadlines) {
+    if (at === 0) {
+      deadlines.delete(conn);
+      continue;
+    }
     let due = at;
     if (at <= now) {
       const more = conn.onProgressTimeout();

@@ -17,7 +17,7 @@ import type { Control } from './control.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
 import type { MessageCompressor } from './compressor.js';
-import { unwatchProgress, watchProgress } from './progress-deadlines.js';
+import { forgetProgress, unwatchProgress, watchProgress } from './progress-deadlines.js';
 import type { ProgressWatched } from './progress-deadlines.js';
 import { Pending, Signal } from './queue-items.js';
 import { bufferedAmount, overBudgetNow } from './sender.js';
@@ -173,7 +173,9 @@ export function resumeReading(c: Receiver): void {
 
 /** The connection is gone: the deadline and the consumer's reads end. */
 export function endReading(c: Receiver, gone: () => Error): void {
-  if (c.watched) unwatch(c);
+  c.watched = false;
+  c.progressHeld = false;
+  forgetProgress(c);
   endQueue(c, gone);
 }
 
