@@ -40,11 +40,22 @@ function parentOf(o: typeof Otel, traceparent: string | undefined, tracestate: s
   return o.trace.setSpanContext(o.ROOT_CONTEXT, ctx);
 }
 
+type MaybeProxy = Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
+
+/** The provider that answered last and zwire's tracer from it: a provider is asked for a tracer once, not per call. */
+let lastProvider: Otel.TracerProvider | null = null;
+let lastTracer: Otel.Tracer | null = null;
+
 /** zwire's tracer from the registered provider, or null when none is registered (spans would be no-ops). */
 function tracerOf(o: typeof Otel): Otel.Tracer | null {
-  const provider = o.trace.getTracerProvider() as Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
-  const active = provider.getDelegate === undefined || provider.getDelegate() !== noop;
-  return active ? provider.getTracer('zwire') : null;
+  const global = o.trace.getTracerProvider() as MaybeProxy;
+  const provider = global.getDelegate === undefined ? global : global.getDelegate();
+  if (provider === noop) return null;
+  if (provider !== lastProvider) {
+    lastProvider = provider;
+    lastTracer = provider.getTracer('zwire');
+  }
+  return lastTracer;
 }
 
 /** A server span per handler call: `rpc.system` zwire, `rpc.method`, and the outcome code as `rpc.zwire.code`. */
