@@ -8,8 +8,12 @@
 //     --quick: 2 rounds of 1 s
 //     --baseline=<dir>: also run zwire's server and client of another checkout (e.g. an older commit in a git
 //       worktree, with node_modules linked) in every scenario, alternated with ours, and print our ratios to it
+//     --profile: CPU profile of every zwire server (ours, the baseline's) over the unary rounds, top self time printed
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CLIENT_CPU,
+  ROOT,
   SERVER_CPU,
   alternateRounds,
   describeEnvironment,
@@ -19,10 +23,12 @@ import {
   formatSpread,
   pairedRatio,
   parseFlags,
+  renderSelfTime,
   renderTable,
   spawnServer,
   spawnWorker,
   summarize,
+  topSelfTime,
   type ProbeStats,
   type ServerProcess,
   type Worker,
@@ -40,6 +46,7 @@ const systems = (flags.list('systems') as System[] | undefined) ?? ALL;
 const baselineDir = flags.string('baseline');
 const all = contestants(systems, baselineDir);
 const byId = new Map(all.map((c) => [c.id, c]));
+const profiling = flags.has('profile');
 
 const servers = new Map<string, ServerProcess>();
 const workers = new Map<string, Worker<LoadProtocol>>();
@@ -75,6 +82,8 @@ interface UnaryRound {
 async function unaryScenario(connections: number, inflight: number, latency: boolean, list: string[]): Promise<Map<string, UnaryRound[]>> {
   for (const s of list) await open(s, connections);
   for (const s of list) await workers.get(s)!.ipc.call('unary', { inflight, ms: 500, latency }); // warm-up
+  const profiled = profiling && !latency ? zwireServers(list) : [];
+  for (const [, server] of profiled) await server.startProfile();
   const results = await alternateRounds(list, rounds, async (s) => {
     const before = await serverOf(s).stats();
     const r = await workers.get(s)!.ipc.call('unary', { inflight, ms, latency });
@@ -87,8 +96,25 @@ async function unaryScenario(connections: number, inflight: number, latency: boo
       p99Us: r.p99Us,
     };
   });
+  for (const [name, server] of profiled) await printProfile(name, server);
   for (const s of list) await workers.get(s)!.ipc.call('close', null);
   return results;
+}
+
+/** The servers of the zwire rows (ours and the baseline's), each once, by label. */
+function zwireServers(list: string[]): [string, ServerProcess][] {
+  const out = new Map<ServerProcess, string>();
+  for (const id of list) {
+    if (byId.get(id)!.system.startsWith('zwire')) out.set(serverOf(id), byId.get(id)!.baselineOf === undefined ? 'zwire' : 'baseline');
+  }
+  return [...out].map(([server, name]) => [name, server]);
+}
+
+async function printProfile(name: string, server: ServerProcess): Promise<void> {
+  const dir = join(ROOT, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  const path = await server.stopProfile(join(dir, `rpc-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+  console.log(`\n#### CPU profile of the ${name} server over the unary rounds: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
 }
 
 function ratioCell(a: number[], b: number[] | undefined): string {
