@@ -121,15 +121,13 @@ function ratioCell(a: number[], b: number[] | undefined): string {
   return b === undefined ? 'n/a' : formatRatio(pairedRatio(a, b));
 }
 
-/** Our row against the other checkout's (--baseline): calls/s and server CPU per call, paired per round. */
-function baselineCells(s: string, results: Map<string, UnaryRound[]>): string[] {
-  const base = results.get(s.replace('zwire', 'baseline'));
-  if (byId.get(s)!.baselineOf !== undefined || base === undefined) return ['n/a', 'n/a'];
+/** Our row against the other checkout's (--baseline): rate and server CPU per call or item, paired per round. */
+function baselineCells<R extends { rate: number }>(s: string, results: Map<string, R[]>, cpu: (r: R) => number): string[] {
+  const twin = all.find((c) => c.baselineOf === s);
+  const base = twin === undefined ? undefined : results.get(twin.id);
+  if (base === undefined) return ['n/a', 'n/a'];
   const ours = results.get(s)!;
-  return [
-    ratioCell(ours.map((r) => r.rate), base.map((r) => r.rate)),
-    ratioCell(ours.map((r) => r.serverUsPerCall), base.map((r) => r.serverUsPerCall)),
-  ];
+  return [ratioCell(ours.map((r) => r.rate), base.map((r) => r.rate)), ratioCell(ours.map(cpu), base.map(cpu))];
 }
 
 function printUnary(title: string, results: Map<string, UnaryRound[]>, latency: boolean): void {
@@ -149,7 +147,7 @@ function printUnary(title: string, results: Map<string, UnaryRound[]>, latency: 
       formatNumber(summarize(rs.map((r) => r.clientUsPerCall)).median),
     ];
     if (latency) cells.push(formatNumber(summarize(rs.map((r) => r.p50Us)).median), formatNumber(summarize(rs.map((r) => r.p99Us)).median));
-    if (baselineDir !== undefined) cells.push(...baselineCells(s, results));
+    if (baselineDir !== undefined) cells.push(...baselineCells(s, results, (r) => r.serverUsPerCall));
     return cells;
   });
   const columns = [
@@ -230,8 +228,10 @@ function printStreams(results: Map<string, StreamRound[]>): void {
       formatNumber(summarize(rs.map((r) => r.serverUsPerItem)).median),
       formatNumber(summarize(rs.map((r) => r.clientUsPerItem)).median),
       formatBytes(Math.max(...rs.map((r) => r.heapUsed))),
+      ...(baselineDir === undefined ? [] : baselineCells(s, results, (r) => r.serverUsPerItem)),
     ];
   });
+  const vsBaseline = baselineDir === undefined ? [] : [{ header: 'items/s vs baseline' }, { header: 'server CPU/item vs baseline' }];
   console.log(
     renderTable(
       [
@@ -245,6 +245,7 @@ function printStreams(results: Map<string, StreamRound[]>): void {
         { header: 'server CPU µs/item' },
         { header: 'client CPU µs/item' },
         { header: 'server heap' },
+        ...vsBaseline,
       ],
       rows,
     ),
