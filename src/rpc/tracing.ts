@@ -8,6 +8,8 @@ import type * as Otel from '@opentelemetry/api';
 import type { CallObserver, CallWatch } from './observe.js';
 
 let api: typeof Otel | null = null;
+/** `api.trace`, read once: a property of a module namespace costs more than one of a plain object, and this one is read per call. */
+let traceApi: Otel.TraceAPI | null = null;
 let loading: Promise<void> | null = null;
 let noop: Otel.TracerProvider | null = null;
 
@@ -21,6 +23,7 @@ export function loadTracing(): Promise<void> {
   loading ??= import('@opentelemetry/api').then(
     (m) => {
       api = m;
+      traceApi = m.trace;
       noop = new m.ProxyTracerProvider().getDelegate();
     },
     () => undefined,
@@ -47,8 +50,8 @@ let lastProvider: Otel.TracerProvider | null = null;
 let lastTracer: Otel.Tracer | null = null;
 
 /** zwire's tracer from the registered provider, or null when none is registered (spans would be no-ops). */
-function tracerOf(o: typeof Otel): Otel.Tracer | null {
-  const global = o.trace.getTracerProvider() as MaybeProxy;
+function tracerOf(trace: Otel.TraceAPI): Otel.Tracer | null {
+  const global = trace.getTracerProvider() as MaybeProxy;
   const provider = global.getDelegate === undefined ? global : global.getDelegate();
   if (provider === noop) return null;
   if (provider !== lastProvider) {
@@ -62,7 +65,7 @@ function tracerOf(o: typeof Otel): Otel.Tracer | null {
 export const tracingObserver: CallObserver = {
   start(ctx): CallWatch | null {
     const o = api;
-    const tracer = o === null ? null : tracerOf(o);
+    const tracer = traceApi === null ? null : tracerOf(traceApi);
     if (o === null || tracer === null) return null;
     const parent = parentOf(o, ctx.meta?.traceparent, ctx.meta?.tracestate);
     const span = tracer.startSpan(
