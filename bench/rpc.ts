@@ -4,9 +4,16 @@
 // client library; servers and load generators are separate processes pinned
 // to separate CPUs; rounds alternate systems; figures are medians.
 //
-//   npx tsx bench/rpc.ts [--rounds=3] [--ms=2000] [--only=unary,latency,slow,stream] [--systems=zwire-msgpack,trpc]
+//   npx tsx bench/rpc.ts [--rounds=3] [--ms=2000 | --seconds=2] [--quick] [--only=unary,latency,slow,stream] [--systems=zwire-msgpack,trpc]
+//     --quick: 2 rounds of 1 s
+//     --baseline=<dir>: also run zwire's server and client of another checkout (e.g. an older commit in a git
+//       worktree, with node_modules linked) in every scenario, alternated with ours, and print our ratios to it
+//     --profile: CPU profile of every zwire server (ours, the baseline's) over the unary rounds, top self time printed
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CLIENT_CPU,
+  ROOT,
   SERVER_CPU,
   alternateRounds,
   describeEnvironment,
@@ -16,42 +23,41 @@ import {
   formatSpread,
   pairedRatio,
   parseFlags,
+  renderSelfTime,
   renderTable,
   spawnServer,
   spawnWorker,
   summarize,
+  topSelfTime,
   type ProbeStats,
   type ServerProcess,
   type Worker,
 } from './lib/index.js';
+import { contestants, streams, type Contestant } from './rpc/contestants.js';
 import type { LoadProtocol, System } from './rpc/protocol.js';
 
 const flags = parseFlags();
-const rounds = flags.number('rounds', 3);
-const ms = flags.number('ms', 2000);
+const quick = flags.has('quick');
+const rounds = flags.number('rounds', quick ? 2 : 3);
+const ms = flags.has('seconds') ? flags.number('seconds', 2) * 1000 : flags.number('ms', quick ? 1000 : 2000);
 const only = new Set(flags.list('only') ?? ['unary', 'latency', 'stream', 'slow']);
 const ALL: System[] = ['zwire-msgpack', 'zwire-json', 'rpc-websockets', 'ws-jsonrpc', 'trpc'];
 const systems = (flags.list('systems') as System[] | undefined) ?? ALL;
-const STREAMING: System[] = ['zwire-msgpack', 'zwire-json', 'ws-jsonrpc', 'trpc'];
-
-const SERVER_SCRIPT: Record<System, string> = {
-  'zwire-msgpack': 'bench/rpc/zwire-server.ts',
-  'zwire-json': 'bench/rpc/zwire-server.ts',
-  'rpc-websockets': 'bench/rpc/rpcws-server.ts',
-  'ws-jsonrpc': 'bench/rpc/ws-server.ts',
-  trpc: 'bench/rpc/trpc-server.ts',
-};
+const baselineDir = flags.string('baseline');
+const all = contestants(systems, baselineDir);
+const byId = new Map(all.map((c) => [c.id, c]));
+const profiling = flags.has('profile');
 
 const servers = new Map<string, ServerProcess>();
-const workers = new Map<System, Worker<LoadProtocol>>();
+const workers = new Map<string, Worker<LoadProtocol>>();
 
 async function start(): Promise<void> {
-  for (const system of systems) {
-    const script = SERVER_SCRIPT[system];
-    if (!servers.has(script)) {
-      servers.set(script, await spawnServer({ name: script.split('/').pop()!, script, cpu: SERVER_CPU, nodeArgs: ['--expose-gc'] }));
+  for (const c of all) {
+    if (!servers.has(c.server)) {
+      const name = c.baselineOf === undefined ? c.server.split('/').pop()! : 'baseline zwire-server.ts';
+      servers.set(c.server, await spawnServer({ name, script: c.server, cpu: SERVER_CPU, nodeArgs: ['--expose-gc'] }));
     }
-    workers.set(system, spawnWorker<LoadProtocol>({ name: `load ${system}`, script: 'bench/rpc/load.ts', cpu: CLIENT_CPU }));
+    workers.set(c.id, spawnWorker<LoadProtocol>({ name: `load ${c.id}`, script: c.load, cpu: CLIENT_CPU }));
   }
 }
 
@@ -60,7 +66,9 @@ async function stop(): Promise<void> {
   await Promise.all([...servers.values()].map((s) => s.stop()));
 }
 
-const serverOf = (s: System): ServerProcess => servers.get(SERVER_SCRIPT[s])!;
+const serverOf = (id: string): ServerProcess => servers.get(byId.get(id)!.server)!;
+const open = (id: string, connections: number): Promise<null> =>
+  workers.get(id)!.ipc.call('open', { system: byId.get(id)!.system, port: serverOf(id).port, connections });
 const cpuOf = (st: { cpuUserUs: number; cpuSystemUs: number }): number => st.cpuUserUs + st.cpuSystemUs;
 
 interface UnaryRound {
@@ -71,9 +79,11 @@ interface UnaryRound {
   p99Us: number;
 }
 
-async function unaryScenario(connections: number, inflight: number, latency: boolean, list: System[]): Promise<Map<System, UnaryRound[]>> {
-  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections });
+async function unaryScenario(connections: number, inflight: number, latency: boolean, list: string[]): Promise<Map<string, UnaryRound[]>> {
+  for (const s of list) await open(s, connections);
   for (const s of list) await workers.get(s)!.ipc.call('unary', { inflight, ms: 500, latency }); // warm-up
+  const profiled = profiling && !latency ? zwireServers(list) : [];
+  for (const [, server] of profiled) await server.startProfile();
   const results = await alternateRounds(list, rounds, async (s) => {
     const before = await serverOf(s).stats();
     const r = await workers.get(s)!.ipc.call('unary', { inflight, ms, latency });
@@ -86,17 +96,43 @@ async function unaryScenario(connections: number, inflight: number, latency: boo
       p99Us: r.p99Us,
     };
   });
+  for (const [name, server] of profiled) await printProfile(name, server);
   for (const s of list) await workers.get(s)!.ipc.call('close', null);
   return results;
+}
+
+/** The servers of the zwire rows (ours and the baseline's), each once, by label. */
+function zwireServers(list: string[]): [string, ServerProcess][] {
+  const out = new Map<ServerProcess, string>();
+  for (const id of list) {
+    if (byId.get(id)!.system.startsWith('zwire')) out.set(serverOf(id), byId.get(id)!.baselineOf === undefined ? 'zwire' : 'baseline');
+  }
+  return [...out].map(([server, name]) => [name, server]);
+}
+
+async function printProfile(name: string, server: ServerProcess): Promise<void> {
+  const dir = join(ROOT, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  const path = await server.stopProfile(join(dir, `rpc-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+  console.log(`\n#### CPU profile of the ${name} server over the unary rounds: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
 }
 
 function ratioCell(a: number[], b: number[] | undefined): string {
   return b === undefined ? 'n/a' : formatRatio(pairedRatio(a, b));
 }
 
-function printUnary(title: string, results: Map<System, UnaryRound[]>, latency: boolean): void {
+/** Our row against the other checkout's (--baseline): rate and server CPU per call or item, paired per round. */
+function baselineCells<R extends { rate: number }>(s: string, results: Map<string, R[]>, cpu: (r: R) => number): string[] {
+  const twin = all.find((c) => c.baselineOf === s);
+  const base = twin === undefined ? undefined : results.get(twin.id);
+  if (base === undefined) return ['n/a', 'n/a'];
+  const ours = results.get(s)!;
+  return [ratioCell(ours.map((r) => r.rate), base.map((r) => r.rate)), ratioCell(ours.map(cpu), base.map(cpu))];
+}
+
+function printUnary(title: string, results: Map<string, UnaryRound[]>, latency: boolean): void {
   console.log(`\n### ${title}\n`);
-  const rate = (s: System): number[] => results.get(s)!.map((r) => r.rate);
+  const rate = (s: string): number[] => results.get(s)!.map((r) => r.rate);
   const rows = [...results.keys()].map((s) => {
     const rs = results.get(s)!;
     const sum = summarize(rate(s));
@@ -111,6 +147,7 @@ function printUnary(title: string, results: Map<System, UnaryRound[]>, latency: 
       formatNumber(summarize(rs.map((r) => r.clientUsPerCall)).median),
     ];
     if (latency) cells.push(formatNumber(summarize(rs.map((r) => r.p50Us)).median), formatNumber(summarize(rs.map((r) => r.p99Us)).median));
+    if (baselineDir !== undefined) cells.push(...baselineCells(s, results, (r) => r.serverUsPerCall));
     return cells;
   });
   const columns = [
@@ -124,6 +161,7 @@ function printUnary(title: string, results: Map<System, UnaryRound[]>, latency: 
     { header: 'client CPU µs/call' },
   ];
   if (latency) columns.push({ header: 'p50 µs' }, { header: 'p99 µs' });
+  if (baselineDir !== undefined) columns.push({ header: 'calls/s vs baseline' }, { header: 'server CPU/call vs baseline' });
   console.log(renderTable(columns, rows));
 }
 
@@ -137,11 +175,11 @@ interface StreamRound {
 }
 
 /** Server stats, or null when the server's event loop does not answer (tRPC's stream loop never yields). */
-async function statsOrNull(s: System): Promise<ProbeStats | null> {
+async function statsOrNull(s: string): Promise<ProbeStats | null> {
   return Promise.race([serverOf(s).stats(), new Promise<null>((r) => setTimeout(() => r(null), 3000).unref())]).catch(() => null);
 }
 
-async function streamRound(s: System): Promise<StreamRound> {
+async function streamRound(s: string): Promise<StreamRound> {
   const connections = 8;
   const before = await statsOrNull(s);
   const r = await workers.get(s)!.ipc.call('stream', { ms });
@@ -157,11 +195,11 @@ async function streamRound(s: System): Promise<StreamRound> {
   };
 }
 
-async function streamScenario(list: System[]): Promise<Map<System, StreamRound[]>> {
-  const fair: System[] = list.filter((s) => s !== 'trpc');
-  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections: 8 });
+async function streamScenario(list: string[]): Promise<Map<string, StreamRound[]>> {
+  const fair = list.filter((s) => s !== 'trpc');
+  for (const s of list) await open(s, 8);
   for (const s of fair) await workers.get(s)!.ipc.call('stream', { ms: 300 }); // warm-up
-  const results = await alternateRounds<System, StreamRound>(fair, rounds, streamRound);
+  const results = await alternateRounds<string, StreamRound>(fair, rounds, streamRound);
   if (list.includes('trpc')) {
     // tRPC's subscription loop never yields to the event loop: once started its
     // server spins (and stops answering) for good, so it gets one round, last,
@@ -173,9 +211,9 @@ async function streamScenario(list: System[]): Promise<Map<System, StreamRound[]
   return results;
 }
 
-function printStreams(results: Map<System, StreamRound[]>): void {
+function printStreams(results: Map<string, StreamRound[]>): void {
   console.log('\n### Server streams: 8 connections, each consuming one endless stream\n');
-  const rate = (s: System): number[] => results.get(s)!.map((r) => r.rate);
+  const rate = (s: string): number[] => results.get(s)!.map((r) => r.rate);
   const rows = [...results.keys()].map((s) => {
     const rs = results.get(s)!;
     const sum = summarize(rate(s));
@@ -190,8 +228,10 @@ function printStreams(results: Map<System, StreamRound[]>): void {
       formatNumber(summarize(rs.map((r) => r.serverUsPerItem)).median),
       formatNumber(summarize(rs.map((r) => r.clientUsPerItem)).median),
       formatBytes(Math.max(...rs.map((r) => r.heapUsed))),
+      ...(baselineDir === undefined ? [] : baselineCells(s, results, (r) => r.serverUsPerItem)),
     ];
   });
+  const vsBaseline = baselineDir === undefined ? [] : [{ header: 'items/s vs baseline' }, { header: 'server CPU/item vs baseline' }];
   console.log(
     renderTable(
       [
@@ -205,6 +245,7 @@ function printStreams(results: Map<System, StreamRound[]>): void {
         { header: 'server CPU µs/item' },
         { header: 'client CPU µs/item' },
         { header: 'server heap' },
+        ...vsBaseline,
       ],
       rows,
     ),
@@ -220,8 +261,8 @@ interface SlowRound {
 
 const retained = (st: ProbeStats): number => st.heapUsed + st.external;
 
-async function slowScenario(list: System[]): Promise<Map<System, SlowRound[]>> {
-  for (const s of list) await workers.get(s)!.ipc.call('open', { system: s, port: serverOf(s).port, connections: 8 });
+async function slowScenario(list: string[]): Promise<Map<string, SlowRound[]>> {
+  for (const s of list) await open(s, 8);
   const results = await alternateRounds(list, rounds, async (s) => {
     const server = serverOf(s);
     const worker = workers.get(s)!;
@@ -238,7 +279,7 @@ async function slowScenario(list: System[]): Promise<Map<System, SlowRound[]>> {
   return results;
 }
 
-function printSlow(results: Map<System, SlowRound[]>): void {
+function printSlow(results: Map<string, SlowRound[]>): void {
   console.log('\n### Slow consumers: 8 connections, each reading one endless stream of 1 KiB items at about 1 item/ms\n');
   const rows = [...results.keys()].map((s) => {
     const rs = results.get(s)!;
@@ -264,13 +305,16 @@ function printSlow(results: Map<System, SlowRound[]>): void {
   );
 }
 
+const ids = all.map((c) => c.id);
+const streaming = all.filter(streams).map((c: Contestant) => c.id);
 console.log(`## RPC benchmark\n\n${describeEnvironment()}; ${rounds} rounds of ${ms} ms per system, medians`);
+if (baselineDir !== undefined) console.log(`baseline: zwire of ${baselineDir} (its own server and client), alternated with ours`);
 await start();
 try {
-  if (only.has('unary')) printUnary('Unary calls: 64 connections × 16 calls in flight, greet', await unaryScenario(64, 16, false, systems), false);
-  if (only.has('latency')) printUnary('Latency: 1 connection × 1 call in flight, greet', await unaryScenario(1, 1, true, systems), true);
-  if (only.has('slow')) printSlow(await slowScenario(systems.filter((s) => STREAMING.includes(s) && s !== 'trpc')));
-  if (only.has('stream')) printStreams(await streamScenario(systems.filter((s) => STREAMING.includes(s))));
+  if (only.has('unary')) printUnary('Unary calls: 64 connections × 16 calls in flight, greet', await unaryScenario(64, 16, false, ids), false);
+  if (only.has('latency')) printUnary('Latency: 1 connection × 1 call in flight, greet', await unaryScenario(1, 1, true, ids), true);
+  if (only.has('slow')) printSlow(await slowScenario(streaming.filter((s) => s !== 'trpc')));
+  if (only.has('stream')) printStreams(await streamScenario(streaming));
 } finally {
   await stop();
 }

@@ -22,6 +22,11 @@ function tail(value: unknown): string {
   return s === undefined ? ']' : ',' + s + ']';
 }
 
+/** tail() of a payload proved plain (never undefined): no walk. */
+function plainTail(value: unknown): string {
+  return ',' + JSON.stringify(value) + ']';
+}
+
 /** `,payload,meta]` when there is meta (an absent payload then travels as the undefined tag), else tail(payload). */
 function withMeta(value: unknown, meta: CallMeta | undefined): string {
   return meta === undefined ? tail(value) : ',' + JSON.stringify(toTagged(value)) + tail(meta);
@@ -65,9 +70,9 @@ export const jsonClientCodec: ClientCodec = {
  */
 // Object.assign marked pure (a spread is not) lets a bundler drop this half when only the client half is used.
 export const jsonEnvelope: EnvelopeCodec = /* @__PURE__ */ Object.assign({}, jsonClientCodec, {
-  result: (id, output) => `[${Kind.Result},${id}${tail(output)}`,
+  result: (id, output, plain) => `[${Kind.Result},${id}${plain === true ? plainTail(output) : tail(output)}`,
   error: (id, code, message, data) => `[${Kind.Error},${id},${q(code)},${JSON.stringify(message)}${tail(data)}`,
-  item: (id, item) => `[${Kind.Item},${id}${tail(item)}`,
+  item: (id, item, plain) => `[${Kind.Item},${id}${plain === true ? plainTail(item) : tail(item)}`,
   event: (id, eventId, item) => `[${Kind.Event},${id},${JSON.stringify(eventId)}${tail(item)}`,
   done: (id) => `[${Kind.Done},${id}]`,
   goAway: (graceMs) => `[${Kind.GoAway},${graceMs}]`,

@@ -15,9 +15,9 @@ function pack(value: unknown[]): Uint8Array {
   return packr.pack(value);
 }
 
-/** An envelope whose last element is a payload (Map and Set swapped for their extensions). */
-function packWith(head: unknown[], payload: unknown): Uint8Array {
-  if (payload !== undefined) head.push(forMsgpack(payload));
+/** An envelope whose last element is a payload (Map and Set swapped for their extensions unless `plain` says it holds none). */
+function packWith(head: unknown[], payload: unknown, plain = false): Uint8Array {
+  if (payload !== undefined) head.push(plain ? payload : forMsgpack(payload));
   return packr.pack(head);
 }
 
@@ -66,9 +66,9 @@ export const msgpackEnvelope: EnvelopeCodec = {
   cancel: (id) => pack([Kind.Cancel, id]),
   ping: (n) => pack([Kind.Ping, n]),
   pong: (n) => pack([Kind.Pong, n]),
-  result: (id, output) => packWith([Kind.Result, id], output),
+  result: (id, output, plain) => packWith([Kind.Result, id], output, plain),
   error: (id, code, message, data) => packWith([Kind.Error, id, code, message], data),
-  item: (id, item) => packWith([Kind.Item, id], item),
+  item: (id, item, plain) => packWith([Kind.Item, id], item, plain),
   event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
   done: (id) => pack([Kind.Done, id]),
   goAway: (graceMs) => pack([Kind.GoAway, graceMs]),

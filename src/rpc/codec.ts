@@ -27,9 +27,11 @@ export interface EnvelopeCodec {
   cancel(id: number): WireData;
   ping(n: number): WireData;
   pong(n: number): WireData;
-  result(id: number, output: unknown): WireData;
+  /** `plain`: the output's schema proved it holds nothing the codec must swap (plain-schema.ts), so no walk. */
+  result(id: number, output: unknown, plain?: boolean): WireData;
   error(id: number, code: string, message: string, data: unknown): WireData;
-  item(id: number, item: unknown): WireData;
+  /** `plain` as for result. */
+  item(id: number, item: unknown, plain?: boolean): WireData;
   event(id: number, eventId: string, item: unknown): WireData;
   done(id: number): WireData;
   /** [GoAway, graceMs]: the server is shutting down; reconnect elsewhere now. */

@@ -47,8 +47,8 @@ export function outcomeOf(err: unknown): string {
 function startAll(observers: readonly CallObserver[], ctx: CallContext<unknown>): CallWatch | null {
   let one: CallWatch | null = null;
   let many: CallWatch[] | null = null;
-  for (const o of observers) {
-    const w = o.start(ctx);
+  for (let i = 0; i < observers.length; i++) {
+    const w = observers[i].start(ctx);
     if (w === null) continue;
     if (one === null) one = w;
     else (many ??= [one]).push(w);

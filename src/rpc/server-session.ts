@@ -8,6 +8,7 @@ import { OutboundGate } from './outbound-gate.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall, type CallPublisher } from './server-calls.js';
 import { SessionTopics } from './server-topics.js';
 import { isThenable, pumpStream, type AnyIterable, type PumpIO } from './server-stream-pump.js';
+import type { CodecName } from './envelope.js';
 import { validate, type MethodInfo, type MethodKind } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { TopicHub } from './topic-hub.js';
@@ -30,6 +31,8 @@ export const DEFAULT_LIMITS: ServerLimits = { maxMessageSize: 1 << 20, maxInFlig
 export interface Route {
   readonly info: MethodInfo;
   readonly handler: (...args: never[]) => unknown;
+  /** Per codec: whether the output schema proved its values need no codec walk (plain-schema.ts). */
+  readonly plainOutput: Readonly<Record<CodecName, boolean>>;
 }
 
 /** What every session of one server shares. */
@@ -318,7 +321,9 @@ export class ServerSession<C> {
         const call = new ServerCall<C>(this.conn, route.info.name, 'unary', id, input, undefined, this.publisher);
         call.meta = env.meta;
         this.inFlight++;
-        this.startWhenWritable(call, () => this.runUnary(call, route));
+        // the common case starts at once, without a closure
+        if (this.gate.open) this.runUnary(call, route);
+        else this.startWhenWritable(call, () => this.runUnary(call, route));
         return;
       }
       case Kind.Stream: {
@@ -409,19 +414,23 @@ export class ServerSession<C> {
    * is too large becomes the error.
    */
   private reply(call: ServerCall<C>, route: Route, ok: boolean, value: unknown, free: () => void): void {
-    this.gate.answer(() => {
-      if (!call.done && !this.isClosed) {
-        call.done = true;
-        this.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value));
-      }
-      free();
-    });
+    // the common case answers at once, without a closure
+    if (this.gate.open) this.answer(call, route, ok, value, free);
+    else this.gate.answer(() => this.answer(call, route, ok, value, free));
+  }
+
+  private answer(call: ServerCall<C>, route: Route, ok: boolean, value: unknown, free: () => void): void {
+    if (!call.done && !this.isClosed) {
+      call.done = true;
+      this.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value));
+    }
+    free();
   }
 
   private encodeResult(call: ServerCall<C>, route: Route, out: unknown): WireData {
     if (call.kind === 'stream') return this.codec.done(call.id);
     try {
-      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'));
+      const reply = this.codec.result(call.id, validate(route.info.output, out, 'INVALID_OUTPUT', 'output'), route.plainOutput[this.codec.name]);
       if (this.codec.exceeds(reply, this.config.limits.maxMessageSize)) {
         throw new RpcError('PAYLOAD_TOO_LARGE', `result exceeds ${this.config.limits.maxMessageSize} bytes`);
       }
@@ -479,7 +488,13 @@ export class ServerSession<C> {
     let failure: unknown;
     try {
       const pump = (): Promise<void> =>
-        pumpStream(call, (route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable, route.info.output, this.pumpIO);
+        pumpStream(
+          call,
+          (route.handler as AnyHandler)(call.input, call as CallContext<unknown>) as AnyIterable,
+          route.info.output,
+          this.pumpIO,
+          route.plainOutput[this.codec.name],
+        );
       await runWithMiddleware(this.config.middleware, call, pump);
     } catch (err) {
       ok = false;

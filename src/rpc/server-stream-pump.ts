@@ -38,8 +38,9 @@ function iteratorOf(src: AnyIterable): AsyncIterator<unknown> | Iterator<unknown
  * the client's credit, each validated, waiting while the connection is over
  * its outbound budget. Resolves when the source ends, or when the call stops
  * and the source, closed with `return()`, has finished; rejects with what failed.
+ * `plain`: the schema proved its items need no codec walk (plain-schema.ts).
  */
-export async function pumpStream(call: ServerStreamCall<unknown>, source: AnyIterable, schema: Schema | null, io: PumpIO): Promise<void> {
+export async function pumpStream(call: ServerStreamCall<unknown>, source: AnyIterable, schema: Schema | null, io: PumpIO, plain = false): Promise<void> {
   const { codec, maxMessageSize: max } = io;
   const it = iteratorOf(source);
   let finished = false;
@@ -66,7 +67,7 @@ export async function pumpStream(call: ServerStreamCall<unknown>, source: AnyIte
       const msg =
         v instanceof EventItem
           ? codec.event(call.id, v.id, validate(schema, v.item, 'INVALID_OUTPUT', 'stream item'))
-          : codec.item(call.id, validate(schema, v, 'INVALID_OUTPUT', 'stream item'));
+          : codec.item(call.id, validate(schema, v, 'INVALID_OUTPUT', 'stream item'), plain);
       if (codec.exceeds(msg, max)) throw new RpcError('PAYLOAD_TOO_LARGE', `stream item exceeds ${max} bytes`);
       call.credit--;
       io.send(msg);

@@ -6,7 +6,8 @@ import type { CallContext, Handlers, Middleware, Publish } from './handlers.js';
 import { observeHandler, type CallObserver } from './observe.js';
 import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type SessionConfig } from './server-session.js';
 import { describeRoute } from './introspection.js';
-import type { Service, ServiceDef } from './service.js';
+import { isPlainSchema } from './plain-schema.js';
+import type { MethodInfo, Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { StreamPosition } from './topic.js';
 import { mapFanout, type Fanout } from './topic-fanout.js';
@@ -62,11 +63,11 @@ export class RpcRouter<S extends ServiceDef, C> {
     for (const [name, info] of service.table) {
       const handler = (handlers as Record<string, unknown>)[name];
       if (typeof handler !== 'function') throw new TypeError(`no handler for method ${name}`);
-      routes.set(name, { info, handler: observeHandler(options.observers ?? [], info.kind, handler as Route['handler']) });
+      routes.set(name, { info, handler: observeHandler(options.observers ?? [], info.kind, handler as Route['handler']), plainOutput: plainOutput(info) });
     }
     if (options.introspection === true) {
       const { info, handler } = describeRoute(service);
-      routes.set(info.name, { info, handler });
+      routes.set(info.name, { info, handler, plainOutput: plainOutput(info) });
     }
     this.service = service;
     this.codecs = options.codecs ?? ['msgpack', 'json'];
@@ -127,6 +128,11 @@ export class RpcRouter<S extends ServiceDef, C> {
     if (codec === null || !this.codecs.includes(codec)) throw new TypeError(`not an RPC subprotocol this server serves: ${protocol}`);
     return new ServerSession<C>(this.config, socket, envelopeCodec(codec), conn);
   }
+}
+
+/** Whether a method's results (a stream's items) need no codec walk, per codec: decided once, here. */
+function plainOutput(info: MethodInfo): Record<CodecName, boolean> {
+  return { json: isPlainSchema(info.output, 'json'), msgpack: isPlainSchema(info.output, 'msgpack') };
 }
 
 /** Builds the topics' hub when the service has topics, checking their handler objects. */

@@ -8,6 +8,8 @@ import type * as Otel from '@opentelemetry/api';
 import type { CallObserver, CallWatch } from './observe.js';
 
 let api: typeof Otel | null = null;
+/** `api.trace`, read once: a property of a module namespace costs more than one of a plain object, and this one is read per call. */
+let traceApi: Otel.TraceAPI | null = null;
 let loading: Promise<void> | null = null;
 let noop: Otel.TracerProvider | null = null;
 
@@ -21,6 +23,7 @@ export function loadTracing(): Promise<void> {
   loading ??= import('@opentelemetry/api').then(
     (m) => {
       api = m;
+      traceApi = m.trace;
       noop = new m.ProxyTracerProvider().getDelegate();
     },
     () => undefined,
@@ -40,18 +43,29 @@ function parentOf(o: typeof Otel, traceparent: string | undefined, tracestate: s
   return o.trace.setSpanContext(o.ROOT_CONTEXT, ctx);
 }
 
+type MaybeProxy = Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
+
+/** The provider that answered last and zwire's tracer from it: a provider is asked for a tracer once, not per call. */
+let lastProvider: Otel.TracerProvider | null = null;
+let lastTracer: Otel.Tracer | null = null;
+
 /** zwire's tracer from the registered provider, or null when none is registered (spans would be no-ops). */
-function tracerOf(o: typeof Otel): Otel.Tracer | null {
-  const provider = o.trace.getTracerProvider() as Otel.TracerProvider & { getDelegate?: () => Otel.TracerProvider };
-  const active = provider.getDelegate === undefined || provider.getDelegate() !== noop;
-  return active ? provider.getTracer('zwire') : null;
+function tracerOf(trace: Otel.TraceAPI): Otel.Tracer | null {
+  const global = trace.getTracerProvider() as MaybeProxy;
+  const provider = global.getDelegate === undefined ? global : global.getDelegate();
+  if (provider === noop) return null;
+  if (provider !== lastProvider) {
+    lastProvider = provider;
+    lastTracer = provider.getTracer('zwire');
+  }
+  return lastTracer;
 }
 
 /** A server span per handler call: `rpc.system` zwire, `rpc.method`, and the outcome code as `rpc.zwire.code`. */
 export const tracingObserver: CallObserver = {
   start(ctx): CallWatch | null {
     const o = api;
-    const tracer = o === null ? null : tracerOf(o);
+    const tracer = traceApi === null ? null : tracerOf(traceApi);
     if (o === null || tracer === null) return null;
     const parent = parentOf(o, ctx.meta?.traceparent, ctx.meta?.tracestate);
     const span = tracer.startSpan(

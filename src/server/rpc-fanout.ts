@@ -1,5 +1,6 @@
 import type { Conn } from '../message/conn.js';
 import { Publication } from '../message/publication.js';
+import { RESOLVED } from '../message/conn-state.js';
 import type { CodecName } from '../rpc/envelope.js';
 import type { RpcSocket } from '../rpc/socket.js';
 import type { FanoutDelivery, FanoutMember, Frames } from '../rpc/topic-fanout.js';
@@ -8,8 +9,10 @@ import type { FanoutDelivery, FanoutMember, Frames } from '../rpc/topic-fanout.j
 export class ConnSocket implements RpcSocket {
   constructor(readonly conn: Conn) {}
 
-  send(data: string | Uint8Array): Promise<void> {
-    return this.conn.send(data);
+  /** Nothing when the message layer took the message within its budget: the session then has no promise to watch. */
+  send(data: string | Uint8Array): Promise<void> | undefined {
+    const p = this.conn.send(data);
+    return p === RESOLVED ? undefined : p;
   }
 
   get bufferedAmount(): number {

@@ -179,6 +179,68 @@ describe.each([
   });
 });
 
+/**
+ * Methods on either side of the encoders' fast path (plain-schema.ts): a
+ * plain output skips the codec walk, the others keep it; both arrive whole.
+ */
+const edges = defineService({
+  plain: { input: z.object({ n: z.number() }), output: z.object({ n: z.number(), s: z.string(), list: z.array(z.object({ ok: z.boolean() })) }) },
+  plainItems: { input: z.object({ n: z.number().int() }), stream: z.object({ i: z.number(), s: z.string() }) },
+  tagKey: { input: z.object({ v: z.string() }), output: z.object({ $zw: z.string() }) },
+  optional: { input: z.object({}), output: z.object({ a: z.string().optional(), b: z.number() }) },
+  loose: { input: z.object({}), output: z.looseObject({ n: z.number() }) },
+  dated: { input: z.object({}), output: z.union([z.string(), z.date()]) },
+  datedItems: { input: z.object({ n: z.number().int() }), stream: z.object({ at: z.date() }) },
+});
+const plainValues = fc.record({ n: fc.double({ noNaN: true, noDefaultInfinity: true }), s: fc.string({ maxLength: 12 }), list: fc.array(fc.record({ ok: fc.boolean() }), { maxLength: 3 }) });
+
+describe.each([
+  ['json', 'json'],
+  ['msgpack', 'msgpack'],
+] as const)('outputs on either side of the fast path over 127.0.0.1 (%s)', (_name, codec) => {
+  it('arrive as the handler returned them', async () => {
+    let next: unknown = null;
+    const server = createServer(edges, {
+      plain: () => next as { n: number; s: string; list: { ok: boolean }[] },
+      plainItems: function* ({ n }) {
+        for (let i = 0; i < n; i++) yield { i, s: `item ${i}` };
+      },
+      tagKey: ({ v }) => ({ $zw: v }),
+      optional: () => ({ a: undefined, b: 1 }),
+      loose: () => ({ n: 1, when: new Date(5), big: 7n, tags: new Set(['x']) }),
+      dated: () => new Date(9),
+      datedItems: function* ({ n }) {
+        for (let i = 0; i < n; i++) yield { at: new Date(i) };
+      },
+    });
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    cleanup.push(() => server.close());
+    const c = createClient(edges, `ws://127.0.0.1:${port}`, { heartbeatMs: 0, codec });
+    cleanup.push(() => c.close());
+
+    await fc.assert(
+      fc.asyncProperty(plainValues, async (v) => {
+        next = v;
+        expect(delivered(await c.plain({ n: 0 }))).toStrictEqual(delivered(v));
+      }),
+      { numRuns: 30 },
+    );
+    const items: unknown[] = [];
+    for await (const item of c.plainItems({ n: 3 })) items.push(item);
+    expect(items).toStrictEqual([0, 1, 2].map((i) => ({ i, s: `item ${i}` })));
+
+    expect(await c.tagKey({ v: 'Date' })).toStrictEqual({ $zw: 'Date' });
+    const opt = await c.optional({});
+    expect(Object.hasOwn(opt, 'a')).toBe(true);
+    expect(opt).toStrictEqual({ a: undefined, b: 1 });
+    expect(await c.loose({})).toStrictEqual({ n: 1, when: new Date(5), big: 7n, tags: new Set(['x']) });
+    expect(await c.dated({})).toStrictEqual(new Date(9));
+    const dates: Date[] = [];
+    for await (const { at } of c.datedItems({ n: 2 })) dates.push(at);
+    expect(dates).toStrictEqual([new Date(0), new Date(1)]);
+  });
+});
+
 describe('a malformed tag from the network', () => {
   it('is answered with a connection-level error, and the connection keeps serving', async () => {
     const url = await serve();
