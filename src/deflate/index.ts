@@ -1,3 +1,4 @@
+export { ZwireError } from '../errors.js';
 export { DeflateError, NegotiationError } from './errors.js';
 export { setZlibConcurrency, zlibActivity } from './limiter.js';
 export { acceptResponse, createOffer } from './negotiate-client.js';

@@ -3,6 +3,7 @@
  * validation both ways, streams with credit flow control, cancellation,
  * middleware and limits; call it from the typed client in zwire/client.
  */
+export { ZwireError } from '../errors.js';
 export {
   RpcError,
   RpcErrorCode,
