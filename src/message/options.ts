@@ -1,10 +1,10 @@
+import type { Role } from '../wire/check.js';
 import type { MessageCompressor } from './compressor.js';
 import type { Hub } from './hub.js';
 
 export type { MessageCompressor, SharedCompressor } from './compressor.js';
-
-/** Which side of the connection this endpoint is: servers read masked frames, clients send them. */
-export type Role = 'server' | 'client';
+// the wire layer's: one type of this name for every entry
+export type { Role } from '../wire/check.js';
 
 /** Limits and behaviour of a connection; every field has a safe default. */
 export interface ConnLimits {

@@ -25,7 +25,7 @@ export interface ServerLimits {
   streamWindow: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxMessageSize: 1 << 20, maxInFlight: 256, maxStreams: 64, streamWindow: 64 };
+export const DEFAULT_RPC_LIMITS: ServerLimits = { maxMessageSize: 1 << 20, maxInFlight: 256, maxStreams: 64, streamWindow: 64 };
 
 /** A method with its handler, built once per server. */
 export interface Route {
