@@ -1,4 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
+import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
@@ -14,6 +15,14 @@ export interface ZwireTransportOptions {
   tls?: ConnectOptions['tls'];
   /** Handshake time limit in ms (default 10 000). */
   timeoutMs?: number;
+  /**
+   * The RPC client's message limit (createClient's `maxMessageSize`): the
+   * connection closes with 1009 on a message over 4x + 1 KiB of it (the
+   * widening the RPC server applies too, docs/rpc-protocol.md). The default
+   * transport passes the client's own; without it the connection keeps the
+   * message layer's default (64 MiB).
+   */
+  maxMessageSize?: number;
 }
 
 /** Runs the RPC client over zwire's `connect` (Node): real backpressure, deflate, custom headers. */
@@ -27,6 +36,7 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       tls: options.tls,
       signal,
       timeoutMs: options.timeoutMs ?? 10_000,
+      maxMessageSize: options.maxMessageSize === undefined ? undefined : connectionLimit(options.maxMessageSize),
     });
     if (conn.protocol === null || !protocols.includes(conn.protocol)) {
       conn.terminate();
@@ -57,5 +67,12 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
 
 /** The RPC client's default in Node: zwire's own client with the ClientOptions it understands. */
 export function registerZwireTransport(): void {
-  setDefaultTransport((url, options) => zwireTransport(url, { headers: options.headers, deflate: options.deflate, http2: options.http2 }));
+  setDefaultTransport((url, options) =>
+    zwireTransport(url, {
+      headers: options.headers,
+      deflate: options.deflate,
+      http2: options.http2,
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_RPC_MESSAGE_SIZE,
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE } from '../limits.js';
 import type { Role } from '../wire/check.js';
 import type { MessageCompressor } from './compressor.js';
 import type { Hub } from './hub.js';
@@ -59,8 +60,8 @@ export type ResolvedLimits = Required<ConnLimits>;
 
 /** The defaults of ConnLimits. */
 export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
-  maxFrameSize: 64 * 1024 * 1024,
-  maxMessageSize: 64 * 1024 * 1024,
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
   maxFragments: Infinity,
   maxQueuedBytes: 4 * 1024 * 1024,
   drainTimeoutMs: 30_000,

@@ -60,7 +60,7 @@ export type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
 export { jsonEnvelope } from './codec-json.js';
 export { msgpackEnvelope } from './codec-msgpack.js';
 export type { RpcSocket } from './socket.js';
-export { DEFAULT_RPC_LIMITS, type ServerLimits } from './server-session.js';
+export { DEFAULT_RPC_LIMITS, type ServerLimits } from './limits.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 export { DESCRIBE_METHOD, describeService, type JsonSchema, type MethodDescription, type ServiceDescription, type TopicDescription } from './introspection.js';
 export { AdmissionClose, HELLO_MARKER } from './admission.js';

@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  */
 export function acceptHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: Http2AcceptOptions = {}): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
-    const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
+    const negotiation = deflateNegotiation(options.deflate);
     let settled = false;
     const finish = (): boolean => {
       if (settled) return false;

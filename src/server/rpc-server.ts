@@ -17,6 +17,7 @@ import { connClose, connOpen, diagnosticsObserver, handshakeRefused, type ConnCl
 import { outcomeOf } from '../rpc/observe.js';
 import { loadTracing, tracingObserver } from '../rpc/tracing.js';
 import { codecForProtocol, Subprotocol } from '../rpc/envelope.js';
+import { connectionLimit } from '../rpc/limits.js';
 import type { Handlers } from '../rpc/handlers.js';
 import { mapFanout, type Fanout } from '../rpc/topic-fanout.js';
 import { RpcRouter, type RouterOptions, type RpcConnection } from '../rpc/server.js';
@@ -209,10 +210,9 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   }
 
   private connOptions() {
-    const max = this.limits.maxMessageSize;
     return {
-      // The message layer's limit is the hard one (close 1009); the RPC limit below it answers PAYLOAD_TOO_LARGE.
-      maxMessageSize: max * 4 + 1024,
+      // the message layer's limit is the hard one (close 1009); connectionLimit says why it sits above the RPC limit
+      maxMessageSize: connectionLimit(this.limits.maxMessageSize),
       heartbeatMs: this.options.heartbeatMs ?? 30_000,
       maxQueuedBytes: this.options.maxQueuedBytes,
       deflate: this.options.deflate,
