@@ -1,5 +1,6 @@
 import type { DeflateOptions } from '../deflate/index.js';
 import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
+import { pumpMessages } from '../message/pump.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
@@ -46,13 +47,7 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
     conn.on('error', () => {
       // how the connection ended is reported through `closed`
     });
-    void (async () => {
-      try {
-        for await (const m of conn) events.message(binary || m.binary ? m.data : m.text());
-      } catch {
-        // reported through `closed`
-      }
-    })();
+    void pumpMessages(conn, binary, { receive: (data) => events.message(data) });
     void conn.closed.then((info) => events.close(info.code, info.reason));
     return {
       protocol: conn.protocol,

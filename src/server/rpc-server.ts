@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DeflateOptions } from '../deflate/index.js';
 import type { Conn } from '../message/index.js';
+import { pumpMessages } from '../message/pump.js';
 import { accept, fromUpgradeHTTP } from './ws-server.js';
 import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from './accept-http2.js';
@@ -337,17 +338,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
         connClose.publish({ protocol: hs.protocol as string, remoteAddress, code, reason, durationMs: performance.now() - opened } satisfies ConnCloseMessage);
       }
     });
-    void (async () => {
-      try {
-        for await (const m of conn) {
-          const admitting = session.receive(binary || m.binary ? m.data : m.text());
-          if (admitting !== undefined) await admitting;
-        }
-      } catch {
-        // the Conn reports how it ended through `closed`
-      }
-      session.close();
-    })();
+    void pumpMessages(conn, binary, session).then(() => session.close());
   }
 }
 
