@@ -36,7 +36,7 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       http2: options.http2,
       tls: options.tls,
       signal,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs,
       maxMessageSize: options.maxMessageSize === undefined ? undefined : connectionLimit(options.maxMessageSize),
     });
     if (conn.protocol === null || !protocols.includes(conn.protocol)) {

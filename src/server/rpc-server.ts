@@ -10,7 +10,7 @@ import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from './accept-http2.js';
 import { DualListener, type Http2Setting } from './dual-listener.js';
 import { ConnSocket, sharedFrameDelivery } from './rpc-fanout.js';
-import { RejectError } from '../upgrade/index.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, RejectError } from '../upgrade/index.js';
 import { Admission, type Admitted } from '../rpc/admission.js';
 import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
 import { envelopeCodec } from '../rpc/codecs.js';
@@ -303,7 +303,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       accept: info.inBand ? (params) => this.admitInBand(info, params) : null,
       admitted: { conn: hs.conn, expiresAt: info.expiresAt },
       open: (conn) => this.attach(socket, protocol, conn),
-      helloTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      helloTimeoutMs: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       exposeErrors: this.options.exposeErrors,
       onRefused: (err) => {
         this.refused(info, err);
