@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
-/** What each folder may import besides itself and the shared error base (src/errors.ts). */
+/** What each folder may import besides itself, the shared error base (src/errors.ts) and the shared limit defaults (src/limits.ts). */
 const ALLOWED: Record<string, readonly string[]> = {
   wire: [],
   upgrade: [],
@@ -30,7 +30,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 /** Folders that must run without Node: no `node:` module and no bare built-in name. */
 const NO_NODE = ['rpc', 'engine'];
 
-const SHARED = new Set(['errors.ts']);
+const SHARED = new Set(['errors.ts', 'limits.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

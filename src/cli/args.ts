@@ -1,3 +1,4 @@
+import { ZwireError } from '../errors.js';
 import type { CodecName } from '../rpc/envelope.js';
 import type { StreamPosition } from '../rpc/topic.js';
 
@@ -18,11 +19,10 @@ export const Exit = {
 } as const;
 
 /** A command line mistake; exits with Exit.USAGE. */
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
+export class UsageError extends ZwireError {
+  declare readonly code: 'ERR_USAGE';
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('ERR_USAGE', message);
   }
 }
 

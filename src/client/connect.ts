@@ -33,9 +33,6 @@ export async function connectWithExtensions(url: string | URL, options: ConnectO
   const { deflate: setting, http2, ...rest } = options;
   const deflateOptions: DeflateOptions | null =
     setting === undefined || setting === false ? null : setting === true ? {} : { ...setting };
-  if (deflateOptions !== null && deflateOptions.maxMessageSize === undefined && options.maxMessageSize !== undefined) {
-    deflateOptions.maxMessageSize = options.maxMessageSize;
-  }
   const dialOptions = { ...rest, extensions: deflateOptions === null ? [] : [createOffer(deflateOptions)] };
   // the HTTP/2 dialer (node:http2 and its session pool) is loaded on first use, as the server's
   const result = http2 === true ? await (await import('./dial-http2.js')).dialHttp2(url, dialOptions) : await dial(url, dialOptions);

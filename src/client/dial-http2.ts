@@ -1,5 +1,5 @@
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
-import { checkAnswer, connectRequest, HandshakeError, type DialOptions, type ExtensionOffer } from '../upgrade/index.js';
+import { checkAnswer, connectRequest, DEFAULT_HANDSHAKE_TIMEOUT_MS, HandshakeError, type DialOptions, type ExtensionOffer } from '../upgrade/index.js';
 import { holdSession, http2Session } from './http2-sessions.js';
 
 /** An open WebSocket over an HTTP/2 stream (RFC 8441), the counterpart of `dial`'s DialResult. */
@@ -22,7 +22,7 @@ export interface Http2DialResult {
 export async function dialHttp2(url: string | URL, options: DialOptions = {}): Promise<Http2DialResult> {
   const target = connectRequest(url, options);
   if (options.signal?.aborted === true) throw new HandshakeError('ERR_ABORTED', 'Aborted', { cause: options.signal.reason });
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const pooled = await http2Session(target.origin, options.tls, timeoutMs, options.signal);
   let stream: ClientHttp2Stream;
   try {

@@ -39,6 +39,7 @@ export type { ClientEvents, ClientState } from './rpc-events.js';
 export type { ReconnectOptions } from './rpc-backoff.js';
 export type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 export { webSocketTransport, WebSocketOpenError, type WebSocketConstructor, type WebSocketLike } from './transport-websocket.js';
+export { ZwireError } from '../errors.js';
 export {
   RpcError,
   RpcErrorCode,

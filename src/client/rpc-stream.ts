@@ -1,4 +1,5 @@
 import type { ClientCodec } from '../rpc/codec.js';
+import { CreditQueue } from '../rpc/credit-queue.js';
 import { Kind } from '../rpc/envelope.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
@@ -19,20 +20,12 @@ export interface StreamStarter {
 export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIterator<T> {
   /** Id of the last event received (for streams whose server tags items). */
   lastEventId: string | undefined;
-  readonly #buffer: unknown[] = [];
-  #head = 0;
-  #ended = false;
-  #error: RpcError | null = null;
-  #consumed = 0;
-  /** Items the server may still send: the credit granted minus the items received. */
-  #allowance = 0;
-  #waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
+  readonly #queue: CreditQueue<T>;
   #submitted = false;
 
   readonly #starter: StreamStarter;
   readonly #codec: ClientCodec;
   readonly #input: unknown;
-  readonly #window: number;
   readonly #resumeOnReconnect: boolean;
 
   constructor(
@@ -50,7 +43,11 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
     this.#starter = starter;
     this.#codec = codec;
     this.#input = input;
-    this.#window = window;
+    this.#queue = new CreditQueue<T>(window, (n) => {
+      if (this.settled) return false;
+      this.host.send(this, codec.credit(id, n));
+      return true;
+    });
     this.#resumeOnReconnect = resumeOnReconnect;
   }
 
@@ -59,9 +56,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   }
 
   start(): boolean {
-    this.#consumed = 0;
-    const credit = Math.max(0, this.#window - (this.#buffer.length - this.#head));
-    this.#allowance = credit;
+    const credit = this.#queue.restart();
     return this.host.send(this, this.#codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
   }
 
@@ -70,21 +65,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
       this.#submitted = true;
       this.#starter.submit(this as RpcStream<unknown>);
     }
-    if (this.#head < this.#buffer.length) {
-      const value = this.#buffer[this.#head] as T;
-      this.#buffer[this.#head++] = undefined;
-      if (this.#head === this.#buffer.length) {
-        this.#buffer.length = 0;
-        this.#head = 0;
-      }
-      this.#grant();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#error !== null) return Promise.reject(this.#error);
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
+    return this.#queue.next();
   }
 
   /** Called by for-await when the loop exits early: cancels the stream at the server. */
@@ -100,36 +81,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   cancel(): void {
     this.#submitted = true;
     this.settle(true);
-    this.#buffer.length = 0;
-    this.#head = 0;
-    if (this.#error === null) this.#finishWith(null);
-  }
-
-  #grant(): void {
-    if (++this.#consumed >= this.#window >> 1 && !this.settled) {
-      this.host.send(this, this.#codec.credit(this.id, this.#consumed));
-      this.#allowance += this.#consumed;
-      this.#consumed = 0;
-    }
-  }
-
-  #deliver(value: unknown): void {
-    const w = this.#waiter;
-    if (w !== null) {
-      this.#waiter = null;
-      this.#grant();
-      w.resolve({ value: value as T, done: false });
-    } else this.#buffer.push(value);
-  }
-
-  #finishWith(err: RpcError | null): void {
-    if (err !== null) this.#error = err;
-    else this.#ended = true;
-    const w = this.#waiter;
-    if (w === null) return;
-    this.#waiter = null;
-    if (err !== null) w.reject(err);
-    else w.resolve({ value: undefined, done: true });
+    this.#queue.close();
   }
 
   onMessage(env: CallReply): void {
@@ -138,11 +90,10 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
       case Kind.Item:
       case Kind.Event: {
         // The window is enforced here: a server that ignores credit fails its stream instead of filling memory.
-        if (this.#allowance <= 0) {
+        if (!this.#queue.spend()) {
           this.fail(protocolError('stream items beyond the credit granted'));
           return;
         }
-        this.#allowance--;
         let value: unknown;
         try {
           value = checkResponse(this.host, this.info, env.item, 'stream item');
@@ -151,20 +102,20 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
           return;
         }
         if (env.eventId !== undefined) this.lastEventId = env.eventId;
-        this.#deliver(value);
+        this.#queue.push(value as T);
         return;
       }
       case Kind.Done:
-        if (this.settle(false)) this.#finishWith(null);
+        if (this.settle(false)) this.#queue.end();
         return;
       case Kind.Error:
-        if (this.settle(false)) this.#finishWith(errorFromEnvelope(env));
+        if (this.settle(false)) this.#queue.fail(errorFromEnvelope(env));
     }
   }
 
   fail(err: RpcError): void {
     const atServer = err.code !== 'UNAVAILABLE' && err.code !== 'PAYLOAD_TOO_LARGE';
-    if (this.settle(atServer)) this.#finishWith(err);
+    if (this.settle(atServer)) this.#queue.fail(err);
   }
 
   lost(): boolean {

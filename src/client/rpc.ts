@@ -1,6 +1,7 @@
 import type { DeflateOptions } from '../deflate/index.js';
 import { HELLO_MARKER } from '../rpc/admission.js';
 import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
+import { DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
 import type { EnvelopeCodec } from '../rpc/codec.js';
 import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
@@ -170,7 +171,7 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
     reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
-    maxMessageSize: options.maxMessageSize ?? 1 << 20,
+    maxMessageSize: options.maxMessageSize ?? DEFAULT_RPC_MESSAGE_SIZE,
     validateResponses: service !== null && (options.validate ?? true),
   });
   const timeoutMs = options.timeoutMs ?? 30_000;

@@ -1,3 +1,4 @@
+import { ZwireError } from '../errors.js';
 import type { WireData } from '../rpc/codec.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
 
@@ -30,10 +31,11 @@ function toWireData(data: unknown): WireData | null {
 }
 
 /** A handshake failure, with the close code the browser API reports (it hides HTTP statuses). */
-export class WebSocketOpenError extends Error {
-  readonly code = 'ERR_WEBSOCKET_OPEN';
-  constructor(message: string, readonly closeCode?: number) {
-    super(message);
+export class WebSocketOpenError extends ZwireError {
+  declare readonly code: 'ERR_WEBSOCKET_OPEN';
+  constructor(message: string, closeCode?: number) {
+    // a minified bundle renames classes, so the name is not taken from the class
+    super('ERR_WEBSOCKET_OPEN', message, { closeCode });
     this.name = 'WebSocketOpenError';
   }
 }

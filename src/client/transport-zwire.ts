@@ -1,4 +1,6 @@
 import type { DeflateOptions } from '../deflate/index.js';
+import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
+import { pumpMessages } from '../message/pump.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
 import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
@@ -14,6 +16,14 @@ export interface ZwireTransportOptions {
   tls?: ConnectOptions['tls'];
   /** Handshake time limit in ms (default 10 000). */
   timeoutMs?: number;
+  /**
+   * The RPC client's message limit (createClient's `maxMessageSize`): the
+   * connection closes with 1009 on a message over 4x + 1 KiB of it (the
+   * widening the RPC server applies too, docs/rpc-protocol.md). The default
+   * transport passes the client's own; without it the connection keeps the
+   * message layer's default (64 MiB).
+   */
+  maxMessageSize?: number;
 }
 
 /** Runs the RPC client over zwire's `connect` (Node): real backpressure, deflate, custom headers. */
@@ -26,7 +36,8 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       http2: options.http2,
       tls: options.tls,
       signal,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs,
+      maxMessageSize: options.maxMessageSize === undefined ? undefined : connectionLimit(options.maxMessageSize),
     });
     if (conn.protocol === null || !protocols.includes(conn.protocol)) {
       conn.terminate();
@@ -36,13 +47,7 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
     conn.on('error', () => {
       // how the connection ended is reported through `closed`
     });
-    void (async () => {
-      try {
-        for await (const m of conn) events.message(binary || m.binary ? m.data : m.text());
-      } catch {
-        // reported through `closed`
-      }
-    })();
+    void pumpMessages(conn, binary, { receive: (data) => events.message(data) });
     void conn.closed.then((info) => events.close(info.code, info.reason));
     return {
       protocol: conn.protocol,
@@ -57,5 +62,12 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
 
 /** The RPC client's default in Node: zwire's own client with the ClientOptions it understands. */
 export function registerZwireTransport(): void {
-  setDefaultTransport((url, options) => zwireTransport(url, { headers: options.headers, deflate: options.deflate, http2: options.http2 }));
+  setDefaultTransport((url, options) =>
+    zwireTransport(url, {
+      headers: options.headers,
+      deflate: options.deflate,
+      http2: options.http2,
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_RPC_MESSAGE_SIZE,
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { ZwireError } from '../errors.js';
 import type { Conn } from '../message/conn.js';
 import type { WebSocketChunk } from '../message/web-streams.js';
 import { formatExtensions } from '../upgrade/index.js';
@@ -27,15 +28,13 @@ export interface WebSocketCloseInfo {
 }
 
 /** The connection ended without a closing handshake (`closed` rejects with it); `closeCode` is 1006. */
-export class WebSocketError extends Error {
-  readonly code = 'ERR_WEBSOCKET_CLOSED';
-  readonly closeCode: number;
+export class WebSocketError extends ZwireError {
+  declare readonly code: 'ERR_WEBSOCKET_CLOSED';
+  declare readonly closeCode: number;
   readonly reason: string;
 
   constructor(message: string, closeCode: number, reason: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WebSocketError';
-    this.closeCode = closeCode;
+    super('ERR_WEBSOCKET_CLOSED', message, { cause: options?.cause, closeCode });
     this.reason = reason;
   }
 }

@@ -1,10 +1,10 @@
 import { NegotiationError } from './errors.js';
-import type { ExtensionOffer } from './offer.js';
+import type { ExtensionElement } from './offer.js';
 import { checkOptions } from './options.js';
 import { EXTENSION_NAME, isDeflateElement, parseParams, type DeflateOptions, type DeflateParams } from './params.js';
 
 /** Client side: the permessage-deflate element to offer in Sec-WebSocket-Extensions. */
-export function createOffer(opts: DeflateOptions = {}): ExtensionOffer {
+export function createOffer(opts: DeflateOptions = {}): ExtensionElement {
   checkOptions(opts);
   const params = new Map<string, string | true>();
   if (opts.serverNoContextTakeover === true) params.set('server_no_context_takeover', true);
@@ -22,7 +22,7 @@ export function createOffer(opts: DeflateOptions = {}): ExtensionOffer {
  * NegotiationError (the connection must be failed) for an answer the offer did not allow.
  * Elements naming other extensions are left to the caller.
  */
-export function acceptResponse(responses: readonly ExtensionOffer[], opts: DeflateOptions = {}): DeflateParams | null {
+export function acceptResponse(responses: readonly ExtensionElement[], opts: DeflateOptions = {}): DeflateParams | null {
   checkOptions(opts);
   const mine = responses.filter(isDeflateElement);
   if (mine.length === 0) return null;

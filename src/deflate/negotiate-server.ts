@@ -1,10 +1,10 @@
-import type { ExtensionOffer } from './offer.js';
+import type { ExtensionElement } from './offer.js';
 import { checkOptions } from './options.js';
 import { EXTENSION_NAME, isDeflateElement, parseParams, type DeflateOptions, type DeflateParams } from './params.js';
 
 /** A server's choice: the element to send back in Sec-WebSocket-Extensions and the parameters in force. */
 export interface AcceptedOffer {
-  response: ExtensionOffer;
+  response: ExtensionElement;
   params: DeflateParams;
 }
 
@@ -13,7 +13,7 @@ export interface AcceptedOffer {
  * acceptable under `opts` and returns the response element, or null when every offer is declined
  * (malformed, unknown or repeated parameters, or a client window that cannot be limited as `opts` requires).
  */
-export function acceptOffer(offers: readonly ExtensionOffer[], opts: DeflateOptions = {}): AcceptedOffer | null {
+export function acceptOffer(offers: readonly ExtensionElement[], opts: DeflateOptions = {}): AcceptedOffer | null {
   checkOptions(opts);
   const clientLimit = typeof opts.clientMaxWindowBits === 'number' ? opts.clientMaxWindowBits : undefined;
   for (const offer of offers) {

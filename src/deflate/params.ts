@@ -1,4 +1,4 @@
-import type { ExtensionOffer } from './offer.js';
+import type { ExtensionElement } from './offer.js';
 
 /** The extension's registered name. */
 export const EXTENSION_NAME = 'permessage-deflate';
@@ -69,7 +69,7 @@ export function isWindowBits(n: unknown): n is number {
  * Validates the parameters of one permessage-deflate element (offer or response): no unknown, repeated
  * (names compare case-insensitively) or ill-valued parameter. Returns null when any rule is broken.
  */
-export function parseParams(element: ExtensionOffer): ParsedParams | null {
+export function parseParams(element: ExtensionElement): ParsedParams | null {
   const out: ParsedParams = {
     serverNoContextTakeover: false,
     clientNoContextTakeover: false,
@@ -107,6 +107,6 @@ export function parseParams(element: ExtensionOffer): ParsedParams | null {
 }
 
 /** Whether an element names permessage-deflate (extension tokens compare case-insensitively). */
-export function isDeflateElement(element: ExtensionOffer): boolean {
+export function isDeflateElement(element: ExtensionElement): boolean {
   return element.name.toLowerCase() === EXTENSION_NAME;
 }

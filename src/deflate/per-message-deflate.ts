@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../limits.js';
 import { DeflateError } from './errors.js';
 import { HeldInput } from './held.js';
 import { History } from './history.js';
@@ -10,7 +11,6 @@ import { Serial } from './serial.js';
 import { sharedDeflate, type SharedDeflate } from './shared.js';
 
 const Z_SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
-const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 const DEFAULT_HISTORY = 4096;
 const DEFAULT_SYNC_MAX = 64 * 1024;
 /** Synchronous inflation stops at this multiple of syncMaxBytes and the message moves to the thread pool. */
@@ -54,7 +54,8 @@ export class PerMessageDeflate {
   private readonly level: number;
   private readonly memLevel: number;
   private readonly threshold: number;
-  private readonly maxMessageSize: number;
+  /** The maxMessageSize option, if given: a ceiling under any limit a caller passes. */
+  private readonly maxMessageSize: number | undefined;
   private readonly syncMaxBytes: number;
   private readonly ownBits: number;
   private readonly ownNoContext: boolean;
@@ -75,7 +76,7 @@ export class PerMessageDeflate {
     this.level = opts.level ?? zlib.constants.Z_DEFAULT_COMPRESSION;
     this.memLevel = opts.memLevel ?? 8;
     this.threshold = opts.threshold ?? 1024;
-    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
+    this.maxMessageSize = opts.maxMessageSize;
     this.syncMaxBytes = opts.syncMaxBytes ?? DEFAULT_SYNC_MAX;
     const server = role === 'server';
     this.ownBits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
@@ -111,10 +112,13 @@ export class PerMessageDeflate {
   /**
    * Inflates one fragment of an incoming compressed message, appending the tail when `fin`. Rejects with a
    * DeflateError: closeCode 1007 for invalid data, 1009 as soon as the message's inflated size would pass
-   * maxMessageSize.
+   * `maxSize` (a connection passes its limit for the message; also capped by the maxMessageSize option),
+   * or without it the maxMessageSize option (default 64 MiB).
    */
-  decompress(data: Uint8Array, fin: boolean): Promise<Buffer> {
-    return this.receiveQueue.run(() => this.decompressNow(data, fin));
+  decompress(data: Uint8Array, fin: boolean, maxSize?: number): Promise<Buffer> {
+    const own = this.maxMessageSize;
+    const limit = maxSize === undefined ? (own ?? DEFAULT_MAX_MESSAGE_SIZE) : own === undefined ? maxSize : Math.min(maxSize, own);
+    return this.receiveQueue.run(() => this.decompressNow(data, fin, limit));
   }
 
   /** Frees all state; pending and later calls reject with code ERR_DEFLATE_CLOSED. */
@@ -158,7 +162,7 @@ export class PerMessageDeflate {
     return fin ? out.subarray(0, out.length - TAIL.length) : out;
   }
 
-  private decompressNow(data: Uint8Array, fin: boolean): Buffer | Promise<Buffer> {
+  private decompressNow(data: Uint8Array, fin: boolean, limit: number): Buffer | Promise<Buffer> {
     if (this.closed) throw closedError();
     if (this.inflater === null) {
       // Fragments of a message that stays within syncMaxBytes compressed are gathered and inflated at once.
@@ -168,24 +172,23 @@ export class PerMessageDeflate {
           return EMPTY;
         }
         const whole = this.held.take(data);
-        const out = this.inflateSync(whole);
-        if (out === null) return this.inflateAsync(whole, true);
+        const out = this.inflateSync(whole, limit);
+        if (out === null) return this.inflateAsync(whole, true, limit);
         if (!this.peerNoContext) this.received.append(out);
         return out;
       }
-      return this.inflateAsync(this.held.take(data), fin);
+      return this.inflateAsync(this.held.take(data), fin, limit);
     }
     // A thread-pool round trip per tiny fragment would dominate: feed zlib in pieces of STREAM_PIECE or more.
     if (!fin && this.held.length + data.length < STREAM_PIECE) {
       this.held.add(data);
       return EMPTY;
     }
-    return this.inflateAsync(this.held.take(data), fin);
+    return this.inflateAsync(this.held.take(data), fin, limit);
   }
 
   /** Whole-message fast path; null when the output outgrew the synchronous budget but not the limit. */
-  private inflateSync(data: Uint8Array): Buffer | null {
-    const limit = this.maxMessageSize;
+  private inflateSync(data: Uint8Array, limit: number): Buffer | null {
     const budget = Math.min(limit, this.syncMaxBytes * SYNC_OUTPUT_FACTOR);
     const dictionary = this.peerNoContext ? null : this.received.view();
     let out: Buffer;
@@ -208,9 +211,10 @@ export class PerMessageDeflate {
     return out;
   }
 
-  private async inflateAsync(data: Uint8Array, fin: boolean): Promise<Buffer> {
+  private async inflateAsync(data: Uint8Array, fin: boolean, limit: number): Promise<Buffer> {
     if (this.inflater === null) {
-      this.inflater = new StreamingInflater(this.peerNoContext ? null : this.received.view(), this.maxMessageSize);
+      // the limit of the message's first piece holds for the whole message
+      this.inflater = new StreamingInflater(this.peerNoContext ? null : this.received.view(), limit);
     }
     const inflater = this.inflater;
     let out: Buffer;

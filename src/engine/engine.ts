@@ -31,7 +31,7 @@ export interface HistoryPolicy {
   readonly ttlMs: number;
 }
 
-export interface PublishOptions {
+export interface EnginePublishOptions {
   /** Keep the publication in the channel's history (absent: offsets advance, nothing is kept). */
   readonly history?: HistoryPolicy;
 }
@@ -80,7 +80,7 @@ export interface Engine {
   /** Stops delivering and releases the engine's connections and timers. */
   close(): Promise<void>;
   /** Appends one publication to the channel's order, keeps it in history per `opts`, delivers it to every subscribed node; resolves with its position. */
-  publish(channel: string, data: Uint8Array, opts?: PublishOptions): Promise<StreamPosition>;
+  publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition>;
   /** This node starts receiving the channel's publications and presence events (call on its first local subscriber). */
   subscribe(channel: string): Promise<void>;
   /** This node stops receiving the channel (call on its last local subscriber leaving). */

@@ -8,7 +8,7 @@ export type {
   HistoryPolicy,
   HistoryQuery,
   HistoryResult,
-  PublishOptions,
+  EnginePublishOptions,
   Publication,
   StreamPosition,
 } from './engine.js';

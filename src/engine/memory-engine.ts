@@ -1,4 +1,4 @@
-import type { Engine, EngineHandler, HistoryPolicy, HistoryQuery, HistoryResult, PublishOptions, Publication, StreamPosition } from './engine.js';
+import type { Engine, EngineHandler, HistoryPolicy, HistoryQuery, HistoryResult, EnginePublishOptions, Publication, StreamPosition } from './engine.js';
 
 /** Options of the in-memory engine. */
 export interface MemoryEngineOptions {
@@ -69,7 +69,7 @@ class MemoryEngine implements Engine {
     this.channels.clear();
   }
 
-  async publish(channel: string, data: Uint8Array, opts?: PublishOptions): Promise<StreamPosition> {
+  async publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition> {
     this.check();
     const ch = this.channel(channel);
     this.expire(ch);

@@ -10,7 +10,11 @@ export interface MessageCompressor {
   readonly shared?: SharedCompressor | null;
   shouldCompress(byteLength: number): boolean;
   compress(data: Uint8Array, fin: boolean): Promise<Buffer>;
-  decompress(data: Uint8Array, fin: boolean): Promise<Buffer>;
+  /**
+   * Inflates one fragment of an incoming message. It must reject (a ZwireError with closeCode 1009) as
+   * soon as the message's inflated size passes `maxSize`: the connection does not count the output again.
+   */
+  decompress(data: Uint8Array, fin: boolean, maxSize: number): Promise<Buffer>;
   close(): void;
 }
 

@@ -1,10 +1,11 @@
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE } from '../limits.js';
+import type { Role } from '../wire/check.js';
 import type { MessageCompressor } from './compressor.js';
 import type { Hub } from './hub.js';
 
 export type { MessageCompressor, SharedCompressor } from './compressor.js';
-
-/** Which side of the connection this endpoint is: servers read masked frames, clients send them. */
-export type Role = 'server' | 'client';
+// the wire layer's: one type of this name for every entry
+export type { Role } from '../wire/check.js';
 
 /** Limits and behaviour of a connection; every field has a safe default. */
 export interface ConnLimits {
@@ -59,8 +60,8 @@ export type ResolvedLimits = Required<ConnLimits>;
 
 /** The defaults of ConnLimits. */
 export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
-  maxFrameSize: 64 * 1024 * 1024,
-  maxMessageSize: 64 * 1024 * 1024,
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
   maxFragments: Infinity,
   maxQueuedBytes: 4 * 1024 * 1024,
   drainTimeoutMs: 30_000,

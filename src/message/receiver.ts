@@ -355,7 +355,6 @@ function inflate(c: Receiver, piece: Buffer, last: boolean): void {
   const step = (out: Buffer): void => {
     if (p.error !== null) return;
     p.size += out.length;
-    if (p.size > max) throw new TooBigError('ERR_MESSAGE_TOO_BIG', `message exceeds the limit of ${max} bytes`);
     if (validator !== null && !validator.write(out)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
     if (s !== null) {
       if (out.length > 0 && s.push(out)) c.queuedBytes += out.length;
@@ -382,7 +381,7 @@ function inflate(c: Receiver, piece: Buffer, last: boolean): void {
     if (!p.queued || !c.iterating) signal(c, new Signal(p.error, 0, ''));
     wake(c);
   };
-  a.inflateTail = a.inflateTail.then(() => (p.error === null ? deflate.decompress(piece, last).then(step) : undefined)).catch(failed);
+  a.inflateTail = a.inflateTail.then(() => (p.error === null ? deflate.decompress(piece, last, max).then(step) : undefined)).catch(failed);
 }
 
 function collectControl(c: Receiver, data: Uint8Array, frameDone: boolean): void {

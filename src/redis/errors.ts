@@ -1,3 +1,5 @@
+import { ZwireError } from '../errors.js';
+
 /**
  * A failure of the Redis engine. `UNAVAILABLE`: Redis could not be reached or
  * did not answer within the command timeout, or the engine is not started or
@@ -6,13 +8,11 @@
  * `ALREADY_STARTED`: start() called a second time. `REDIS_NOT_INSTALLED`: the
  * optional peer dependency `redis` is missing.
  */
-export class RedisEngineError extends Error {
-  override name = 'RedisEngineError';
-  readonly code: 'UNAVAILABLE' | 'REDIS_ERROR' | 'ALREADY_STARTED' | 'REDIS_NOT_INSTALLED';
+export class RedisEngineError extends ZwireError {
+  declare readonly code: 'UNAVAILABLE' | 'REDIS_ERROR' | 'ALREADY_STARTED' | 'REDIS_NOT_INSTALLED';
 
   constructor(code: RedisEngineError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -5,7 +5,7 @@ import type {
   HistoryQuery,
   HistoryResult,
   Publication,
-  PublishOptions,
+  EnginePublishOptions,
   StreamPosition,
 } from '../engine/engine.js';
 import { script } from './link.js';
@@ -104,7 +104,7 @@ class RedisEngine implements Engine {
     await this.link?.close();
   }
 
-  async publish(channel: string, data: Uint8Array, opts?: PublishOptions): Promise<StreamPosition> {
+  async publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition> {
     const k = this.keys(channel);
     const history = opts?.history;
     const size = history === undefined ? 0 : Math.floor(history.size);

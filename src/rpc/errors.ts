@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ZwireError } from '../errors.js';
 
 /** The fixed set of RPC error codes. They travel on the wire as these strings. */
 export const RpcErrorCode = {
@@ -48,15 +49,15 @@ const BRAND = Symbol.for('zwire.RpcError');
  * `data` carries details (for validation failures: `{ issues }` with the zod
  * issues, see isValidationError).
  */
-export class RpcError<C extends ErrorCode = ErrorCode> extends Error {
-  readonly code: C;
+export class RpcError<C extends ErrorCode = ErrorCode> extends ZwireError {
+  declare readonly code: C;
   readonly data: unknown;
 
   constructor(code: C, message?: string, data?: unknown, options?: { cause?: unknown }) {
     if (!isErrorCode(code)) throw new TypeError(`RpcError code ${JSON.stringify(code)}: use upper case letters, digits and _ (e.g. APP_QUOTA)`);
-    super(message ?? code, options);
+    super(code, message ?? code, options);
+    // a minified bundle renames classes, so the name is not taken from the class
     this.name = 'RpcError';
-    this.code = code;
     this.data = data;
   }
 

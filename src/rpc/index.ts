@@ -3,6 +3,7 @@
  * validation both ways, streams with credit flow control, cancellation,
  * middleware and limits; call it from the typed client in zwire/client.
  */
+export { ZwireError } from '../errors.js';
 export {
   RpcError,
   RpcErrorCode,
@@ -53,13 +54,13 @@ export type { TopicDef, TopicInfo, StreamPosition, HistoryPolicy } from './topic
 export { TopicKind, SLOW_SUBSCRIBER_CLOSE } from './topic-envelopes.js';
 export { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-hub.js';
 export { memoryEngine, type MemoryEngineOptions } from '../engine/memory-engine.js';
-export type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication, PublishOptions } from '../engine/engine.js';
+export type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication, EnginePublishOptions } from '../engine/engine.js';
 export { Kind, MAX_CREDIT, MAX_METHOD_LENGTH, PROTOCOL_VERSION, Subprotocol, codecForProtocol, type CodecName } from './envelope.js';
 export type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
 export { jsonEnvelope } from './codec-json.js';
 export { msgpackEnvelope } from './codec-msgpack.js';
 export type { RpcSocket } from './socket.js';
-export { DEFAULT_LIMITS, type ServerLimits } from './server-session.js';
+export { DEFAULT_RPC_LIMITS, type ServerLimits } from './limits.js';
 export { RpcRouter, type RouterOptions, type RpcConnection } from './server.js';
 export { DESCRIBE_METHOD, describeService, type JsonSchema, type MethodDescription, type ServiceDescription, type TopicDescription } from './introspection.js';
 export { AdmissionClose, HELLO_MARKER } from './admission.js';

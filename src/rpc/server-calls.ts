@@ -1,3 +1,4 @@
+import { CreditQueue } from './credit-queue.js';
 import { MAX_CREDIT } from './envelope.js';
 import type { CallMeta } from './codec.js';
 import { RpcError } from './errors.js';
@@ -96,51 +97,41 @@ export type CreditSender = (id: number, n: number) => void;
  * granted) and hands them to the handler as an async iterable.
  */
 export class ClientStreamCall<C = unknown> extends ServerCall<C> implements AsyncIterable<unknown>, AsyncIterator<unknown> {
-  private readonly items: unknown[] = [];
-  private head = 0;
-  private ended = false;
-  private failure: RpcError | null = null;
-  private consumed = 0;
-  /** Items the client may still send: the window plus credit granted since, minus items received. */
-  private allowance: number;
-  private waiter: { resolve(r: IteratorResult<unknown>): void; reject(e: unknown): void } | null = null;
+  private readonly queue: CreditQueue<unknown>;
 
   constructor(
     conn: C,
     method: string,
     id: number,
     readonly window: number,
-    private readonly sendCredit: CreditSender,
+    sendCredit: CreditSender,
     publisher: CallPublisher = null,
   ) {
     super(conn, method, 'clientStream', id, undefined, undefined, publisher);
-    this.allowance = window;
+    this.queue = new CreditQueue(window, (n) => {
+      if (this.done) return false;
+      sendCredit(id, n);
+      return true;
+    });
+    // the session grants the whole window when the call starts
+    this.queue.restart();
   }
 
   /** Takes one unit of the client's credit; false if the client sent beyond what it was granted. */
   spend(): boolean {
-    return this.allowance-- > 0;
+    return this.queue.spend();
   }
 
   push(item: unknown): void {
-    const w = this.waiter;
-    if (w !== null) {
-      this.waiter = null;
-      this.consumed1();
-      w.resolve({ value: item, done: false });
-      return;
-    }
-    this.items.push(item);
+    this.queue.push(item);
   }
 
   end(): void {
-    this.ended = true;
-    this.settleWaiter();
+    this.queue.end();
   }
 
   fail(err: RpcError): void {
-    this.failure ??= err;
-    this.settleWaiter();
+    this.queue.fail(err);
   }
 
   override abort(reason: RpcError): void {
@@ -153,43 +144,11 @@ export class ClientStreamCall<C = unknown> extends ServerCall<C> implements Asyn
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    if (this.head < this.items.length) {
-      const value = this.items[this.head];
-      this.items[this.head++] = undefined;
-      if (this.head === this.items.length) {
-        this.items.length = 0;
-        this.head = 0;
-      }
-      this.consumed1();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
+    return this.queue.next();
   }
 
   return(): Promise<IteratorResult<unknown>> {
-    this.ended = true;
-    this.items.length = 0;
-    this.head = 0;
+    this.queue.close();
     return Promise.resolve({ value: undefined, done: true });
-  }
-
-  private consumed1(): void {
-    if (++this.consumed >= this.window >> 1 && !this.done && !this.ended) {
-      this.sendCredit(this.id, this.consumed);
-      this.allowance += this.consumed;
-      this.consumed = 0;
-    }
-  }
-
-  private settleWaiter(): void {
-    const w = this.waiter;
-    if (w === null) return;
-    this.waiter = null;
-    if (this.failure !== null) w.reject(this.failure);
-    else w.resolve({ value: undefined, done: true });
   }
 }

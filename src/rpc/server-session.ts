@@ -3,6 +3,7 @@ import { Kind } from './envelope.js';
 import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
 import { RpcError, toRpcError } from './errors.js';
 import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
+import type { ServerLimits } from './limits.js';
 import type { CallContext, Middleware } from './handlers.js';
 import { OutboundGate } from './outbound-gate.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall, type CallPublisher } from './server-calls.js';
@@ -12,20 +13,6 @@ import type { CodecName } from './envelope.js';
 import { validate, type MethodInfo, type MethodKind } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { TopicHub } from './topic-hub.js';
-
-/** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
-export interface ServerLimits {
-  /** Largest RPC message accepted or sent, in bytes (default 1 MiB). */
-  maxMessageSize: number;
-  /** Unary calls and notifications running at once per connection (default 256). */
-  maxInFlight: number;
-  /** Streams (either direction) open at once per connection (default 64). */
-  maxStreams: number;
-  /** Items a client stream may send ahead of the handler (credit window, default 64). */
-  streamWindow: number;
-}
-
-export const DEFAULT_LIMITS: ServerLimits = { maxMessageSize: 1 << 20, maxInFlight: 256, maxStreams: 64, streamWindow: 64 };
 
 /** A method with its handler, built once per server. */
 export interface Route {

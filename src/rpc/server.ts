@@ -4,7 +4,8 @@ import { envelopeCodec } from './codecs.js';
 import { codecForProtocol, type CodecName } from './envelope.js';
 import type { CallContext, Handlers, Middleware, Publish } from './handlers.js';
 import { observeHandler, type CallObserver } from './observe.js';
-import { DEFAULT_LIMITS, ServerSession, type Route, type ServerLimits, type SessionConfig } from './server-session.js';
+import { DEFAULT_RPC_LIMITS, type ServerLimits } from './limits.js';
+import { ServerSession, type Route, type SessionConfig } from './server-session.js';
 import { describeRoute } from './introspection.js';
 import { isPlainSchema } from './plain-schema.js';
 import type { MethodInfo, Service, ServiceDef } from './service.js';
@@ -71,7 +72,7 @@ export class RpcRouter<S extends ServiceDef, C> {
     }
     this.service = service;
     this.codecs = options.codecs ?? ['msgpack', 'json'];
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const limits = { ...DEFAULT_RPC_LIMITS, ...options.limits };
     this.config = {
       routes,
       middleware: options.middleware ?? [],

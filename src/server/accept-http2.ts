@@ -3,7 +3,7 @@ import type { Conn } from '../message/conn.js';
 import type { Hub } from '../message/hub.js';
 import { resolveLimits, type ConnLimits } from '../message/options.js';
 import { connFor, deflateNegotiation, type DeflateSetting } from './ws-server.js';
-import { answerConnect, UpgradeError, type ExtendedConnectOptions } from '../upgrade/index.js';
+import { answerConnect, DEFAULT_HANDSHAKE_TIMEOUT_MS, UpgradeError, type ExtendedConnectOptions } from '../upgrade/index.js';
 
 /** Options of `acceptHttp2`: the handshake hooks and policy (as for HTTP/1.1), the connection's limits, permessage-deflate. */
 export interface Http2AcceptOptions extends Omit<ExtendedConnectOptions, 'negotiateExtensions'>, ConnLimits {
@@ -14,7 +14,6 @@ export interface Http2AcceptOptions extends Omit<ExtendedConnectOptions, 'negoti
 }
 
 const EMPTY = Buffer.alloc(0);
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Server side of RFC 8441: answers an extended CONNECT stream (from
@@ -25,7 +24,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  */
 export function acceptHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: Http2AcceptOptions = {}): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
-    const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
+    const negotiation = deflateNegotiation(options.deflate);
     let settled = false;
     const finish = (): boolean => {
       if (settled) return false;
@@ -43,7 +42,7 @@ export function acceptHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHead
     };
     const onClose = (): void => drop('ERR_SOCKET_CLOSED', 'Stream closed during the handshake');
     const onError = (err: Error): void => drop('ERR_SOCKET', `Stream error during the handshake: ${err.message}`, err);
-    const timer = setTimeout(() => drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timer = setTimeout(() => drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out'), options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     stream.on('close', onClose);
     stream.on('error', onError);
     if (stream.destroyed) return onClose();

@@ -4,12 +4,13 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DeflateOptions } from '../deflate/index.js';
 import type { Conn } from '../message/index.js';
+import { pumpMessages } from '../message/pump.js';
 import { accept, fromUpgradeHTTP } from './ws-server.js';
 import { memoryEngine } from '../engine/memory-engine.js';
 import { acceptHttp2 } from './accept-http2.js';
 import { DualListener, type Http2Setting } from './dual-listener.js';
 import { ConnSocket, sharedFrameDelivery } from './rpc-fanout.js';
-import { RejectError } from '../upgrade/index.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, RejectError } from '../upgrade/index.js';
 import { Admission, type Admitted } from '../rpc/admission.js';
 import { fromRejection, HandshakeInfo, toRejection, type ContextHook } from './connection-info.js';
 import { envelopeCodec } from '../rpc/codecs.js';
@@ -17,6 +18,7 @@ import { connClose, connOpen, diagnosticsObserver, handshakeRefused, type ConnCl
 import { outcomeOf } from '../rpc/observe.js';
 import { loadTracing, tracingObserver } from '../rpc/tracing.js';
 import { codecForProtocol, Subprotocol } from '../rpc/envelope.js';
+import { connectionLimit } from '../rpc/limits.js';
 import type { Handlers } from '../rpc/handlers.js';
 import { mapFanout, type Fanout } from '../rpc/topic-fanout.js';
 import { RpcRouter, type RouterOptions, type RpcConnection } from '../rpc/server.js';
@@ -209,10 +211,9 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
   }
 
   private connOptions() {
-    const max = this.limits.maxMessageSize;
     return {
-      // The message layer's limit is the hard one (close 1009); the RPC limit below it answers PAYLOAD_TOO_LARGE.
-      maxMessageSize: max * 4 + 1024,
+      // the message layer's limit is the hard one (close 1009); connectionLimit says why it sits above the RPC limit
+      maxMessageSize: connectionLimit(this.limits.maxMessageSize),
       heartbeatMs: this.options.heartbeatMs ?? 30_000,
       maxQueuedBytes: this.options.maxQueuedBytes,
       deflate: this.options.deflate,
@@ -302,7 +303,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       accept: info.inBand ? (params) => this.admitInBand(info, params) : null,
       admitted: { conn: hs.conn, expiresAt: info.expiresAt },
       open: (conn) => this.attach(socket, protocol, conn),
-      helloTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      helloTimeoutMs: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       exposeErrors: this.options.exposeErrors,
       onRefused: (err) => {
         this.refused(info, err);
@@ -337,17 +338,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
         connClose.publish({ protocol: hs.protocol as string, remoteAddress, code, reason, durationMs: performance.now() - opened } satisfies ConnCloseMessage);
       }
     });
-    void (async () => {
-      try {
-        for await (const m of conn) {
-          const admitting = session.receive(binary || m.binary ? m.data : m.text());
-          if (admitting !== undefined) await admitting;
-        }
-      } catch {
-        // the Conn reports how it ended through `closed`
-      }
-      session.close();
-    })();
+    void pumpMessages(conn, binary, session).then(() => session.close());
   }
 }
 

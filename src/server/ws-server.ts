@@ -43,7 +43,7 @@ export async function accept(socket: Duplex, options: AcceptOptions = {}): Promi
 
 /** @internal accept, also handing back the handshake's result (for the handler's ConnInfo). */
 export async function acceptWithResult(socket: Duplex, options: AcceptOptions): Promise<{ conn: Conn; result: UpgradeResult }> {
-  const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
+  const negotiation = deflateNegotiation(options.deflate);
   const result = await upgrade(socket, { ...options, negotiateExtensions: negotiation?.negotiate });
   return { conn: connFor(socket, result, resolveLimits(options), negotiation, options.hub), result };
 }
@@ -58,7 +58,7 @@ export async function fromUpgradeHTTP(
   head: Buffer,
   options: FromUpgradeHTTPOptions = {},
 ): Promise<Conn> {
-  const negotiation = deflateNegotiation(options.deflate, options.maxMessageSize);
+  const negotiation = deflateNegotiation(options.deflate);
   const result = await upgradeHTTP(req, socket, head, { ...options, negotiateExtensions: negotiation?.negotiate });
   if (socket instanceof net.Socket) socket.setNoDelay(true);
   return connFor(socket, result, resolveLimits(options), negotiation, options.hub);
@@ -320,10 +320,9 @@ export interface DeflateNegotiation {
 }
 
 /** @internal permessage-deflate negotiation for one handshake (also used by src/server for HTTP/2). */
-export function deflateNegotiation(setting: DeflateSetting | undefined, maxMessageSize: number | undefined): DeflateNegotiation | undefined {
+export function deflateNegotiation(setting: DeflateSetting | undefined): DeflateNegotiation | undefined {
   if (setting === undefined || setting === false) return undefined;
   const options: DeflateOptions = setting === true ? {} : { ...setting };
-  if (options.maxMessageSize === undefined && maxMessageSize !== undefined) options.maxMessageSize = maxMessageSize;
   const n: DeflateNegotiation = {
     options,
     accepted: null,

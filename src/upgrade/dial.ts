@@ -4,6 +4,7 @@ import { acceptKey } from './accept-key.js';
 import { HandshakeError } from './errors.js';
 import { buildRequest, type DialTarget } from './client-request.js';
 import { checkAnswer } from './check-answer.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './options.js';
 import type { ExtensionOffer } from './header-values.js';
 import { hasListTokenString, HeadScanner } from './http-bytes.js';
 import { dechunk, parseResponseHead, type ResponseHead } from './response-head.js';
@@ -105,7 +106,7 @@ class ClientHandshake {
     this.socket.on('end', this.onEnd);
     this.socket.on('close', this.onClose);
     this.o.signal?.addEventListener('abort', this.onAbort);
-    this.timer = setTimeout(this.onTimeout, this.o.timeoutMs ?? 10_000);
+    this.timer = setTimeout(this.onTimeout, this.o.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     this.socket.write(this.req.text, 'latin1');
   }
 

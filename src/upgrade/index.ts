@@ -26,6 +26,8 @@
  */
 export { acceptKey, generateKey, isValidKey, WEBSOCKET_GUID } from './accept-key.js';
 export { dial, type DialOptions, type DialResult } from './dial.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './options.js';
+export { ZwireError } from '../errors.js';
 export { HandshakeError, HeaderParseError, RejectError, UpgradeError } from './errors.js';
 export {
   formatExtensions,

@@ -87,6 +87,7 @@ export interface UpgradeResult {
   request?: Buffer;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Time a handshake may take, either side (server read and answer, client dial), in ms: the default of every `timeoutMs` of a handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_REQUEST_BYTES = 16_384;
 export const DEFAULT_MAX_HEADERS = 100;

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { UpgradeError } from './errors.js';
 import type { ExtensionOffer } from './header-values.js';
 import { beforeUpgrade, Failure, negotiate } from './negotiate.js';
-import { DEFAULT_TIMEOUT_MS, type HandshakePolicy, type UpgradeResult } from './options.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type HandshakePolicy, type UpgradeResult } from './options.js';
 import { errorResponse, headerBytes, rejectionStatus, switchingProtocols } from './response.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -67,7 +67,7 @@ export abstract class PendingHandshake {
     (this.socket as HandshakeSocket)[kHandshake] = this;
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
-    this.timer = setTimeout(onTimer, this.policy.timeoutMs ?? DEFAULT_TIMEOUT_MS, this);
+    this.timer = setTimeout(onTimer, this.policy.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, this);
   }
 
   /** Removes zwire's listeners; subclasses remove their own as well. */

@@ -2,7 +2,7 @@ import { ProtocolError } from './errors.js';
 import type { FrameHeader } from './header.js';
 import { isControl, isReserved, Opcode } from './opcode.js';
 
-/** Which side of the connection is reading the frame. */
+/** Which side of the connection an endpoint is: servers read masked frames, clients send them. */
 export type Role = 'server' | 'client';
 
 /** Bits of the `rsv` mask: which reserved bits a negotiated extension owns. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_FRAME_SIZE } from '../limits.js';
 import type { HeaderState, Role } from './check.js';
 import { checkHeader } from './check.js';
 import { TooBigError } from './errors.js';
@@ -88,7 +89,7 @@ export class FrameParser {
   constructor(opts: FrameParserOptions) {
     this.state = { role: opts.role, rsv: opts.rsv ?? 0, inMessage: false };
     this.maskBit = opts.role === 'server' ? 0x80 : 0;
-    this.maxFrameSize = opts.maxFrameSize ?? 64 * 1024 * 1024;
+    this.maxFrameSize = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.deferUnmask = opts.deferUnmask ?? false;
   }
 

@@ -97,6 +97,34 @@ describe('inflated size limit (zip bombs)', () => {
   });
 });
 
+describe('the limit a caller passes for each message', () => {
+  const compressed = (n: number): Buffer => {
+    const out = zlib.deflateRawSync(Buffer.alloc(n, 0x61), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return out.subarray(0, out.length - 4);
+  };
+
+  it('replaces the default: a message over it is refused, on both paths, and the next one is judged by its own', async () => {
+    const engine = new PerMessageDeflate(params(), 'server', { syncMaxBytes: 1024 });
+    expect((await engine.decompress(compressed(4000), true, 4000)).length).toBe(4000);
+    const sync = await refused(engine.decompress(compressed(4001), true, 4000));
+    expect([sync.code, sync.closeCode]).toEqual(['ERR_MESSAGE_TOO_BIG', 1009]);
+    const fresh = new PerMessageDeflate(params(), 'server', { syncMaxBytes: 1024 });
+    const big = bomb(1);
+    const pool = await refused(fresh.decompress(big, true, MiB));
+    expect(pool.closeCode).toBe(1009);
+    expect((await fresh.decompress(compressed(10), true, Infinity)).length).toBe(10);
+    engine.close();
+    fresh.close();
+  });
+
+  it('is capped by the maxMessageSize option when one is set', async () => {
+    const engine = new PerMessageDeflate(params(), 'server', { maxMessageSize: 100 });
+    const err = await refused(engine.decompress(compressed(101), true, 4000));
+    expect(err.code).toBe('ERR_MESSAGE_TOO_BIG');
+    engine.close();
+  });
+});
+
 describe('invalid compressed data', () => {
   const corrupt: [string, Buffer][] = [
     ['reserved block type', Buffer.from([0xff, 0xff, 0xff, 0xff])],

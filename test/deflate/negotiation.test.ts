@@ -5,14 +5,14 @@ import {
   createOffer,
   NegotiationError,
   type DeflateOptions,
-  type ExtensionOffer,
+  type ExtensionElement,
 } from '../../src/deflate/index.js';
 
-function el(name: string, params: Record<string, string | true> = {}): ExtensionOffer {
+function el(name: string, params: Record<string, string | true> = {}): ExtensionElement {
   return { name, params: new Map(Object.entries(params)) };
 }
 
-function paramsOf(e: ExtensionOffer): Record<string, string | true> {
+function paramsOf(e: ExtensionElement): Record<string, string | true> {
   return Object.fromEntries(e.params);
 }
 
@@ -128,7 +128,7 @@ describe('client: acceptResponse', () => {
     });
   }
 
-  const bad: [string, ExtensionOffer[], DeflateOptions][] = [
+  const bad: [string, ExtensionElement[], DeflateOptions][] = [
     ['two permessage-deflate answers', [el('permessage-deflate'), el('permessage-deflate')], {}],
     ['unknown parameter', [el('permessage-deflate', { foo: true })], {}],
     ['client_max_window_bits without a value', [el('permessage-deflate', { client_max_window_bits: true })], {}],

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { connect } from '../../src/client/connect.js';
 import type { MessageStream } from '../../src/message/message.js';
+import { listen } from '../../src/server/ws-server.js';
 import { Opcode } from '../../src/wire/index.js';
 import { RawPeer, pairsClosedAfterEach } from './helpers.js';
 
-const { raw, pair } = pairsClosedAfterEach();
+const { raw, pair, closeLater } = pairsClosedAfterEach();
 
 async function collect(s: AsyncIterable<Buffer>): Promise<{ data: Buffer; chunks: number }> {
   const parts: Buffer[] = [];
@@ -53,6 +55,28 @@ describe('streaming reader', () => {
     await writing;
     expect(size).toBe(total);
     expect(chunks).toBeGreaterThan(1);
+  });
+
+  it('streams a compressed message larger than maxMessageSize as well (listen and connect with deflate)', async () => {
+    const total = 256 * 1024;
+    let streamed!: (outcome: number | string) => void;
+    const got = new Promise<number | string>((r) => (streamed = r));
+    const server = await listen({ port: 0, maxMessageSize: 1024, deflate: true }, async (conn) => {
+      void conn.closed.then(({ code }) => streamed(`closed ${code}`));
+      try {
+        for await (const msg of conn.messages({ stream: true })) {
+          streamed((await collect(msg)).data.length);
+          break;
+        }
+      } catch {
+        // the close code above says why
+      }
+    });
+    closeLater(() => void server.close());
+    const client = await connect(`ws://127.0.0.1:${server.port}`, { deflate: true });
+    closeLater(() => client.terminate());
+    await client.send(Buffer.alloc(total, 0x5a));
+    expect(await got).toBe(total);
   });
 
   it('enforces its own maxMessageSize option', async () => {

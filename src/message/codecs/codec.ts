@@ -1,3 +1,5 @@
+import { ZwireError } from '../../errors.js';
+
 /** Turns values into message payloads and back; the RPC layer picks one per connection. */
 export interface Codec<T = unknown> {
   /** Short name, e.g. for a subprotocol: 'json', 'msgpack'. */
@@ -29,13 +31,11 @@ export interface ValueStreamDecoder<T> {
 }
 
 /** Encoding or decoding failed; `code` is 'ERR_ENCODE', 'ERR_DECODE', 'ERR_TRUNCATED' or 'ERR_VALUE_TOO_BIG'. */
-export class CodecError extends Error {
-  readonly code: 'ERR_ENCODE' | 'ERR_DECODE' | 'ERR_TRUNCATED' | 'ERR_VALUE_TOO_BIG';
+export class CodecError extends ZwireError {
+  declare readonly code: 'ERR_ENCODE' | 'ERR_DECODE' | 'ERR_TRUNCATED' | 'ERR_VALUE_TOO_BIG';
 
   constructor(code: CodecError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CodecError';
-    this.code = code;
+    super(code, message, options);
   }
 }
 
