@@ -43,11 +43,11 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       conn.terminate();
       throw new Error(`server did not accept any of ${protocols.join(', ')}`);
     }
-    const binary = !conn.protocol.endsWith('.json');
     conn.on('error', () => {
       // how the connection ended is reported through `closed`
     });
-    void pumpMessages(conn, binary, { receive: (data) => events.message(data) });
+    // Each message as it came, text or bytes: the client's codec reads both.
+    void pumpMessages(conn, false, { receive: (data) => events.message(data) });
     void conn.closed.then((info) => events.close(info.code, info.reason));
     return {
       protocol: conn.protocol,

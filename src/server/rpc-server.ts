@@ -324,7 +324,7 @@ export class RpcServer<S extends ServiceDef, C> extends RpcRouter<S, C> {
       void conn.close(1001).catch(() => undefined);
       return;
     }
-    const binary = codecForProtocol(hs.protocol) === 'msgpack';
+    const { binary } = envelopeCodec(codecForProtocol(hs.protocol) ?? 'json');
     const session = this.session(new ConnSocket(conn), hs.protocol, hs);
     this.conns.set(conn, session);
     conn.on('error', (err) => this.options.onConnectionError?.(err));
