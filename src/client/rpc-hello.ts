@@ -1,7 +1,7 @@
 import { parseServerEnvelope } from '../rpc/envelope-parse.js';
 import type { ClientCodec, WireData } from '../rpc/codec.js';
-import { AdmissionClose } from '../rpc/admission.js';
-import { Kind } from '../rpc/envelope.js';
+import * as AdmissionClose from '../rpc/admission-close.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import { errorFromEnvelope } from './rpc-pending.js';
 import { sendQuietly, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';

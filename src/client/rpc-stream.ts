@@ -1,14 +1,8 @@
-import type { ClientCodec } from '../rpc/codec.js';
-import { Kind } from '../rpc/envelope.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
-
-/** What the client core gives a stream when it is first iterated. */
-export interface StreamStarter {
-  submit(stream: RpcStream<unknown>): void;
-}
 
 /**
  * A server stream as an async iterable. The call starts on the first `next()`;
@@ -29,29 +23,20 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   #waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
   #submitted = false;
 
-  readonly #starter: StreamStarter;
-  readonly #codec: ClientCodec;
   readonly #input: unknown;
   readonly #window: number;
-  readonly #resumeOnReconnect: boolean;
 
   constructor(
     host: CallHost,
-    starter: StreamStarter,
-    codec: ClientCodec,
     id: number,
     info: MethodInfo,
     input: unknown,
     window: number,
-    resumeOnReconnect: boolean,
     options: CallOptions | undefined,
   ) {
-    super(host, id, info, options, options?.timeoutMs ?? 0);
-    this.#starter = starter;
-    this.#codec = codec;
+    super(host, id, info, options, 0); // no default deadline: a stream runs as long as its consumer reads
     this.#input = input;
     this.#window = window;
-    this.#resumeOnReconnect = resumeOnReconnect;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -62,13 +47,13 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
     this.#consumed = 0;
     const credit = Math.max(0, this.#window - (this.#buffer.length - this.#head));
     this.#allowance = credit;
-    return this.host.send(this, this.#codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
+    return this.host.send(this, this.host.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
   }
 
   next(): Promise<IteratorResult<T>> {
     if (!this.#submitted) {
       this.#submitted = true;
-      this.#starter.submit(this as RpcStream<unknown>);
+      this.host.submit(this);
     }
     if (this.#head < this.#buffer.length) {
       const value = this.#buffer[this.#head] as T;
@@ -107,7 +92,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
 
   #grant(): void {
     if (++this.#consumed >= this.#window >> 1 && !this.settled) {
-      this.host.send(this, this.#codec.credit(this.id, this.#consumed));
+      this.host.send(this, this.host.codec.credit(this.id, this.#consumed));
       this.#allowance += this.#consumed;
       this.#consumed = 0;
     }
@@ -168,7 +153,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   }
 
   lost(): boolean {
-    if (this.#resumeOnReconnect && !this.settled) return true;
+    if (this.info.resumable && !this.settled) return true;
     this.fail(new RpcError('UNAVAILABLE', 'connection lost during the stream'));
     return false;
   }

@@ -175,13 +175,13 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
-  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, codec, timeoutMs, window }, service);
+  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, timeoutMs, window }, service);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();
   control.close = () => core.close();
   Object.defineProperty(control, 'state', { get: () => core.state, enumerable: true });
   if (service !== null) return control;
-  const lazy = { core, codec, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
+  const lazy = { core, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
   const methods = new Map<string, (input: unknown, o?: CallOptions) => LazyCall>();
   const topics = registeredTopics();
   return new Proxy(control, {
