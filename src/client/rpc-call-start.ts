@@ -1,7 +1,6 @@
-import type { ClientCodec } from '../rpc/codec.js';
 import type { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { NotifyCall, RequestCall } from './rpc-calls.js';
+import { RequestCall } from './rpc-calls.js';
 import { cancelledError } from './rpc-pending.js';
 import type { RpcClientCore } from './rpc-core.js';
 import { RpcStream } from './rpc-stream.js';
@@ -10,7 +9,6 @@ import type { CallOptions } from './rpc-types.js';
 /** What starting a call needs of its client: shared by the validating and the types-only client. */
 export interface CallSettings {
   readonly core: RpcClientCore;
-  readonly codec: ClientCodec;
   readonly timeoutMs: number;
   readonly window: number;
 }
@@ -28,11 +26,9 @@ function cancelledByCaller(o: CallOptions | undefined): RpcError | null {
 export function startCall(s: CallSettings, info: MethodInfo, input: unknown, o: CallOptions | undefined): Promise<unknown> {
   const err = cancelledByCaller(o);
   if (err !== null) return Promise.reject(err);
-  const { core, codec, timeoutMs } = s;
-  const call =
-    info.kind === 'notify'
-      ? new NotifyCall(core, codec, info, input, timeoutMs)
-      : new RequestCall(core, codec, core.nextId(), info, input, o, timeoutMs);
+  const { core, timeoutMs } = s;
+  // a notification takes no options and no id
+  const call = info.kind === 'notify' ? new RequestCall(core, 0, info, input, undefined, timeoutMs) : new RequestCall(core, core.nextId(), info, input, o, timeoutMs);
   core.submit(call);
   return call.promise;
 }
@@ -40,7 +36,7 @@ export function startCall(s: CallSettings, info: MethodInfo, input: unknown, o: 
 /** Opens a server stream (sent when first iterated); it fails at once with `refusal`, or with CANCELLED when the signal has already fired. */
 export function openStream(s: CallSettings, info: MethodInfo, input: unknown, o: CallOptions | undefined, refusal: RpcError | null = null): RpcStream<unknown> {
   const { core } = s;
-  const stream = new RpcStream<unknown>(core, core, s.codec, core.nextId(), info, input, s.window, info.resumable, o);
+  const stream = new RpcStream<unknown>(core, core.nextId(), info, input, s.window, o);
   const err = refusal ?? cancelledByCaller(o);
   if (err !== null) stream.fail(err);
   return stream;

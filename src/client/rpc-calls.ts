@@ -1,8 +1,8 @@
-import type { ClientCodec } from '../rpc/codec.js';
-import { Kind, MAX_CREDIT } from '../rpc/envelope.js';
+import { MAX_CREDIT } from '../rpc/envelope.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
-import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
+import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
 
 const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
@@ -12,7 +12,8 @@ type Items = AsyncIterable<unknown> | Iterable<unknown>;
 
 /**
  * A call answered once: a unary call, or a client stream (`info.kind`), whose
- * items are sent as the server grants credit, then End.
+ * items are sent as the server grants credit, then End; or a one-way
+ * notification, settled once handed to a connection.
  */
 export class RequestCall extends BaseCall {
   #resolve!: (value: unknown) => void;
@@ -21,14 +22,12 @@ export class RequestCall extends BaseCall {
   #credit = 0;
   #wake: (() => void) | null = null;
   #started = false;
-  readonly #codec: ClientCodec;
   readonly #input: unknown;
   /** The input of a client stream: its items. */
   readonly #items: Items | undefined;
 
-  constructor(host: CallHost, codec: ClientCodec, id: number, info: MethodInfo, input: unknown, options: CallOptions | undefined, timeoutMs: number) {
+  constructor(host: CallHost, id: number, info: MethodInfo, input: unknown, options: CallOptions | undefined, timeoutMs: number) {
     super(host, id, info, options, timeoutMs);
-    this.#codec = codec;
     this.#input = input;
     this.#items = info.kind === 'clientStream' ? (input as Items) : undefined;
     this.promise = new Promise((resolve, reject) => {
@@ -38,11 +37,15 @@ export class RequestCall extends BaseCall {
   }
 
   start(): boolean {
+    if (this.kind === 'notify') {
+      if (this.host.send(this, this.host.codec.notify(this.info.name, this.#input)) && this.settle(false)) this.#resolve(undefined);
+      return false;
+    }
     const items = this.#items;
-    if (items === undefined) return this.host.send(this, this.#codec.call(this.id, this.info.name, this.#input, this.meta));
+    if (items === undefined) return this.host.send(this, this.host.codec.call(this.id, this.info.name, this.#input, this.meta));
     if (this.#started) return false;
     this.#started = true;
-    if (!this.host.send(this, this.#codec.clientStream(this.id, this.info.name, this.meta))) return false;
+    if (!this.host.send(this, this.host.codec.clientStream(this.id, this.info.name, this.meta))) return false;
     void this.#pump(items);
     return true;
   }
@@ -53,9 +56,9 @@ export class RequestCall extends BaseCall {
         while (this.#credit <= 0 && !this.settled) await new Promise<void>((r) => (this.#wake = r));
         if (this.settled) return;
         this.#credit--;
-        if (!this.host.send(this, this.#codec.push(this.id, item))) return;
+        if (!this.host.send(this, this.host.codec.push(this.id, item))) return;
       }
-      if (!this.settled) this.host.send(this, this.#codec.end(this.id));
+      if (!this.settled) this.host.send(this, this.host.codec.end(this.id));
     } catch (err) {
       this.fail(err instanceof RpcError ? err : new RpcError('CANCELLED', 'the input iterable failed', undefined, { cause: err }));
     }
@@ -104,50 +107,6 @@ export class RequestCall extends BaseCall {
 
   lost(): boolean {
     this.fail(LOST);
-    return false;
-  }
-}
-
-/** A one-way notification: settles once handed to a connection. */
-export class NotifyCall implements Pending {
-  readonly id = 0;
-  readonly kind = 'notify';
-  readonly deadline: number;
-  settled = false;
-  #resolve!: () => void;
-  #reject!: (err: RpcError) => void;
-  readonly promise: Promise<void>;
-  readonly #codec: ClientCodec;
-  readonly #input: unknown;
-
-  constructor(private readonly host: CallHost, codec: ClientCodec, private readonly info: MethodInfo, input: unknown, timeoutMs: number) {
-    this.#codec = codec;
-    this.#input = input;
-    this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  start(): boolean {
-    if (this.host.send(this, this.#codec.notify(this.info.name, this.#input)) && !this.settled) {
-      this.settled = true;
-      this.#resolve();
-    }
-    return false;
-  }
-
-  onMessage(): void {}
-
-  fail(err: RpcError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.host.forget(this, false);
-    this.#reject(err);
-  }
-
-  lost(): boolean {
     return false;
   }
 }

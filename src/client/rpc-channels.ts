@@ -1,5 +1,7 @@
 import { SetMap } from '../rpc/set-map.js';
 import { parseChannelEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
+import * as TopicKind from '../rpc/topic-kinds.js';
+import type { Pending } from './rpc-pending.js';
 
 /** A subscription as the channel router sees it. */
 export interface ChannelListener {
@@ -7,8 +9,9 @@ export interface ChannelListener {
 }
 
 /**
- * Routes the server's channel envelopes (publication, join, leave, reset),
- * which name a channel rather than a call id, to the subscriptions on it.
+ * Routes the server's topic envelopes: Subscribed answers its subscription;
+ * publication, join, leave and reset name a channel rather than a call id
+ * and go to the subscriptions on it.
  */
 export class ChannelRouter {
   private readonly channels = new SetMap<string, ChannelListener>();
@@ -21,8 +24,12 @@ export class ChannelRouter {
     this.channels.delete(channel, listener);
   }
 
-  /** Delivers a channel envelope; false when `env` is not one. */
-  dispatch(env: unknown[]): boolean {
+  /** Delivers a topic envelope (`callOn` finds the call an id names); false when `env` is not one. */
+  dispatch(env: unknown[], callOn: (id: number) => Pending | undefined): boolean {
+    if (env[0] === TopicKind.Subscribed) {
+      if (typeof env[1] === 'number') callOn(env[1])?.onSubscribed?.(env);
+      return true;
+    }
     const parsed = parseChannelEnvelope(env);
     if (parsed === null) return false;
     const set = this.channels.get(parsed.channel);

@@ -20,7 +20,7 @@ export function resolveCodec(option: CodecName | EnvelopeCodec | undefined): Cli
   if (typeof option !== 'string') return option;
   const codec = named.get(option);
   if (codec === undefined) {
-    throw new TypeError(`codec '${option}' is not loaded: pass the codec object (\`${option}\` exported by zwire/client/${option}) as the codec option`);
+    throw new TypeError(`codec '${option}' is not loaded: pass \`${option}\` from zwire/client/${option} as the codec option`);
   }
   return codec;
 }

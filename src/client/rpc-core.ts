@@ -1,9 +1,9 @@
 import type { ClientCodec, WireData } from '../rpc/codec.js';
-import { AdmissionClose } from '../rpc/admission.js';
-import { Kind } from '../rpc/envelope.js';
+import * as AdmissionClose from '../rpc/admission-close.js';
+import * as Kind from '../rpc/kinds.js';
 import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
 import { RpcError } from '../rpc/errors.js';
-import { SLOW_SUBSCRIBER_CLOSE, TopicKind } from '../rpc/topic-envelopes.js';
+import { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
@@ -11,7 +11,6 @@ import { DrainingConnections } from './rpc-draining.js';
 import { Emitter, type ClientState } from './rpc-events.js';
 import { Heartbeat } from './rpc-heartbeat.js';
 import { errorFromEnvelope, protocolError, type CallHost, type Pending } from './rpc-pending.js';
-import type { StreamStarter } from './rpc-stream.js';
 import type { SubscriptionHost } from './rpc-subscription.js';
 import { sendQuietly, type ClientTransport, type TransportFactory } from './transport.js';
 import { unrefTimer } from './unref-timer.js';
@@ -62,11 +61,10 @@ const SERVICE_RESTART = 1012;
  * connection, one timer for all deadlines (DeadlineTimer), heartbeats
  * (Heartbeat) and reconnects with backoff.
  */
-export class RpcClientCore extends Emitter implements CallHost, StreamStarter, SubscriptionHost {
+export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost {
   state: ClientState = 'connecting';
   readonly validateResponses: boolean;
-  /** Subscriptions by channel, for the envelopes that name a channel instead of an id. */
-  /** Routes channel envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
+  /** Routes topic envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
   channels: ChannelRouter | null = null;
   #transport: ClientTransport | null = null;
   readonly #draining = new DrainingConnections();
@@ -397,7 +395,7 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       this.emit('error', new RpcError('BAD_REQUEST', 'malformed message from the server'));
       return;
     }
-    if (Array.isArray(decoded) && this.#onTopicEnvelope(decoded, from)) return;
+    if (Array.isArray(decoded) && this.channels?.dispatch(decoded, (id) => this.#callOn(from, id)) === true) return;
     const env = parseServerEnvelope(decoded);
     switch (env.kind) {
       case Kind.Ping:
@@ -406,12 +404,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
       case Kind.GoAway:
         this.#onGoAway(from);
         return;
-      case FAULT: {
-        // a bad envelope about an open call fails that call; anything else unreadable is ignored
-        const p = env.id === 0 ? undefined : this.#callOn(from, env.id);
-        p?.fail(protocolError(env.message));
+      case FAULT:
+        // a bad envelope about an open call fails that call; anything else unreadable (id 0: no call) is ignored
+        this.#callOn(from, env.id)?.fail(protocolError(env.message));
         return;
-      }
       case Kind.Error:
         if (env.id === 0) {
           this.emit('error', errorFromEnvelope(env));
@@ -425,15 +421,10 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
           }
         }
         break;
-      case Kind.Result:
-      case Kind.Item:
-      case Kind.Event:
-      case Kind.Done:
-      case Kind.Credit:
-        break;
-      default:
+      case Kind.Pong:
         return;
     }
+    // the answers about one call: Result, Item, Event, Done, Credit (and the Error above)
     this.#callOn(from, env.id)?.onMessage(env);
   }
 
@@ -446,19 +437,6 @@ export class RpcClientCore extends Emitter implements CallHost, StreamStarter, S
     const emptied = this.#draining.remove(p);
     if (emptied !== null) retire(emptied);
     if (this.#transport !== null && !this.#tryStart(p)) this.#pending.delete(p.id);
-  }
-
-  /**
-   * Topic envelopes: Subscribed answers its subscription; publication, join,
-   * leave and reset name a channel and go to the subscriptions on it.
-   */
-  #onTopicEnvelope(env: unknown[], from: ClientTransport): boolean {
-    const kind = env[0];
-    if (kind === TopicKind.Subscribed) {
-      if (typeof env[1] === 'number') this.#callOn(from, env[1])?.onSubscribed?.(env);
-      return true;
-    }
-    return typeof kind === 'number' && kind > TopicKind.Subscribed && kind <= TopicKind.Reset && this.channels?.dispatch(env) === true;
   }
 
   /** The open call with this id on that connection. */

@@ -1,7 +1,7 @@
 import { parseServerEnvelope } from '../rpc/envelope-parse.js';
 import type { ClientCodec, WireData } from '../rpc/codec.js';
-import { AdmissionClose } from '../rpc/admission.js';
-import { Kind } from '../rpc/envelope.js';
+import * as AdmissionClose from '../rpc/admission-close.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import { errorFromEnvelope } from './rpc-pending.js';
 import { sendQuietly, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
@@ -19,14 +19,23 @@ function closedBeforeWelcome(code: number, reason: string): RpcError {
  * Opens connections through `factory`, sending the connection parameters
  * in-band as the first message (Hello) and resolving once the server answered
  * Welcome; a refusal rejects with the server's RpcError (UNAUTHORIZED,
- * FORBIDDEN, ...). `params` is resolved again for every connection.
+ * FORBIDDEN, ...). `params` is resolved again for every connection. A
+ * connection that is not `inBand` is used as it is, unless `always`.
  */
-export function withHello(factory: TransportFactory, codec: ClientCodec, params: () => Promise<Record<string, string> | undefined>, timeoutMs: number): TransportFactory {
+export function withHello(
+  factory: TransportFactory,
+  codec: ClientCodec,
+  params: () => Promise<Record<string, string> | undefined>,
+  timeoutMs: number,
+  always: boolean,
+): TransportFactory {
   return async (protocols, events, signal) => {
     const hello = codec.hello((await params()) ?? {});
     let welcomed = false;
     let settle: (err: Error | null) => void = () => undefined;
     const admitted = new Promise<void>((resolve, reject) => (settle = (err) => (err === null ? resolve() : reject(err))));
+    // a connection used without a Hello never awaits it
+    admitted.catch(() => undefined);
     const inner: TransportEvents = {
       message(data: WireData) {
         if (welcomed) return events.message(data);
@@ -51,6 +60,10 @@ export function withHello(factory: TransportFactory, codec: ClientCodec, params:
       },
     };
     const t: ClientTransport = await factory(protocols, inner, signal);
+    if (!always && t.inBand !== true) {
+      welcomed = true;
+      return t;
+    }
     const timer = setTimeout(() => settle(new RpcError('UNAVAILABLE', 'no Welcome in time')), timeoutMs);
     const onAbort = (): void => settle(new RpcError('UNAVAILABLE', 'client closed'));
     signal.addEventListener('abort', onAbort, { once: true });

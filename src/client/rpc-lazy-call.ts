@@ -10,10 +10,14 @@ export interface LazySettings extends CallSettings {
   readonly resumable: ReadonlySet<string>;
 }
 
-/** Items for a client stream: an async iterable, or an iterable that is not itself a value (an array is one input). */
-function isItems(input: unknown): input is AsyncIterable<unknown> | Iterable<unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input)) return false;
-  return Symbol.asyncIterator in input || Symbol.iterator in input;
+/**
+ * Items for a client stream: an async iterable, or an iterator that is
+ * iterable (a generator). An iterable value (an array, a Set, a Map, bytes)
+ * is one input.
+ */
+function isItems(input: unknown): input is AsyncIterable<unknown> | IterableIterator<unknown> {
+  if (typeof input !== 'object' || input === null) return false;
+  return Symbol.asyncIterator in input || (Symbol.iterator in input && typeof (input as { next?: unknown }).next === 'function');
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CreditEnvelope, ErrorEnvelope, IdEnvelope, ItemEnvelope, ResultEnvelope } from '../rpc/envelope-parse.js';
-import type { CallMeta } from '../rpc/codec.js';
+import type { CallMeta, ClientCodec } from '../rpc/codec.js';
 import { isErrorCode, RpcError } from '../rpc/errors.js';
 import type { MethodInfo, MethodKind } from '../rpc/service.js';
 import type { CallOptions } from './rpc-types.js';
@@ -30,6 +30,9 @@ export interface Pending {
 /** The part of the client core a call uses. */
 export interface CallHost {
   readonly validateResponses: boolean;
+  readonly codec: ClientCodec;
+  /** Sends a call now if connected, else queues it. */
+  submit(p: Pending): void;
   /** Sends an envelope on the current connection; false (and the call failed) if it cannot. */
   send(p: Pending, data: string | Uint8Array): boolean;
   /** Removes a settled call from the tables; `cancel` also tells the server. */

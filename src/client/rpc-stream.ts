@@ -1,15 +1,9 @@
-import type { ClientCodec } from '../rpc/codec.js';
 import { CreditQueue } from '../rpc/credit-queue.js';
-import { Kind } from '../rpc/envelope.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import type { MethodInfo } from '../rpc/service.js';
 import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
-
-/** What the client core gives a stream when it is first iterated. */
-export interface StreamStarter {
-  submit(stream: RpcStream<unknown>): void;
-}
 
 /**
  * A server stream as an async iterable. The call starts on the first `next()`;
@@ -23,32 +17,23 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   readonly #queue: CreditQueue<T>;
   #submitted = false;
 
-  readonly #starter: StreamStarter;
-  readonly #codec: ClientCodec;
   readonly #input: unknown;
-  readonly #resumeOnReconnect: boolean;
 
   constructor(
     host: CallHost,
-    starter: StreamStarter,
-    codec: ClientCodec,
     id: number,
     info: MethodInfo,
     input: unknown,
     window: number,
-    resumeOnReconnect: boolean,
     options: CallOptions | undefined,
   ) {
-    super(host, id, info, options, options?.timeoutMs ?? 0);
-    this.#starter = starter;
-    this.#codec = codec;
+    super(host, id, info, options, 0); // no default deadline: a stream runs as long as its consumer reads
     this.#input = input;
     this.#queue = new CreditQueue<T>(window, (n) => {
       if (this.settled) return false;
-      this.host.send(this, codec.credit(id, n));
+      this.host.send(this, host.codec.credit(id, n));
       return true;
     });
-    this.#resumeOnReconnect = resumeOnReconnect;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -57,13 +42,13 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
 
   start(): boolean {
     const credit = this.#queue.restart();
-    return this.host.send(this, this.#codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
+    return this.host.send(this, this.host.codec.stream(this.id, this.info.name, credit, this.lastEventId, this.#input, this.meta));
   }
 
   next(): Promise<IteratorResult<T>> {
     if (!this.#submitted) {
       this.#submitted = true;
-      this.#starter.submit(this as RpcStream<unknown>);
+      this.host.submit(this);
     }
     return this.#queue.next();
   }
@@ -119,7 +104,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   }
 
   lost(): boolean {
-    if (this.#resumeOnReconnect && !this.settled) return true;
+    if (this.info.resumable && !this.settled) return true;
     this.fail(new RpcError('UNAVAILABLE', 'connection lost during the stream'));
     return false;
   }

@@ -1,9 +1,9 @@
-import type { ClientCodec } from '../rpc/codec.js';
-import { Kind } from '../rpc/envelope.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import type { Schema } from '../rpc/service.js';
 import type { StreamPosition } from '../rpc/topic.js';
-import { parseSubscribed, topicEnvelope, TopicKind, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
+import { parseSubscribed, topicEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
+import * as TopicKind from '../rpc/topic-kinds.js';
 import { ChannelRouter, type ChannelListener } from './rpc-channels.js';
 import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 import { TopicRequest } from './rpc-topic-request.js';
@@ -69,11 +69,9 @@ export interface ClientTopicInfo {
 
 /** What a subscription needs from the client core. */
 export interface SubscriptionHost extends CallHost {
-  readonly codec: ClientCodec;
   /** Made by the first subscription, so a client that never subscribes carries no router. */
   channels: ChannelRouter | null;
   nextId(): number;
-  submit(p: Pending): void;
 }
 
 type Listeners = { [E in keyof SubscriptionEvents<unknown>]?: Set<SubscriptionEvents<unknown>[E]> };
@@ -119,6 +117,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
       return;
     }
     signal?.addEventListener('abort', () => void this.unsubscribe(), { once: true });
+    host.channels ??= new ChannelRouter();
     host.submit(this);
   }
 
@@ -144,7 +143,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     if (this.channel !== s.channel) {
       if (this.channel !== null) this.host.channels?.remove(this.channel, this);
       this.channel = s.channel;
-      (this.host.channels ??= new ChannelRouter()).add(s.channel, this);
+      this.host.channels?.add(s.channel, this);
     }
     if (had !== null && !s.recovered) this.emit('reset', s.position);
     this.accepted = { recovered: s.recovered, position: s.position };

@@ -1,5 +1,5 @@
 import type { WireData } from '../rpc/codec.js';
-import { Kind } from '../rpc/envelope.js';
+import * as Kind from '../rpc/kinds.js';
 import { RpcError } from '../rpc/errors.js';
 import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 

@@ -1,5 +1,4 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { HELLO_MARKER } from '../rpc/admission.js';
 import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
 import { DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
 import type { EnvelopeCodec } from '../rpc/codec.js';
@@ -13,7 +12,7 @@ import { LazyCall } from './rpc-lazy-call.js';
 import { registeredTopics } from './rpc-topic-support.js';
 import { methodsFromDefinition } from './rpc-methods.js';
 import type { CallOptions, ClientMethods, NotifyName, ResumableName, TypesOnlyMethods } from './rpc-types.js';
-import type { TransportFactory } from './transport.js';
+import { inBandUrl, type TransportFactory } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport-websocket.js';
 
 /** How long the client waits for the server to accept its Hello. */
@@ -42,8 +41,9 @@ export interface ClientOptions {
   maxMessageSize?: number;
   /**
    * Connection parameters, e.g. an auth token: sent in-band as the first message, not in the URL
-   * (the server's `context` hook reads them as `info.params`; not sent over a custom `transport`,
-   * which opens its connections as it likes). A function is called again before
+   * (the server's `context` hook reads them as `info.params`). zwire's transports (the default,
+   * `zwireTransport`, `webSocketTransport`) carry them; a custom `transport` does when its
+   * connections say `inBand` (see ClientTransport). A function is called again before
    * every (re)connect, e.g. to fetch a fresh token; after the server closes a connection whose
    * parameters expired (4440), the client calls it and reconnects at once.
    */
@@ -100,10 +100,9 @@ function connectWithDefaults(url: ClientUrl, options: ClientOptions): TransportF
   const pick = urlPicker(url);
   return async (protocols, events, signal) => {
     const { params, headers, ...rest } = options;
-    const target = new URL(String(await pick()));
-    target.searchParams.set(HELLO_MARKER, '1');
+    const target = inBandUrl(await pick());
     const resolvedHeaders = typeof headers === 'function' ? await headers() : headers;
-    return defaultTransport(target.toString(), { ...rest, headers: resolvedHeaders })(protocols, events, signal);
+    return defaultTransport(target, { ...rest, headers: resolvedHeaders })(protocols, events, signal);
   };
 }
 
@@ -165,9 +164,14 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
   const core = new RpcClientCore({
     codec,
     protocols: [Subprotocol[codec.name]],
-    factory:
-      options.transport ??
-      withHello(connectWithDefaults(url, options), codec, async () => (typeof options.params === 'function' ? options.params() : options.params), HELLO_TIMEOUT_MS),
+    // the default transports always announce in-band parameters; a custom one says so per connection (ClientTransport.inBand)
+    factory: withHello(
+      options.transport ?? connectWithDefaults(url, options),
+      codec,
+      async () => (typeof options.params === 'function' ? options.params() : options.params),
+      HELLO_TIMEOUT_MS,
+      options.transport === undefined,
+    ),
     reconnect: options.reconnect === false ? null : reconnectPolicy(options.reconnect),
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -176,13 +180,13 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
-  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, codec, timeoutMs, window }, service);
+  const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, timeoutMs, window }, service);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();
   control.close = () => core.close();
   Object.defineProperty(control, 'state', { get: () => core.state, enumerable: true });
   if (service !== null) return control;
-  const lazy = { core, codec, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
+  const lazy = { core, timeoutMs, window, notify: new Set(options.notify), resumable: new Set(options.resumable) };
   const methods = new Map<string, (input: unknown, o?: CallOptions) => LazyCall>();
   const topics = registeredTopics();
   return new Proxy(control, {

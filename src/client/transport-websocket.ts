@@ -1,6 +1,6 @@
 import { ZwireError } from '../errors.js';
 import type { WireData } from '../rpc/codec.js';
-import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+import { inBandUrl, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
 /**
  * The part of the WHATWG WebSocket interface the RPC client uses (browsers,
@@ -41,13 +41,15 @@ export class WebSocketOpenError extends ZwireError {
 }
 
 /**
- * Runs the RPC client over any WHATWG WebSocket. There is no send
+ * Runs the RPC client over any WHATWG WebSocket, with in-band parameters
+ * (the client's `params` go in its first message). There is no send
  * backpressure in that API; stream credit keeps the client's sends bounded.
  */
 export function webSocketTransport(url: string, WebSocketImpl: WebSocketConstructor): TransportFactory {
+  const target = inBandUrl(url);
   return (protocols: string[], events: TransportEvents, signal: AbortSignal) =>
     new Promise<ClientTransport>((resolve, reject) => {
-      const ws = new WebSocketImpl(url, protocols);
+      const ws = new WebSocketImpl(target, protocols);
       ws.binaryType = 'arraybuffer';
       let open = false;
       const onAbort = (): void => ws.close(1000, 'client closed');
@@ -62,6 +64,7 @@ export function webSocketTransport(url: string, WebSocketImpl: WebSocketConstruc
         }
         resolve({
           protocol: ws.protocol,
+          inBand: true,
           send: (data) => ws.send(data as never),
           close: (code, reason) => ws.close(code === undefined || code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason),
         });

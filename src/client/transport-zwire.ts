@@ -3,7 +3,7 @@ import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
 import { pumpMessages } from '../message/pump.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
-import type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
+import { inBandUrl, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
 /** Options of the RPC client's transport over zwire's own Node client. */
 export interface ZwireTransportOptions {
@@ -26,10 +26,11 @@ export interface ZwireTransportOptions {
   maxMessageSize?: number;
 }
 
-/** Runs the RPC client over zwire's `connect` (Node): real backpressure, deflate, custom headers. */
+/** Runs the RPC client over zwire's `connect` (Node): real backpressure, deflate, custom headers, in-band parameters. */
 export function zwireTransport(url: string, options: ZwireTransportOptions = {}): TransportFactory {
+  const target = inBandUrl(url);
   return async (protocols: string[], events: TransportEvents, signal: AbortSignal): Promise<ClientTransport> => {
-    const conn = await connect(url, {
+    const conn = await connect(target, {
       protocols,
       headers: options.headers,
       deflate: options.deflate,
@@ -51,6 +52,7 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
     void conn.closed.then((info) => events.close(info.code, info.reason));
     return {
       protocol: conn.protocol,
+      inBand: true,
       send: (data) => conn.send(data),
       close: (code, reason) => {
         if (conn.isOpen) conn.close(code, reason).catch(() => conn.terminate());

@@ -1,3 +1,4 @@
+import { HELLO_MARKER } from '../rpc/admission.js';
 import type { WireData } from '../rpc/codec.js';
 
 /** What a transport reports to the RPC client after it opened. */
@@ -10,6 +11,12 @@ export interface TransportEvents {
 export interface ClientTransport {
   /** The negotiated subprotocol. */
   readonly protocol: string;
+  /**
+   * The connection was opened announcing in-band parameters (its URL carries
+   * `zwire-hello=1`, see inBandUrl): the client sends its `params` first and
+   * waits for the server's Welcome. zwire's transports set it.
+   */
+  readonly inBand?: boolean;
   /** Sends one message; a returned promise settles when the transport can take more. */
   send(data: WireData): Promise<void> | void;
   /** Closes the connection; `close` is reported through TransportEvents (at most once). */
@@ -26,4 +33,11 @@ export type TransportFactory = (protocols: string[], events: TransportEvents, si
 export function sendQuietly(t: ClientTransport, data: WireData): void {
   const r = t.send(data);
   if (r !== undefined) r.catch(() => {});
+}
+
+/** `url` with the in-band marker in its query (relative to the page in a browser): the server then waits for the client's Hello. */
+export function inBandUrl(url: string | URL): string {
+  const u = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+  u.searchParams.set(HELLO_MARKER, '1');
+  return u.toString();
 }

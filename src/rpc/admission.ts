@@ -7,25 +7,26 @@
  * Also closes a connection whose context expired. No Node built-in.
  */
 import type { EnvelopeCodec, WireData } from './codec.js';
-import { Kind } from './envelope.js';
+import * as Kind from './kinds.js';
 import { RpcError, toRpcError, type ErrorExposure } from './errors.js';
 import type { RpcConnection } from './server.js';
 import type { RpcSocket } from './socket.js';
+import * as Close from './admission-close.js';
 
 /** The query parameter by which a client says its parameters come in-band (`?zwire-hello=1`). */
 export const HELLO_MARKER = 'zwire-hello';
 
-/** Close codes of in-band admission and expiry (docs/rpc-protocol.md). */
+/** Close codes of in-band admission and expiry (docs/rpc-protocol.md; the values live in admission-close.ts, which zwire's own code imports). */
 export const AdmissionClose = {
   /** The first message was not a Hello, or the hook refused with an RpcError not listed here. */
-  BAD_HELLO: 4400,
-  UNAUTHORIZED: 4401,
-  FORBIDDEN: 4403,
+  BAD_HELLO: Close.BAD_HELLO,
+  UNAUTHORIZED: Close.UNAUTHORIZED,
+  FORBIDDEN: Close.FORBIDDEN,
   /** No Hello within the handshake time limit. */
-  HELLO_TIMEOUT: 4408,
-  TOO_MANY_REQUESTS: 4429,
+  HELLO_TIMEOUT: Close.HELLO_TIMEOUT,
+  TOO_MANY_REQUESTS: Close.TOO_MANY_REQUESTS,
   /** The time the context hook gave to `expireAt` passed: the client should fetch fresh params and reconnect. */
-  EXPIRED: 4440,
+  EXPIRED: Close.EXPIRED,
 } as const;
 
 /** Messages a client may send after its Hello before it is accepted (a zwire client sends none). */
@@ -34,10 +35,10 @@ const MAX_HELD = 64;
 const MAX_DELAY = 0x7fffffff;
 
 function closeCodeOf(code: string): number {
-  if (code === 'UNAUTHORIZED') return AdmissionClose.UNAUTHORIZED;
-  if (code === 'FORBIDDEN') return AdmissionClose.FORBIDDEN;
-  if (code === 'TOO_MANY_REQUESTS') return AdmissionClose.TOO_MANY_REQUESTS;
-  return code === 'INTERNAL' ? 1011 : AdmissionClose.BAD_HELLO;
+  if (code === 'UNAUTHORIZED') return Close.UNAUTHORIZED;
+  if (code === 'FORBIDDEN') return Close.FORBIDDEN;
+  if (code === 'TOO_MANY_REQUESTS') return Close.TOO_MANY_REQUESTS;
+  return code === 'INTERNAL' ? 1011 : Close.BAD_HELLO;
 }
 
 /** Reads a Hello envelope `[26, params?]`: its parameters, or null if `data` is not a well-formed one. */
@@ -92,7 +93,7 @@ export class Admission<C> implements RpcConnection {
 
   constructor(private readonly o: AdmissionOptions<C>) {
     if (o.accept === null) this.admit(o.admitted as Admitted<C>);
-    else this.admitTimer = setTimeout(() => this.end(AdmissionClose.HELLO_TIMEOUT, 'not accepted in time'), o.helloTimeoutMs);
+    else this.admitTimer = setTimeout(() => this.end(Close.HELLO_TIMEOUT, 'not accepted in time'), o.helloTimeoutMs);
   }
 
   receive(data: WireData): void | Promise<void> {
@@ -147,7 +148,7 @@ export class Admission<C> implements RpcConnection {
     this.expiryTimer = setTimeout(() => {
       const left = at - Date.now();
       if (left > 0) this.armExpiry(at);
-      else this.end(AdmissionClose.EXPIRED, 'connection parameters expired');
+      else this.end(Close.EXPIRED, 'connection parameters expired');
     }, Math.min(Math.max(at - Date.now(), 0), MAX_DELAY));
   }
 

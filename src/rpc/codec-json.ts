@@ -1,6 +1,6 @@
-import { exceedsLimit, type CallMeta, type ClientCodec, type EnvelopeCodec, type WireData } from './codec.js';
-import { Kind } from './envelope.js';
-import { TAG, fromTagged, toTagged } from './json-tags.js';
+import { exceedsLimit, type ClientCodec, type EnvelopeCodec, type WireData } from './codec.js';
+import * as Kind from './kinds.js';
+import { TAG, fromTagged, stringifyTagged, toTagged } from './json-tags.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const quoted = new Map<string, string>();
@@ -27,9 +27,15 @@ function plainTail(value: unknown): string {
   return ',' + JSON.stringify(value) + ']';
 }
 
-/** `,payload,meta]` when there is meta (an absent payload then travels as the undefined tag), else tail(payload). */
-function withMeta(value: unknown, meta: CallMeta | undefined): string {
-  return meta === undefined ? tail(value) : ',' + JSON.stringify(toTagged(value)) + tail(meta);
+/**
+ * A client envelope: its fields as a JSON array, trailing undefined fields
+ * left out (an undefined payload followed by meta travels as its tag).
+ */
+function fields(...f: unknown[]): string {
+  let n = f.length;
+  while (n > 0 && f[n - 1] === undefined) n--;
+  f.length = n;
+  return stringifyTagged(f) as string;
 }
 
 // Only a message that mentions the tag key can hold a tag: the others skip the walk.
@@ -46,19 +52,18 @@ const PEEK = /^\s*\[\s*(\d{1,2})\s*,\s*(\d{1,16})\s*[,\]]/;
 export const jsonClientCodec: ClientCodec = {
   name: 'json',
   binary: false,
-  call: (id, method, input, meta) => `[${Kind.Call},${id},${q(method)}${withMeta(input, meta)}`,
-  notify: (method, input, meta) => `[${Kind.Notify},${q(method)}${withMeta(input, meta)}`,
-  stream: (id, method, credit, lastEventId, input, meta) =>
-    `[${Kind.Stream},${id},${q(method)},${credit},${lastEventId === undefined ? 'null' : JSON.stringify(lastEventId)}${withMeta(input, meta)}`,
-  clientStream: (id, method, meta) => `[${Kind.ClientStream},${id},${q(method)}${tail(meta)}`,
-  push: (id, item) => `[${Kind.Push},${id}${tail(item)}`,
-  credit: (id, n) => `[${Kind.Credit},${id},${n}]`,
-  end: (id) => `[${Kind.End},${id}]`,
-  cancel: (id) => `[${Kind.Cancel},${id}]`,
-  ping: (n) => `[${Kind.Ping},${n}]`,
-  pong: (n) => `[${Kind.Pong},${n}]`,
-  envelope: (env) => JSON.stringify(toTagged(env)),
-  hello: (params) => `[${Kind.Hello},${JSON.stringify(params)}]`,
+  call: (id, method, input, meta) => fields(Kind.Call, id, method, input, meta),
+  notify: (method, input, meta) => fields(Kind.Notify, method, input, meta),
+  stream: (id, method, credit, lastEventId, input, meta) => fields(Kind.Stream, id, method, credit, lastEventId ?? null, input, meta),
+  clientStream: (id, method, meta) => fields(Kind.ClientStream, id, method, meta),
+  push: (id, item) => fields(Kind.Push, id, item),
+  credit: (id, n) => fields(Kind.Credit, id, n),
+  end: (id) => fields(Kind.End, id),
+  cancel: (id) => fields(Kind.Cancel, id),
+  ping: (n) => fields(Kind.Ping, n),
+  pong: (n) => fields(Kind.Pong, n),
+  envelope: (env) => stringifyTagged(env) as string,
+  hello: (params) => fields(Kind.Hello, params),
   decode: (data: WireData) => parse(typeof data === 'string' ? data : decoder.decode(data)),
   exceeds: exceedsLimit,
 };
@@ -77,9 +82,11 @@ export const jsonEnvelope: EnvelopeCodec = /* @__PURE__ */ Object.assign({}, jso
   done: (id) => `[${Kind.Done},${id}]`,
   goAway: (graceMs) => `[${Kind.GoAway},${graceMs}]`,
   welcome: () => `[${Kind.Welcome}]`,
+  // the server's topic envelopes (publications fan out): the walk, faster than the client's replacer
+  envelope: (env) => JSON.stringify(toTagged(env)),
   peek(data) {
     const head = typeof data === 'string' ? data.slice(0, 40) : decoder.decode(data.subarray(0, 40), { stream: true });
     const m = PEEK.exec(head);
     return m === null ? null : { kind: Number(m[1]), id: Number(m[2]) };
   },
-} satisfies Omit<EnvelopeCodec, keyof ClientCodec>);
+} satisfies Omit<EnvelopeCodec, keyof ClientCodec> & Pick<EnvelopeCodec, 'envelope'>);

@@ -1,6 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
-import { Kind } from './envelope.js';
+import * as Kind from './kinds.js';
 import { forMsgpack } from './msgpack-types.js';
 
 // Plain maps, no record extension: any msgpack implementation can read the

@@ -56,15 +56,13 @@ export type ClientCodec = Omit<EnvelopeCodec, 'result' | 'error' | 'item' | 'eve
 
 /** UTF-8 length of a string, without allocating. */
 export function utf8Length(s: string): number {
-  let n = 0;
+  let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
+    if (c < 0x80) continue;
+    n += c < 0x800 ? 1 : 2;
+    // a high surrogate and the unit after it: 4 bytes (2 more than their 2 units); alone at the end: 3
+    if (c >= 0xd800 && c <= 0xdbff) i++;
   }
   return n;
 }

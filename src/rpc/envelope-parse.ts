@@ -1,6 +1,7 @@
 import type { CallMeta } from './codec.js';
 import { parseMeta } from './observe.js';
-import { Kind, MAX_CREDIT, MAX_METHOD_LENGTH } from './envelope.js';
+import { MAX_CREDIT, MAX_METHOD_LENGTH } from './envelope.js';
+import * as Kind from './kinds.js';
 
 /** client -> server: open a unary call. */
 export interface CallEnvelope {

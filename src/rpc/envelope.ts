@@ -1,47 +1,50 @@
+import * as K from './kinds.js';
+
 /**
  * Envelope kinds. Every RPC message is an array whose first element is one of
- * these; see docs/rpc-protocol.md for the fields of each.
+ * these; see docs/rpc-protocol.md for the fields of each. (The values live in
+ * kinds.ts, which zwire's own code imports.)
  */
 export const Kind = {
   /** client -> server: [1, id, method, input?] */
-  Call: 1,
+  Call: K.Call,
   /** client -> server: [2, method, input?] (no response) */
-  Notify: 2,
+  Notify: K.Notify,
   /** client -> server: [3, id, method, credit, lastEventId | null, input?] */
-  Stream: 3,
+  Stream: K.Stream,
   /** client -> server: [4, id, method] opens a client stream */
-  ClientStream: 4,
+  ClientStream: K.ClientStream,
   /** client -> server: [5, id, item?] one client-stream item */
-  Push: 5,
+  Push: K.Push,
   /** both ways: [6, id, n] grants n more stream items */
-  Credit: 6,
+  Credit: K.Credit,
   /** client -> server: [7, id] ends a client stream */
-  End: 7,
+  End: K.End,
   /** client -> server: [8, id] cancels a call or stream */
-  Cancel: 8,
+  Cancel: K.Cancel,
   /** both ways: [9, n] heartbeat request */
-  Ping: 9,
+  Ping: K.Ping,
   /** both ways: [10, n] heartbeat answer, echoing n */
-  Pong: 10,
+  Pong: K.Pong,
   /** server -> client: [11, id, output?] */
-  Result: 11,
+  Result: K.Result,
   /** server -> client: [12, id, code, message, data?]; id 0 = connection-level */
-  Error: 12,
+  Error: K.Error,
   /** server -> client: [13, id, item?] one server-stream item */
-  Item: 13,
+  Item: K.Item,
   /** server -> client: [14, id] the server stream ended */
-  Done: 14,
+  Done: K.Done,
   /** server -> client: [15, id, eventId, item?] a server-stream item tagged with an event id */
-  Event: 15,
+  Event: K.Event,
   /**
    * server -> client: [25, graceMs] the server is shutting down: open a new connection now (no backoff) for
    * new calls; calls in flight here are still answered within graceMs; server streams here are over.
    */
-  GoAway: 25,
+  GoAway: K.GoAway,
   /** client -> server: [26, params] the connection parameters, the first message of a connection opened with the in-band marker */
-  Hello: 26,
+  Hello: K.Hello,
   /** server -> client: [27] the server's context hook accepted the connection: calls may follow */
-  Welcome: 27,
+  Welcome: K.Welcome,
 } as const;
 
 /** Largest credit a peer may hold for one stream (initial window plus grants not yet used). */

@@ -11,7 +11,8 @@ export const TAG = '$zw';
 
 const tag = (...t: unknown[]): unknown => ({ [TAG]: t });
 
-function leaf(v: unknown): unknown {
+/** The tag of a number JSON cannot write (NaN, ±Infinity), of a bigint or of undefined; else the value itself. */
+function scalar(v: unknown): unknown {
   switch (typeof v) {
     case 'number':
       return Number.isFinite(v) ? v : tag('number', String(v));
@@ -20,6 +21,12 @@ function leaf(v: unknown): unknown {
     case 'undefined':
       return tag('undefined');
   }
+  return v;
+}
+
+/** The tag of any value JSON has no form for (a Map's and a Set's contents walked), else the value itself. */
+function leaf(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return scalar(v);
   // Date's toJSON: the ISO string, or null for an invalid date.
   return v instanceof Date
     ? tag('Date', v.toJSON())
@@ -37,10 +44,41 @@ const escape = (o: object, keys: string[]): unknown =>
 
 /**
  * The value JSON.stringify should see for `value`: the value itself when it
- * holds nothing JSON cannot carry (no copy), else a copy with tags.
+ * holds nothing JSON cannot carry (no copy), else a copy with tags. The
+ * server's encoders use it: this walk and a plain JSON.stringify take about
+ * half the time of stringifyTagged's replacer.
  */
 export function toTagged(value: unknown): unknown {
   return rewrite(value, leaf, escape);
+}
+
+/**
+ * JSON.stringify's replacer for the same encoding. It sees each value after
+ * its toJSON, so a Date (and a Node Buffer) is read from its holder instead.
+ * What it returns is serialized in turn, with the replacer: the contents of a
+ * Map or a Set, and of an escaped `$zw` object, are tagged on the way.
+ */
+function tagged(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  // The elements of typed arrays other than bytes stay as JSON.stringify writes them (NaN as null), as in toTagged.
+  if (ArrayBuffer.isView(this)) return value;
+  const held = this[key];
+  const v = held instanceof Date || held instanceof Uint8Array ? held : value;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return scalar(v);
+  if (v instanceof Date) return tag('Date', v.toJSON());
+  if (v instanceof Uint8Array) return tag('bytes', toBase64(v));
+  if (v instanceof Map) return tag('Map', Array.from(v));
+  if (v instanceof Set) return tag('Set', Array.from(v));
+  return escape(v, Object.keys(v));
+}
+
+/**
+ * JSON text of `value` with the values JSON has no form for tagged: the same
+ * text as JSON.stringify(toTagged(value)) without the walk's code, for the
+ * client's encoders (a browser bundle carries no walk). undefined when
+ * `value` is a function or a symbol (as JSON.stringify).
+ */
+export function stringifyTagged(value: unknown): string | undefined {
+  return JSON.stringify(value, tagged);
 }
 
 function untag([type, p]: unknown[]): unknown {

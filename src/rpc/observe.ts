@@ -35,8 +35,22 @@ export interface CallWatch {
 
 /** Watches the calls of a server. */
 export interface CallObserver {
-  /** A handler is about to run; null when nobody is watching (checked per call, so watchers may come and go). */
+  /**
+   * A handler is about to run, or the call was refused before it (`end`
+   * follows at once, see observeRefusal); null when nobody is watching
+   * (checked per call, so watchers may come and go).
+   */
   start(ctx: CallContext<unknown>): CallWatch | null;
+}
+
+/**
+ * A call answered without running its handler (refused at admission: unknown
+ * method, bad input, a limit, a draining server): each observer sees it start
+ * and end at once with the refusal's code, so counts by outcome and spans
+ * include it.
+ */
+export function observeRefusal(observers: readonly CallObserver[], ctx: CallContext<unknown>, code: string): void {
+  for (let i = 0; i < observers.length; i++) observers[i].start(ctx)?.end(code);
 }
 
 /** The outcome code of what a handler threw. */

@@ -1,10 +1,11 @@
-import type { EnvelopeCodec, WireData } from './codec.js';
-import { Kind } from './envelope.js';
+import type { CallMeta, EnvelopeCodec, WireData } from './codec.js';
+import * as Kind from './kinds.js';
 import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
 import { RpcError, toRpcError } from './errors.js';
 import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
 import type { ServerLimits } from './limits.js';
 import type { CallContext, Middleware } from './handlers.js';
+import { observeRefusal, type CallObserver } from './observe.js';
 import { OutboundGate } from './outbound-gate.js';
 import { ClientStreamCall, ServerCall, ServerStreamCall, type CallPublisher } from './server-calls.js';
 import { SessionTopics } from './server-topics.js';
@@ -29,6 +30,8 @@ export interface SessionConfig<C> extends ErrorReporting<C> {
   readonly limits: ServerLimits;
   /** The service's topics, or null when it has none. */
   readonly topics: TopicHub | null;
+  /** Who watches the calls (their handlers are wrapped already); told here of the calls refused before their handler. */
+  readonly observers: readonly CallObserver[];
 }
 
 type AnyHandler = (a: unknown, ctx: CallContext<unknown>) => unknown;
@@ -279,19 +282,20 @@ export class ServerSession<C> {
       this.connectionError(`call id ${id} is in use`);
       return;
     }
-    const route = this.routeFor(env.method, METHOD_KIND[env.kind]);
+    const kind = METHOD_KIND[env.kind];
+    const route = this.routeFor(env.method, kind);
     if (route instanceof RpcError) {
-      this.sendError(id, route);
+      this.refuse(id, env.method, kind, env.meta, route);
       return;
     }
     const { limits } = this.config;
     if (env.kind === Kind.Call) {
       if (this.inFlight >= limits.maxInFlight) {
-        this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxInFlight} calls in flight`));
+        this.refuse(id, env.method, kind, env.meta, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxInFlight} calls in flight`));
         return;
       }
     } else if (this.streams >= limits.maxStreams) {
-      this.sendError(id, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxStreams} streams open`));
+      this.refuse(id, env.method, kind, env.meta, new RpcError('TOO_MANY_REQUESTS', `more than ${limits.maxStreams} streams open`));
       return;
     }
     let input: unknown;
@@ -299,7 +303,7 @@ export class ServerSession<C> {
       try {
         input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
       } catch (e) {
-        this.sendError(id, e as RpcError);
+        this.refuse(id, env.method, kind, env.meta, e as RpcError);
         return;
       }
     }
@@ -332,6 +336,17 @@ export class ServerSession<C> {
         });
       }
     }
+  }
+
+  /** Answers a call (id 0: a notification) refused before its handler, and shows it to the observers. */
+  private refuse(id: number, method: string, kind: MethodKind, meta: CallMeta | undefined, err: RpcError): void {
+    this.sendError(id, err);
+    const { observers } = this.config;
+    if (observers.length === 0) return;
+    const call = new ServerCall<C>(this.conn, method, kind, id, undefined, undefined, this.publisher);
+    call.meta = meta;
+    call.done = true;
+    observeRefusal(observers, call as CallContext<unknown>, err.code);
   }
 
   /** The route for a method of the wanted kind, or the error refusing it. */
@@ -434,23 +449,24 @@ export class ServerSession<C> {
 
   private admitNotify(env: NotifyEnvelope): void {
     const route = this.config.routes.get(env.method);
+    const { method, meta } = env;
     if (route === undefined || route.info.kind !== 'notify') {
-      this.connectionError(`no notification ${env.method}`);
+      this.refuse(0, method, 'notify', meta, new RpcError('BAD_REQUEST', `no notification ${method}`));
       return;
     }
     if (this.draining) {
-      this.sendError(0, new RpcError('UNAVAILABLE', `notification ${route.info.name} dropped: server shutting down`));
+      this.refuse(0, method, 'notify', meta, new RpcError('UNAVAILABLE', `notification ${method} dropped: server shutting down`));
       return;
     }
     if (this.inFlight >= this.config.limits.maxInFlight) {
-      this.sendError(0, new RpcError('TOO_MANY_REQUESTS', `notification ${route.info.name} dropped: too many calls in flight`));
+      this.refuse(0, method, 'notify', meta, new RpcError('TOO_MANY_REQUESTS', `notification ${method} dropped: too many calls in flight`));
       return;
     }
     let input: unknown;
     try {
       input = validate(route.info.input, env.input, 'BAD_REQUEST', 'input');
     } catch (err) {
-      this.sendError(0, err as RpcError);
+      this.refuse(0, method, 'notify', meta, err as RpcError);
       return;
     }
     this.inFlight++;

@@ -80,6 +80,7 @@ export class RpcRouter<S extends ServiceDef, C> {
       exposeErrors: options.exposeErrors,
       onError: options.onError,
       topics: topicHub(service, handlers, options, limits.maxMessageSize, this.createFanout()),
+      observers: options.observers ?? [],
     };
   }
 

@@ -6,29 +6,31 @@
  */
 import type { EnvelopeCodec, WireData } from './codec.js';
 import type { StreamPosition } from './topic.js';
+import * as T from './topic-kinds.js';
 
 /** What the topic envelopes need of a codec (a client's half codec has it too). */
 type EnvelopeEncoder = Pick<EnvelopeCodec, 'envelope'>;
 
+/** Topic envelope kinds (the values live in topic-kinds.ts, which zwire's own code imports). */
 export const TopicKind = {
   /** client -> server: [16, id, topic, key, epoch?, offset?] subscribes, recovering after the position if given */
-  Subscribe: 16,
+  Subscribe: T.Subscribe,
   /** server -> client: [17, id, channel, recovered, epoch, offset] the subscription is live after this position */
-  Subscribed: 17,
+  Subscribed: T.Subscribed,
   /** server -> client: [18, channel, epoch, offset, data] one publication */
-  Publication: 18,
+  Publication: T.Publication,
   /** client -> server: [19, id] ends a subscription */
-  Unsubscribe: 19,
+  Unsubscribe: T.Unsubscribe,
   /** server -> client: [20, channel, info] a subscriber's presence appeared */
-  Join: 20,
+  Join: T.Join,
   /** server -> client: [21, channel, info] a subscriber's presence went away */
-  Leave: 21,
+  Leave: T.Leave,
   /** client -> server: [22, id, subscriptionId] asks for the presence of a subscription's channel; answered by Result [11, id, [info, ...]] */
-  Presence: 22,
+  Presence: T.Presence,
   /** client -> server: [23, id, topic, key, data] publishes (topics with `publish: true`); answered by Result [11, id, { epoch, offset }] */
-  Publish: 23,
+  Publish: T.Publish,
   /** server -> client: [24, channel, epoch, offset] publications before this position were lost to this subscriber; it continues after it */
-  Reset: 24,
+  Reset: T.Reset,
 } as const;
 
 /** The close code for a slow subscriber of a topic without history (nothing to recover from). */
@@ -37,28 +39,28 @@ export const SLOW_SUBSCRIBER_CLOSE = 4008;
 /** Encoders of the topic envelopes for one codec. */
 export const topicEnvelope = {
   subscribe(codec: EnvelopeEncoder, id: number, topic: string, key: unknown, since: StreamPosition | null): WireData {
-    return codec.envelope(since === null ? [TopicKind.Subscribe, id, topic, key] : [TopicKind.Subscribe, id, topic, key, since.epoch, since.offset]);
+    return codec.envelope(since === null ? [T.Subscribe, id, topic, key] : [T.Subscribe, id, topic, key, since.epoch, since.offset]);
   },
   subscribed(codec: EnvelopeEncoder, id: number, channel: string, recovered: boolean, at: StreamPosition): WireData {
-    return codec.envelope([TopicKind.Subscribed, id, channel, recovered, at.epoch, at.offset]);
+    return codec.envelope([T.Subscribed, id, channel, recovered, at.epoch, at.offset]);
   },
   publication(codec: EnvelopeEncoder, channel: string, epoch: string, offset: number, message: unknown): WireData {
-    return codec.envelope([TopicKind.Publication, channel, epoch, offset, message]);
+    return codec.envelope([T.Publication, channel, epoch, offset, message]);
   },
   unsubscribe(codec: EnvelopeEncoder, id: number): WireData {
-    return codec.envelope([TopicKind.Unsubscribe, id]);
+    return codec.envelope([T.Unsubscribe, id]);
   },
-  presenceEvent(codec: EnvelopeEncoder, kind: typeof TopicKind.Join | typeof TopicKind.Leave, channel: string, info: unknown): WireData {
+  presenceEvent(codec: EnvelopeEncoder, kind: typeof T.Join | typeof T.Leave, channel: string, info: unknown): WireData {
     return codec.envelope([kind, channel, info]);
   },
   presence(codec: EnvelopeEncoder, id: number, subscriptionId: number): WireData {
-    return codec.envelope([TopicKind.Presence, id, subscriptionId]);
+    return codec.envelope([T.Presence, id, subscriptionId]);
   },
   publish(codec: EnvelopeEncoder, id: number, topic: string, key: unknown, message: unknown): WireData {
-    return codec.envelope([TopicKind.Publish, id, topic, key, message]);
+    return codec.envelope([T.Publish, id, topic, key, message]);
   },
   reset(codec: EnvelopeEncoder, channel: string, at: StreamPosition): WireData {
-    return codec.envelope([TopicKind.Reset, channel, at.epoch, at.offset]);
+    return codec.envelope([T.Reset, channel, at.epoch, at.offset]);
   },
 };
 
@@ -96,9 +98,9 @@ export function parseIds(env: unknown[], count: 1 | 2): number[] | null {
 
 /** A Publication, Join, Leave or Reset envelope as the client dispatches it by channel. */
 export type ChannelEnvelope =
-  | { kind: typeof TopicKind.Publication; channel: string; epoch: string; offset: number; data: unknown }
-  | { kind: typeof TopicKind.Join | typeof TopicKind.Leave; channel: string; info: unknown }
-  | { kind: typeof TopicKind.Reset; channel: string; epoch: string; offset: number };
+  | { kind: typeof T.Publication; channel: string; epoch: string; offset: number; data: unknown }
+  | { kind: typeof T.Join | typeof T.Leave; channel: string; info: unknown }
+  | { kind: typeof T.Reset; channel: string; epoch: string; offset: number };
 
 /** Parses the server's channel envelopes (kinds 18, 20, 21, 24); null for anything else or malformed. */
 export function parseChannelEnvelope(env: unknown[]): ChannelEnvelope | null {
@@ -106,14 +108,14 @@ export function parseChannelEnvelope(env: unknown[]): ChannelEnvelope | null {
   const channel = env[1];
   if (typeof channel !== 'string') return null;
   switch (kind) {
-    case TopicKind.Publication:
-    case TopicKind.Reset:
+    case T.Publication:
+    case T.Reset:
       if (typeof env[2] !== 'string' || !isOffset(env[3])) return null;
-      return kind === TopicKind.Publication
+      return kind === T.Publication
         ? { kind, channel, epoch: env[2], offset: env[3], data: env[4] }
         : { kind, channel, epoch: env[2], offset: env[3] };
-    case TopicKind.Join:
-    case TopicKind.Leave:
+    case T.Join:
+    case T.Leave:
       return { kind, channel, info: env[2] };
     default:
       return null;

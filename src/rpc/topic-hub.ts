@@ -6,7 +6,8 @@ import type { StreamPosition, TopicInfo } from './topic.js';
 import { channelName } from './topic.js';
 import { packValue, unpackValue } from './codec-msgpack.js';
 import { envelopeCodec } from './codecs.js';
-import { topicEnvelope, TopicKind } from './topic-envelopes.js';
+import { topicEnvelope } from './topic-envelopes.js';
+import * as TopicKind from './topic-kinds.js';
 import { framesOf, type Fanout } from './topic-fanout.js';
 
 /** Per-connection limits of the topics, next to ServerLimits. */

@@ -37,7 +37,7 @@ export interface HandshakeRefusedMessage {
   inBand: boolean;
 }
 
-/** `zwire:rpc:call:start` and `zwire:rpc:stream:open`: a handler is called. */
+/** `zwire:rpc:call:start` and `zwire:rpc:stream:open`: a handler is called, or the call was refused before it (its end follows at once). */
 export interface CallStartMessage {
   method: string;
   kind: MethodKind;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type ClientOptions, type RpcClient } from '../../src/client/index.js';
+import { createClient, webSocketTransport, zwireTransport, type ClientOptions, type RpcClient, type TransportFactory } from '../../src/client/index.js';
 import type { ConnectionInfo } from '../../src/server/connection-info.js';
 import { createServer, type RpcServer, type ServerOptions } from '../../src/server/rpc-server.js';
 import { RpcError } from '../../src/rpc/errors.js';
@@ -141,6 +141,23 @@ describe.each([
     await until(() => issued === 2 && c.state === 'open', 5000);
     expect(await c.whoami()).toEqual({ user: 'secret-2' });
     expect(seen.params.map((p) => p.token)).toEqual(['secret-1', 'secret-2']);
+  });
+});
+
+describe.each([
+  ['zwireTransport', (url: string) => zwireTransport(url)],
+  ['webSocketTransport', (url: string) => webSocketTransport(url, WebSocket)],
+] as [string, (url: string) => TransportFactory][])('in-band connection parameters over a custom transport (%s)', (_name, make) => {
+  it('sends params in the first message, the query string beside them; a refusal stops the retries', async () => {
+    let issued = 0;
+    const { url, seen } = await serve(byToken);
+    const c = client(url, { transport: make(`${url}?room=a`), params: async () => ({ token: `secret-${++issued}` }) });
+    expect(await c.whoami()).toEqual({ user: 'secret-1' });
+    expect(seen.paths[0]).toBe('/rpc?room=a&zwire-hello=1');
+    expect(seen.params[0]).toEqual({ room: 'a', token: 'secret-1' });
+    const refused = client(url, { transport: make(url), params: { token: 'wrong' }, reconnect: { initialDelayMs: 10 } });
+    expect((await rejection(refused.whoami())).code).toBe('UNAUTHORIZED');
+    expect(refused.state).toBe('closed');
   });
 });
 

@@ -124,6 +124,37 @@ describe('diagnostics_channel', () => {
     expect((got.get('zwire:conn:close') ?? []).map((m) => m.code).sort()).toEqual([1000, 4401]);
   });
 
+  it('reports the calls refused before their handler (unknown method, bad input, over a limit), with a span each', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    cleanup.push(() => void trace.disable());
+    const got = record();
+    const server = createServer(testService, handlers(new Probe(), {}), { context: () => ({ user: 'ada' }), limits: { maxInFlight: 1 } });
+    const { port } = await server.listen({ port: 0 });
+    cleanup.push(() => server.close());
+    const url = `ws://127.0.0.1:${port}/`;
+    const c = client(url);
+    const loose = createClient<typeof testService>(url, { heartbeatMs: 0, reconnect: false, notify: ['log', 'shout' as 'log'] });
+    cleanup.push(() => loose.close());
+    const errors: unknown[] = [];
+    loose.on('error', (e) => errors.push(e));
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect((await rejection((loose as unknown as Record<string, (i: unknown, o?: object) => Promise<unknown>>).nope({}, { meta: { traceparent } }))).code).toBe('NOT_FOUND');
+    expect((await rejection(c.greet({ name: 1 } as unknown as { name: string }))).code).toBe('BAD_REQUEST');
+    const first = c.slow({ ms: 100 });
+    expect((await rejection(c.slow({ ms: 1 }))).code).toBe('TOO_MANY_REQUESTS');
+    await first;
+    await (loose as unknown as Record<string, (i: unknown) => Promise<void>>).shout({ line: 'x' });
+    await until(() => errors.length === 1 && (got.get('zwire:rpc:call:end')?.length ?? 0) === 5);
+
+    const ends = (got.get('zwire:rpc:call:end') ?? []).map((m) => `${String(m.method)}:${String(m.kind)}:${String(m.code)}`);
+    expect(ends).toEqual(['nope:unary:NOT_FOUND', 'greet:unary:BAD_REQUEST', 'slow:unary:TOO_MANY_REQUESTS', 'slow:unary:OK', 'shout:notify:BAD_REQUEST']);
+    expect((got.get('zwire:rpc:call:start') ?? []).map((m) => m.method)).toEqual(['nope', 'greet', 'slow', 'slow', 'shout']);
+    const spans = exporter.getFinishedSpans().map((sp) => `${sp.name}:${String(sp.attributes['rpc.zwire.code'])}:${sp.status.code}`);
+    expect(spans).toEqual(['nope:NOT_FOUND:2', 'greet:BAD_REQUEST:2', 'slow:TOO_MANY_REQUESTS:2', 'slow:OK:0', 'shout:BAD_REQUEST:2']);
+    expect(exporter.getFinishedSpans()[0].spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+  });
+
   it('builds nothing for a call when nobody subscribes', () => {
     const ctx = { method: 'greet', kind: 'unary', id: 1 } as CallContext<unknown>;
     expect(diagnosticsObserver.start(ctx)).toBeNull();

@@ -81,6 +81,18 @@ async function* deposits(): AsyncGenerator<{ at: Date; amount: bigint }> {
   for (let i = 0; i < 5; i++) yield { at: new Date(Date.UTC(2024, 0, 1 + (i % 2), 12)), amount: 10n ** 20n + BigInt(i) };
 }
 
+describe('a types-only client over 127.0.0.1', () => {
+  it('sends a Set or a Map as the input of a unary call (only an iterator or an async iterable is a client stream)', async () => {
+    const url = await serve();
+    const c = createClient<typeof values>(url, { heartbeatMs: 0 });
+    cleanup.push(() => c.close());
+    expect(await c.echo(new Set([1, 2]))).toEqual(new Set([1, 2]));
+    expect(await c.echo(new Map([['a', 1n]]))).toEqual(new Map([['a', 1n]]));
+    expect(await c.echo([1, 2])).toEqual([1, 2]);
+    expect(await c.total(deposits())).toMatchObject({ total: 5n * 10n ** 20n + 10n });
+  });
+});
+
 describe.each([
   ['json', { codec: 'json' }],
   ['msgpack', { codec: 'msgpack' }],
