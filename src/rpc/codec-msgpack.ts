@@ -21,9 +21,27 @@ function packWith(head: unknown[], payload: unknown, plain = false): Uint8Array 
   return packr.pack(head);
 }
 
-/** One value in the codec's msgpack (Map and Set included): how topic payloads travel through an engine. */
-export function packValue(value: unknown): Uint8Array {
-  return packr.pack(forMsgpack(value));
+/**
+ * One value in the codec's msgpack (Map and Set included): how topic payloads
+ * travel through an engine. `plain`: its schema proved it holds no Map or Set (plain-schema.ts), so no walk.
+ */
+export function packValue(value: unknown, plain = false): Uint8Array {
+  return packr.pack(plain ? value : forMsgpack(value));
+}
+
+/**
+ * An envelope whose last element is a value already packed by packValue,
+ * spliced in as those bytes: what packing the whole envelope gives (msgpack
+ * encodes an element the same wherever it lies), without packing the value
+ * again. `head` holds plain elements, at most 14 (a one-byte array header).
+ */
+export function packAround(head: unknown[], packed: Uint8Array): Uint8Array {
+  const h = packr.pack(head);
+  const out = new Uint8Array(h.length + packed.length);
+  out.set(h, 0);
+  out[0] = 0x91 + head.length;
+  out.set(packed, h.length);
+  return out;
 }
 
 /** Reads a value packed by packValue. */
