@@ -19,7 +19,7 @@ function bytes(data: string | Uint8Array): Buffer {
 
 const channel = fc.string({ maxLength: 300 });
 const epoch = fc.string({ minLength: 1, maxLength: 40 });
-const offset = fc.oneof(fc.nat(200), fc.maxSafeNat());
+const offset = fc.oneof(fc.nat(200), fc.nat(0xffffffff), fc.constantFrom(127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32), fc.maxSafeNat());
 
 describe('topic envelopes built around the packed payload', () => {
   it('a publication is the envelope encoded whole, for both codecs, known value or decoded', () => {
@@ -35,6 +35,20 @@ describe('topic envelopes built around the packed payload', () => {
         expect(publicationEnvelope(jsonEnvelope, ch, pub)).toEqual(json);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('publications in a run on one channel (the head packed once) and then on another are the envelopes encoded whole', () => {
+    fc.assert(
+      fc.property(channel, channel, epoch, fc.array(fc.tuple(offset, wireValue(false)), { minLength: 1, maxLength: 5 }), (a, b, e, run) => {
+        for (const ch of [a, b, a]) {
+          for (const [o, v] of run) {
+            const got = publicationEnvelope(msgpackEnvelope, ch, { epoch: e, offset: o, data: packValue(v) });
+            expect(bytes(got)).toEqual(bytes(msgpackEnvelope.envelope([TopicKind.Publication, ch, e, o, v])));
+          }
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 
