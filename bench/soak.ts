@@ -8,7 +8,6 @@
 //   flags: --connections=N --churn=N --rounds=N --servers=zwire,ws
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CLIENT_CPU,
   SERVER_CPU,
@@ -19,8 +18,6 @@ import {
   renderTable,
   spawnServer,
   spawnWorker,
-  type ProbeStats,
-  type ServerProcess,
 } from './lib/index.js';
 import { SERVERS, isAvailable, type ServerDef } from './echo/servers.js';
 import type { SoakProtocol } from './soak/protocol.js';
@@ -69,21 +66,14 @@ function ensureFdLimit(): boolean {
   return false;
 }
 
-async function settle(server: ServerProcess): Promise<ProbeStats> {
-  if (!(await server.gc())) throw new Error('gc() not exposed');
-  await sleep(200);
-  await server.gc();
-  return server.stats();
-}
-
 async function soak(def: ServerDef): Promise<Reading[]> {
   const server = await spawnServer({ name: def.id, script: def.script, env: def.env, nodeArgs: ['--expose-gc'], cpu: SERVER_CPU });
   const load = spawnWorker<SoakProtocol>({ name: `soak-${def.id}`, script: 'bench/soak/load.ts', cpu: CLIENT_CPU });
   const readings: Reading[] = [];
   try {
-    const base = await settle(server);
+    const base = await server.statsAfterGc();
     const read = async (label: string, open: number): Promise<void> => {
-      const s = await settle(server);
+      const s = await server.statsAfterGc();
       readings.push({ label, open, rss: s.rss - base.rss, heap: s.heapUsed - base.heapUsed });
     };
     const target = { host: '127.0.0.1', port: server.port };

@@ -1,4 +1,5 @@
-import { CLIENT_CPU, SERVER_CPU, alternateRounds, spawnWorker, type Worker } from '../lib/index.js';
+import { join } from 'node:path';
+import { CLIENT_CPU, ROOT, SERVER_CPU, alternateRounds, spawnWorker, type Worker } from '../lib/index.js';
 import type { FanoutLoadProtocol } from './protocol.js';
 import type { FanoutScenario } from './scenarios.js';
 import { startServer, type FanoutServer, type FanoutServerDef } from './servers.js';
@@ -19,6 +20,8 @@ export interface FanoutRun {
   rounds: FanoutRound[];
   connectMs?: number;
   error?: string;
+  /** A CPU profile of the server over the measured rounds (--profile). */
+  profile?: string;
 }
 
 /** Timing of a scenario. */
@@ -26,6 +29,8 @@ export interface FanoutTiming {
   rounds: number;
   roundMs: number;
   warmupMs: number;
+  /** Profile the Node servers that have a script (FanoutServerDef.script) over the measured rounds. */
+  profile?: boolean;
 }
 
 const FAILED: FanoutRound = { deliveriesPerSec: NaN, serverCpuUsPerDelivery: NaN, serverBusy: NaN, clientBusy: NaN };
@@ -36,10 +41,10 @@ interface Contestant {
   load?: Worker<FanoutLoadProtocol>;
 }
 
-async function start(def: FanoutServerDef, sc: FanoutScenario): Promise<Contestant> {
+async function start(def: FanoutServerDef, sc: FanoutScenario, profiled: boolean): Promise<Contestant> {
   const c: Contestant = { run: { def, rounds: [] } };
   try {
-    c.server = await startServer(def, SERVER_CPU);
+    c.server = await startServer(def, SERVER_CPU, profiled);
     c.load = spawnWorker<FanoutLoadProtocol>({ name: `load-${def.id}`, script: def.load, cpu: CLIENT_CPU });
     const shape = { clients: sc.clients, publishers: sc.publishers, inflight: sc.inflight, size: sc.size };
     const r = await c.load.ipc.call('connect', { host: '127.0.0.1', port: c.server.port, ...shape }, 300_000);
@@ -82,10 +87,16 @@ async function stop(c: Contestant): Promise<void> {
 export async function runFanout(sc: FanoutScenario, defs: FanoutServerDef[], timing: FanoutTiming): Promise<FanoutRun[]> {
   const contestants: Contestant[] = [];
   try {
-    for (const def of defs) contestants.push(await start(def, sc));
+    for (const def of defs) contestants.push(await start(def, sc, timing.profile === true));
     for (const c of contestants) await measure(c, timing.warmupMs);
+    for (const c of contestants) await c.server?.profile?.start();
     const results = await alternateRounds(contestants, timing.rounds, (c) => measure(c, timing.roundMs));
     for (const c of contestants) c.run.rounds = results.get(c) ?? [];
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    for (const c of contestants) {
+      const path = join(ROOT, 'bench/results', `fanout-${sc.id}-${c.run.def.id}-${stamp}.cpuprofile`);
+      if (c.server?.profile !== undefined) c.run.profile = await c.server.profile.stop(path);
+    }
   } finally {
     await Promise.all(contestants.map(stop));
   }

@@ -15,7 +15,7 @@ const fanoutService = defineService({
   },
 });
 
-const server = createServer(fanoutService, { room: {} }, { codecs: ['msgpack'], heartbeatMs: 0 });
+const server = createServer(fanoutService, {}, { codecs: ['msgpack'], heartbeatMs: 0 });
 const { port } = await server.listen({ port: Number(process.env.PORT ?? 9001), host: process.env.HOST ?? '127.0.0.1' });
 console.log(`listening ${port}`);
 

@@ -11,7 +11,8 @@
  *   (process.cpuUsage), memory (process.memoryUsage) and GC runs
  *   (v8.GCProfiler; a 'gc' PerformanceObserver disturbs what it measures):
  *   `await server.stats()`, and for a full GC: `await server.gc()` (start
- *   it with nodeArgs ['--expose-gc']). Diff two
+ *   it with nodeArgs ['--expose-gc']; `await server.statsAfterGc()` reads
+ *   the counters after two of them, for memory figures). Diff two
  *   stats() readings around a round to get the server's CPU for that round.
  *   `await server.startProfile()` / `await server.stopProfile(path)` take a
  *   CPU profile from inside the server (just the span you choose, positions

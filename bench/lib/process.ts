@@ -95,6 +95,14 @@ export class ServerProcess {
     return this.#probe.call('gc', null, 30_000);
   }
 
+  /** Counters after two full GCs 200 ms apart (the server must run with --expose-gc): what it holds, not what waits for collection. */
+  async statsAfterGc(): Promise<ProbeStats> {
+    if (!(await this.gc())) throw new Error(`${this.name}: gc() not exposed (start it with --expose-gc)`);
+    await new Promise((r) => setTimeout(r, 200));
+    await this.gc();
+    return this.stats();
+  }
+
   /** Start sampling the server's main thread (every `intervalUs` µs). */
   startProfile(intervalUs = 250): Promise<null> {
     return this.#probe.call('profileStart', intervalUs);

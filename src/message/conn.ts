@@ -307,6 +307,14 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     return toWebStreams(this).writable;
   }
 
+  /**
+   * @internal `send`, but written with this turn's hub publications rather than at the end of
+   * this tick: a reply that goes with the publications its call made costs no write of its own.
+   */
+  sendWithTurn(data: string | Uint8Array): Promise<void> {
+    return sendMessage(this, data, undefined, true);
+  }
+
   /** @internal queue a hub publication (see sender.ts). */
   deliver(publication: Publication): void {
     deliverPublication(this, publication);

@@ -95,8 +95,13 @@ export class FrameSink {
     return this.runEnd - this.runStart + this.partsBytes;
   }
 
-  /** Queue a frame with a byte payload. Copies the payload unless it is large and unmasked. */
-  frame(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array): void {
+  /**
+   * Queue a frame with a byte payload. Copies the payload unless it is large and unmasked.
+   * `withTurn`: written with this turn's shared frames (see `shared`) instead of at the end of
+   * this tick, so a frame that goes with publications (a reply to the call that made them)
+   * costs the socket no write of its own.
+   */
+  frame(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array, withTurn = false): void {
     const len = payload.length;
     if (len > COPY_LIMIT && !this.masked) {
       this.header(opcode, fin, rsv1, len, 0);
@@ -110,20 +115,22 @@ export class FrameSink {
     const at = this.header(opcode, fin, rsv1, len, len);
     slab.set(payload, at);
     if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
-    this.schedule();
+    if (withTurn) this.joinTurn();
+    else this.schedule();
   }
 
-  /** Queue a frame whose payload is `text` encoded as UTF-8 (encoded straight into the slab). */
-  text(opcode: number, fin: boolean, text: string): void {
+  /** Queue a frame whose payload is `text` encoded as UTF-8 (encoded straight into the slab); `withTurn` as for `frame`. */
+  text(opcode: number, fin: boolean, text: string, withTurn = false): void {
     const len = Buffer.byteLength(text);
     if (len > COPY_LIMIT) {
-      this.frame(opcode, fin, false, Buffer.from(text));
+      this.frame(opcode, fin, false, Buffer.from(text), withTurn);
       return;
     }
     const at = this.header(opcode, fin, false, len, len);
     slab.write(text, at, len, 'utf8');
     if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
-    this.schedule();
+    if (withTurn) this.joinTurn();
+    else this.schedule();
   }
 
   /**
@@ -144,6 +151,11 @@ export class FrameSink {
       this.flush();
       return;
     }
+    this.joinTurn();
+  }
+
+  /** Have the batch written at the end of the event-loop turn, unless a flush is on its way already. */
+  private joinTurn(): void {
     if (this.scheduled || this.inTurn) return;
     this.inTurn = true;
     turn.push(this);

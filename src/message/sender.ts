@@ -41,8 +41,8 @@ export function whenWritable(c: Outbound): Promise<void> {
   return waitForRoom(c);
 }
 
-/** See Conn.send. */
-export function send(c: Outbound, data: string | Uint8Array, opts: SendOptions | undefined): Promise<void> {
+/** See Conn.send; `withTurn`: see Conn.sendWithTurn. */
+export function send(c: Outbound, data: string | Uint8Array, opts: SendOptions | undefined, withTurn = false): Promise<void> {
   if (c.state !== OPEN) return Promise.reject(new ConnClosedError());
   const isString = typeof data === 'string';
   if (!isString && !(data instanceof Uint8Array)) return Promise.reject(new TypeError('send() takes a string or a Uint8Array'));
@@ -54,7 +54,7 @@ export function send(c: Outbound, data: string | Uint8Array, opts: SendOptions |
       return exclusive(c, async () => {
         const compressed = await deflate.compress(isString ? Buffer.from(data) : data, true);
         checkWritable(c);
-        out(c).frame(op, true, true, compressed);
+        out(c).frame(op, true, true, compressed, withTurn);
         await afterWrite(c);
       });
     }
@@ -62,13 +62,13 @@ export function send(c: Outbound, data: string | Uint8Array, opts: SendOptions |
   if (c.outTail !== null) {
     return exclusive(c, () => {
       checkWritable(c);
-      if (isString) out(c).text(op, true, data);
-      else out(c).frame(op, true, false, data);
+      if (isString) out(c).text(op, true, data, withTurn);
+      else out(c).frame(op, true, false, data, withTurn);
       return afterWrite(c);
     });
   }
-  if (isString) out(c).text(op, true, data);
-  else out(c).frame(op, true, false, data);
+  if (isString) out(c).text(op, true, data, withTurn);
+  else out(c).frame(op, true, false, data, withTurn);
   return afterWrite(c);
 }
 

@@ -21,9 +21,71 @@ function packWith(head: unknown[], payload: unknown, plain = false): Uint8Array 
   return packr.pack(head);
 }
 
-/** One value in the codec's msgpack (Map and Set included): how topic payloads travel through an engine. */
-export function packValue(value: unknown): Uint8Array {
-  return packr.pack(forMsgpack(value));
+/**
+ * One value in the codec's msgpack (Map and Set included): how topic payloads
+ * travel through an engine. `plain`: its schema proved it holds no Map or Set (plain-schema.ts), so no walk.
+ */
+export function packValue(value: unknown, plain = false): Uint8Array {
+  return packr.pack(plain ? value : forMsgpack(value));
+}
+
+/**
+ * The first elements of an array of `total` elements (at most 15), packed:
+ * the array header for `total`, then `head` as packing the whole array
+ * writes it (msgpack encodes an element the same wherever it lies). Plain elements only.
+ */
+export function packHead(head: unknown[], total: number): Uint8Array {
+  const h = packr.pack(head);
+  const out = new Uint8Array(h.length);
+  out.set(h, 0);
+  out[0] = 0x90 + total;
+  return out;
+}
+
+/**
+ * An envelope whose last element is a value already packed by packValue,
+ * spliced in as those bytes: what packing the whole envelope gives, without
+ * packing the value again. `head` holds plain elements, at most 14.
+ */
+export function packAround(head: unknown[], packed: Uint8Array): Uint8Array {
+  const h = packHead(head, head.length + 1);
+  const out = new Uint8Array(h.length + packed.length);
+  out.set(h, 0);
+  out.set(packed, h.length);
+  return out;
+}
+
+/** The largest integer `writeUint` takes. */
+export const MAX_UINT32 = 0xffffffff;
+
+/** Bytes `writeUint` writes for `n`. */
+export function uintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/** Writes an integer from 0 to MAX_UINT32 at `at` as the codec packs it (positive fixint, uint 8, 16 or 32); returns where it ends. */
+export function writeUint(out: Uint8Array, at: number, n: number): number {
+  if (n < 0x80) {
+    out[at] = n;
+    return at + 1;
+  }
+  if (n < 0x100) {
+    out[at] = 0xcc;
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    out[at] = 0xcd;
+    out[at + 1] = n >>> 8;
+    out[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  out[at] = 0xce;
+  out[at + 1] = n >>> 24;
+  out[at + 2] = (n >>> 16) & 0xff;
+  out[at + 3] = (n >>> 8) & 0xff;
+  out[at + 4] = n & 0xff;
+  return at + 5;
 }
 
 /** Reads a value packed by packValue. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CallMeta } from './codec.js';
-import type { EventItem, MethodKind, Schema, ServiceDef, TopicNames } from './service.js';
+import type { EventItem, MethodKind, MethodNames, Schema, ServiceDef, TopicNames } from './service.js';
 import type { StreamPosition, TopicDef } from './topic.js';
 
 /** The `ctx` every handler and middleware receives. `C` is what the connection hook built. */
@@ -94,7 +94,10 @@ export type Handler<D, C, X = CallContext<C>> = D extends { stream: infer T exte
         ? (input: HandlerInput<D>, ctx: X) => Awaitable<z.input<O>>
         : never;
 
-/** One handler per method of the service and one TopicHandlers object per topic (`{}` when it needs none). */
+/** One handler per method of the service and, optionally, one TopicHandlers object per topic (left out: anyone may subscribe, no publish check). */
 export type Handlers<S extends ServiceDef, C = unknown> = {
-  [K in keyof S]: S[K] extends TopicDef ? TopicHandlers<S[K], C> : Handler<S[K], C, ContextOf<S, C>>;
+  [K in keyof S]?: S[K] extends TopicDef ? TopicHandlers<S[K], C> : Handler<S[K], C, ContextOf<S, C>>;
+} & {
+  // methods are required; `unknown` for a topic keeps its handlers' contextual type intact while S is being inferred
+  [K in MethodNames<S>]-?: S[K] extends TopicDef ? unknown : Handler<S[K], C, ContextOf<S, C>>;
 };

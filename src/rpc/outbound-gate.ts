@@ -32,12 +32,16 @@ export class OutboundGate {
     return this.blockedSends === 0;
   }
 
-  /** Sends one message (dropped once closed); a transport that throws has closed and says so elsewhere. */
-  send(data: WireData): void {
+  /**
+   * Sends one message (dropped once closed); a transport that throws has closed and says so elsewhere.
+   * `withTurn`: a reply that goes with publications its call made (RpcSocket.sendWithTurn).
+   */
+  send(data: WireData, withTurn = false): void {
     if (this.closed) return;
     let p: Promise<void> | void;
     try {
-      p = this.socket.send(data);
+      const socket = this.socket;
+      p = withTurn && socket.sendWithTurn !== undefined ? socket.sendWithTurn(data) : socket.send(data);
     } catch {
       return;
     }

@@ -19,6 +19,8 @@ const NO_TOPICS = new RpcError('NOT_FOUND', 'the service has no topics');
 export class ServerCall<C = unknown> implements CallContext<C> {
   /** Set once nothing more may be sent for this id (cancelled, failed or finished). */
   done = false;
+  /** The handler published on a topic: its answer goes out with the publications (RpcSocket.sendWithTurn). */
+  published = false;
   meta: CallMeta | undefined = undefined;
   private controller: AbortController | null = null;
   private abortReason: RpcError | null = null;
@@ -35,7 +37,9 @@ export class ServerCall<C = unknown> implements CallContext<C> {
 
   /** Publishes on one of the service's topics (typed as `ctx.publish` in services with topics). */
   publish(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
-    return this.publisher === null ? Promise.reject(NO_TOPICS) : this.publisher(topic, key, message);
+    if (this.publisher === null) return Promise.reject(NO_TOPICS);
+    this.published = true;
+    return this.publisher(topic, key, message);
   }
 
   get signal(): AbortSignal {

@@ -110,6 +110,7 @@ export class ServerSession<C> {
               return socket.bufferedAmount;
             },
             send: (d) => void this.send(d),
+            reply: (d) => this.gate.send(d, true),
             sendError: (id, err) => this.sendError(id, err),
             toError: (err) => toRpcError(err, config),
             close: (code, reason) => socket.close(code, reason),
@@ -424,7 +425,7 @@ export class ServerSession<C> {
   private answer(call: ServerCall<C>, route: Route, ok: boolean, value: unknown, free: () => void): void {
     if (!call.done && !this.isClosed) {
       call.done = true;
-      this.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value));
+      this.gate.send(ok ? this.encodeResult(call, route, value) : this.encodeError(call, value), call.published);
     }
     free();
   }

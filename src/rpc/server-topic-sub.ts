@@ -7,6 +7,7 @@ import { validate } from './service.js';
 import type { StreamPosition } from './topic.js';
 import { packValue, unpackValue } from './codec-msgpack.js';
 import { SLOW_SUBSCRIBER_CLOSE, topicEnvelope } from './topic-envelopes.js';
+import { publicationEnvelope } from './topic-frames.js';
 import type { ChannelMember, TopicHub, TopicRoute } from './topic-hub.js';
 
 /** What a subscription needs from its connection's topics. */
@@ -188,7 +189,7 @@ export class TopicSub<C> implements ChannelMember, TopicContext<C> {
     if (p.epoch === this.epoch && p.offset <= this.offset) return true;
     this.epoch = p.epoch;
     this.offset = p.offset;
-    this.session.peer.send(topicEnvelope.publication(this.codec, this.channel, p.epoch, p.offset, unpackValue(p.data)));
+    this.session.peer.send(publicationEnvelope(this.codec, this.channel, p));
     return true;
   }
 

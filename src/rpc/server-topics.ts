@@ -20,6 +20,8 @@ export interface TopicPeer<C> {
   /** Bytes queued in the transport, if it knows. */
   readonly bufferedAmount: number | undefined;
   send(data: WireData): void;
+  /** Sends the answer to a publish request, with the publications of this turn (RpcSocket.sendWithTurn). */
+  reply(data: WireData): void;
   sendError(id: number, err: RpcError): void;
   /** Turns what a handler threw into the RpcError the client sees. */
   toError(err: unknown): RpcError;
@@ -32,29 +34,53 @@ export interface TopicPeer<C> {
  * subscriptions are on the channel (the client hands it to each).
  */
 class ChannelShare<C> implements FanoutMember {
-  readonly subs = new Set<TopicSub<C>>();
+  readonly codec: CodecName;
+  readonly socket: RpcSocket;
+  private readonly subs = new Set<TopicSub<C>>();
+  /** The subscription when there is exactly one (nearly always): a publication then needs no walk over the set. */
+  private single: TopicSub<C> | null = null;
 
   constructor(
     private readonly peer: TopicPeer<C>,
     private readonly maxLag: number,
-  ) {}
-
-  get codec(): CodecName {
-    return this.peer.codec.name;
+  ) {
+    this.codec = peer.codec.name;
+    this.socket = peer.socket;
   }
 
-  get socket(): RpcSocket {
-    return this.peer.socket;
+  get size(): number {
+    return this.subs.size;
+  }
+
+  add(sub: TopicSub<C>): void {
+    this.subs.add(sub);
+    this.single = this.subs.size === 1 ? sub : null;
+  }
+
+  /** False when `sub` was not here. */
+  delete(sub: TopicSub<C>): boolean {
+    if (!this.subs.delete(sub)) return false;
+    this.single = this.subs.size === 1 ? (this.subs.values().next().value as TopicSub<C>) : null;
+    return true;
   }
 
   private overBudget(): boolean {
-    const queued = this.peer.bufferedAmount;
+    const queued = this.socket.bufferedAmount;
     return queued !== undefined && queued > this.maxLag;
   }
 
   admit(pub: Publication): boolean {
     if (this.overBudget()) {
       for (const sub of [...this.subs]) sub.fallBehind();
+      return false;
+    }
+    const one = this.single;
+    if (one !== null) {
+      if (one.follows(pub)) {
+        one.advance(pub);
+        return true;
+      }
+      one.resync();
       return false;
     }
     for (const sub of this.subs) {
@@ -146,12 +172,12 @@ export class SessionTopics<C> implements TopicSession<C> {
       this.shares.set(sub.channel, share);
       this.hub.fanout.add(sub.channel, share);
     }
-    share.subs.add(sub);
+    share.add(sub);
   }
 
   leave(sub: TopicSub<C>): void {
     const share = this.shares.get(sub.channel);
-    if (share === undefined || !share.subs.delete(sub) || share.subs.size > 0) return;
+    if (share === undefined || !share.delete(sub) || share.size > 0) return;
     this.shares.delete(sub.channel);
     this.hub.fanout.remove(sub.channel, share);
   }
@@ -222,7 +248,7 @@ export class SessionTopics<C> implements TopicSession<C> {
       const message = validate(route.info.message, env[4], 'BAD_REQUEST', 'publication');
       if (route.publish !== undefined) await route.publish(key, message, requestContext(this.peer.conn, route.info.name, channel));
       const at = await this.hub.publishValid(route, channel, message);
-      if (!this.closed) this.peer.send(this.peer.codec.result(id, { epoch: at.epoch, offset: at.offset }));
+      if (!this.closed) this.peer.reply(this.peer.codec.result(id, { epoch: at.epoch, offset: at.offset }, true));
     } catch (err) {
       if (!this.closed) this.peer.sendError(id, this.peer.toError(err));
     }

@@ -149,12 +149,17 @@ function topicHub<S extends ServiceDef, C>(
   const routes = new Map<string, TopicRoute>();
   for (const [name, info] of service.topics) {
     const h = (handlers as Record<string, unknown>)[name] ?? {};
-    if (typeof h !== 'object' || h === null) throw new TypeError(`topic ${name}: its handlers must be an object ({} for none)`);
+    if (typeof h !== 'object' || h === null) throw new TypeError(`topic ${name}: its handlers must be an object (or left out)`);
     const { subscribe, publish } = h as Partial<Record<'subscribe' | 'publish', unknown>>;
     if ((subscribe !== undefined && typeof subscribe !== 'function') || (publish !== undefined && typeof publish !== 'function')) {
       throw new TypeError(`topic ${name}: subscribe and publish must be functions`);
     }
-    routes.set(name, { info, subscribe: subscribe as TopicRoute['subscribe'], publish: publish as TopicRoute['publish'] });
+    routes.set(name, {
+      info,
+      subscribe: subscribe as TopicRoute['subscribe'],
+      publish: publish as TopicRoute['publish'],
+      plainMessage: isPlainSchema(info.message, 'msgpack'),
+    });
   }
   if (options.engine === undefined) throw new TypeError('a service with topics needs an engine (memoryEngine() for one process)');
   const limits = { ...DEFAULT_TOPIC_LIMITS, ...options.limits };

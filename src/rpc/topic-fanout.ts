@@ -23,14 +23,9 @@ export interface FanoutMember {
   event(frame: WireData): void;
 }
 
-/** Encodes an envelope at most once per codec, on first demand. */
-export type Frames = (codec: CodecName) => WireData;
-
-/** Builds a Frames that calls `build` once per codec asked for. */
-export function framesOf(build: (codec: CodecName) => WireData): Frames {
-  let json: WireData | undefined;
-  let msgpack: WireData | undefined;
-  return (codec) => (codec === 'json' ? (json ??= build('json')) : (msgpack ??= build('msgpack')));
+/** An envelope for every member of a channel, encoded at most once per codec, on first demand (topic-frames.ts). */
+export interface Frames {
+  encoded(codec: CodecName): WireData;
 }
 
 /**
@@ -64,10 +59,10 @@ export interface FanoutDelivery {
 /** Each member sends the shared encoded envelope itself. */
 const eachSends: FanoutDelivery = {
   publish(members, pub, frames) {
-    for (const m of members) m.deliver(pub, frames(m.codec));
+    for (const m of members) m.deliver(pub, frames.encoded(m.codec));
   },
   event(members, frames) {
-    for (const m of members) m.event(frames(m.codec));
+    for (const m of members) m.event(frames.encoded(m.codec));
   },
 };
 

@@ -4,11 +4,10 @@ import { SetMap } from './set-map.js';
 import { validate } from './service.js';
 import type { StreamPosition, TopicInfo } from './topic.js';
 import { channelName } from './topic.js';
-import { packValue, unpackValue } from './codec-msgpack.js';
-import { envelopeCodec } from './codecs.js';
-import { topicEnvelope } from './topic-envelopes.js';
+import { packValue } from './codec-msgpack.js';
 import * as TopicKind from './topic-kinds.js';
-import { framesOf, type Fanout } from './topic-fanout.js';
+import type { Fanout } from './topic-fanout.js';
+import { PresenceFrames, PublicationFrames } from './topic-frames.js';
 
 /** Per-connection limits of the topics, next to ServerLimits. */
 export interface TopicLimits {
@@ -39,6 +38,8 @@ export interface TopicRoute {
   readonly info: TopicInfo;
   readonly subscribe?: (key: unknown, ctx: unknown) => unknown;
   readonly publish?: (key: unknown, message: unknown, ctx: unknown) => unknown;
+  /** The message schema proved its values hold no Map or Set: packing them needs no walk (plain-schema.ts). */
+  readonly plainMessage: boolean;
 }
 
 /** A channel this node receives from the engine, for how many local subscriptions. */
@@ -52,6 +53,10 @@ function unavailable(err: unknown): RpcError {
   return new RpcError('UNAVAILABLE', 'the pub/sub engine failed', undefined, { cause: err });
 }
 
+function rethrowUnavailable(err: unknown): never {
+  throw unavailable(err);
+}
+
 /**
  * The server-wide side of the topics: validates and publishes into the
  * engine, receives the engine's deliveries and hands each to the fan-out,
@@ -63,6 +68,11 @@ export class TopicHub implements EngineHandler {
   private readonly members = new SetMap<string, ChannelMember>();
   private readonly refs = new Map<string, ChannelRef>();
   private started: Promise<void> | null = null;
+  /** The engine has started: publishing need not wait for it. */
+  private running = false;
+  /** What the engine is publishing now, packed and as a value: an engine that delivers within `publish` (the in-memory one) hands the bytes back and JSON subscribers need not decode them. */
+  private ownData: Uint8Array | null = null;
+  private ownValue: unknown = undefined;
 
   constructor(
     readonly routes: ReadonlyMap<string, TopicRoute>,
@@ -76,8 +86,12 @@ export class TopicHub implements EngineHandler {
   /** Starts the engine on first use. */
   private ready(): Promise<void> {
     if (this.started === null) {
-      this.started = this.engine.start(this);
-      this.started.catch(() => (this.started = null));
+      const started = this.engine.start(this);
+      this.started = started;
+      started.then(
+        () => (this.running = this.started === started),
+        () => (this.started = null),
+      );
     }
     return this.started;
   }
@@ -96,23 +110,39 @@ export class TopicHub implements EngineHandler {
   }
 
   /** Validates key and message once, then publishes; nothing is sent when either is invalid. */
-  async publish(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
-    const route = this.route(topic);
-    const { channel } = this.key(route, key);
-    return this.publishValid(route, channel, validate(route.info.message, message, 'BAD_REQUEST', 'publication'));
+  publish(topic: string, key: unknown, message: unknown): Promise<StreamPosition> {
+    try {
+      const route = this.route(topic);
+      const { channel } = this.key(route, key);
+      return this.publishValid(route, channel, validate(route.info.message, message, 'BAD_REQUEST', 'publication'));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Publishes a message already validated against the topic's schema. */
-  async publishValid(route: TopicRoute, channel: string, message: unknown): Promise<StreamPosition> {
-    const data = packValue(message);
-    if (data.length > this.maxMessageSize) throw new RpcError('PAYLOAD_TOO_LARGE', `publication exceeds ${this.maxMessageSize} bytes`);
+  publishValid(route: TopicRoute, channel: string, message: unknown): Promise<StreamPosition> {
+    const data = packValue(message, route.plainMessage);
+    if (data.length > this.maxMessageSize) return Promise.reject(new RpcError('PAYLOAD_TOO_LARGE', `publication exceeds ${this.maxMessageSize} bytes`));
+    // Once the engine runs, it gets the publication within this call: nothing can change the value between packing it and a local delivery reusing it.
+    if (this.running) return this.toEngine(route, channel, data, message);
+    return this.ready().then(() => this.toEngine(route, channel, data, message), (err: unknown) => Promise.reject(unavailable(err)));
+  }
+
+  private toEngine(route: TopicRoute, channel: string, data: Uint8Array, message: unknown): Promise<StreamPosition> {
+    const history = route.info.history;
+    this.ownData = data;
+    this.ownValue = message;
+    let at: Promise<StreamPosition>;
     try {
-      await this.ready();
-      const history = route.info.history;
-      return await this.engine.publish(channel, data, history === null ? undefined : { history });
+      at = this.engine.publish(channel, data, history === null ? undefined : { history });
     } catch (err) {
-      throw unavailable(err);
+      at = Promise.reject(err);
+    } finally {
+      this.ownData = null;
+      this.ownValue = undefined;
     }
+    return at.catch(rethrowUnavailable);
   }
 
   async history(channel: string, query?: HistoryQuery): Promise<HistoryResult> {
@@ -186,10 +216,9 @@ export class TopicHub implements EngineHandler {
   }
 
   publication(channel: string, pub: Publication): void {
-    // decoded once per publication on this node, then encoded once per codec its subscribers use
-    const message = unpackValue(pub.data);
-    const frames = framesOf((codec) => topicEnvelope.publication(envelopeCodec(codec), channel, pub.epoch, pub.offset, message));
-    this.fanout.publish(channel, pub, frames);
+    // encoded once per codec its subscribers use; decoded only for JSON, and not at all when published here
+    const own = pub.data === this.ownData;
+    this.fanout.publish(channel, pub, new PublicationFrames(channel, pub, own ? this.ownValue : undefined, own));
     const held = this.recovering.get(channel);
     if (held !== undefined) for (const m of held) m.hold(pub);
   }
@@ -203,19 +232,18 @@ export class TopicHub implements EngineHandler {
   }
 
   join(channel: string, _clientId: string, info: Uint8Array): void {
-    const value = unpackValue(info);
-    this.fanout.event(channel, framesOf((codec) => topicEnvelope.presenceEvent(envelopeCodec(codec), TopicKind.Join, channel, value)));
+    this.fanout.event(channel, new PresenceFrames(TopicKind.Join, channel, info));
   }
 
   leave(channel: string, _clientId: string, info: Uint8Array): void {
-    const value = unpackValue(info);
-    this.fanout.event(channel, framesOf((codec) => topicEnvelope.presenceEvent(envelopeCodec(codec), TopicKind.Leave, channel, value)));
+    this.fanout.event(channel, new PresenceFrames(TopicKind.Leave, channel, info));
   }
 
   /** Closes the engine (once the server closes). */
   async close(): Promise<void> {
     const started = this.started;
     this.started = null;
+    this.running = false;
     if (started !== null) await started.catch(() => undefined);
     await this.engine.close();
   }

@@ -15,6 +15,12 @@ export class ConnSocket implements RpcSocket {
     return p === RESOLVED ? undefined : p;
   }
 
+  /** As `send`, written with this turn's shared frames. */
+  sendWithTurn(data: string | Uint8Array): Promise<void> | undefined {
+    const p = this.conn.sendWithTurn(data);
+    return p === RESOLVED ? undefined : p;
+  }
+
   get bufferedAmount(): number {
     return this.conn.bufferedAmount;
   }
@@ -25,26 +31,30 @@ export class ConnSocket implements RpcSocket {
 }
 
 /** WebSocket frames of one envelope, built once per codec on first demand. */
-type SharedFrames = (codec: CodecName) => Publication;
+class SharedFrames {
+  private json: Publication | undefined = undefined;
+  private msgpack: Publication | undefined = undefined;
 
-function sharedFrames(frames: Frames): SharedFrames {
-  let json: Publication | undefined;
-  let msgpack: Publication | undefined;
-  const build = (codec: CodecName): Publication => {
-    const data = frames(codec);
+  constructor(readonly frames: Frames) {}
+
+  of(codec: CodecName): Publication {
+    return codec === 'json' ? (this.json ??= this.build('json')) : (this.msgpack ??= this.build('msgpack'));
+  }
+
+  private build(codec: CodecName): Publication {
+    const data = this.frames.encoded(codec);
     return new Publication(data, typeof data !== 'string', true);
-  };
-  return (codec) => (codec === 'json' ? (json ??= build('json')) : (msgpack ??= build('msgpack')));
+  }
 }
 
-function write(member: FanoutMember, frames: Frames, shared: SharedFrames): void {
+function write(member: FanoutMember, shared: SharedFrames): void {
   const socket = member.socket;
   if (!(socket instanceof ConnSocket)) {
-    socket.send(frames(member.codec))?.catch(noop);
+    socket.send(shared.frames.encoded(member.codec))?.catch(noop);
     return;
   }
   // the message layer's hub path: the same frame queued on every Conn, each socket written once per turn
-  if (socket.conn.isOpen) socket.conn.deliver(shared(member.codec));
+  if (socket.conn.isOpen) socket.conn.deliver(shared.of(member.codec));
 }
 
 /**
@@ -56,12 +66,12 @@ function write(member: FanoutMember, frames: Frames, shared: SharedFrames): void
  */
 export const sharedFrameDelivery: FanoutDelivery = {
   publish(members, pub, frames) {
-    const shared = sharedFrames(frames);
-    for (const m of members) if (m.admit(pub)) write(m, frames, shared);
+    const shared = new SharedFrames(frames);
+    for (const m of members) if (m.admit(pub)) write(m, shared);
   },
   event(members, frames) {
-    const shared = sharedFrames(frames);
-    for (const m of members) if (m.admitsEvent()) write(m, frames, shared);
+    const shared = new SharedFrames(frames);
+    for (const m of members) if (m.admitsEvent()) write(m, shared);
   },
 };
 

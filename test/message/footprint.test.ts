@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import { AbnormalClosureError } from '../../src/message/errors.js';
+import { Publication } from '../../src/message/publication.js';
 import { Opcode } from '../../src/wire/index.js';
 import { connPair, RawPeer, socketPair } from './helpers.js';
 
@@ -145,6 +146,27 @@ describe('frame sinks shared between connections', () => {
     expect(b.conn.sink).toBeNull();
     a.conn.terminate();
     b.conn.terminate();
+  });
+
+  it('a frame sent with the turn waits for the shared frames of the turn: one write, in order', async () => {
+    const a = recordingConn();
+    const laterTick = (): Promise<void> => new Promise((r) => process.nextTick(r));
+    a.conn.deliver(new Publication('p1', false, true));
+    await laterTick();
+    void a.conn.sendWithTurn('reply');
+    await laterTick();
+    a.conn.deliver(new Publication('p2', false, true));
+    await tick();
+    expect(a.writes.map(payloads)).toEqual([['p1', 'reply', 'p2']]);
+    // a plain send is written at the end of its tick, before the shared frames that come later in the turn
+    a.conn.deliver(new Publication('p3', false, true));
+    void a.conn.send('own');
+    await laterTick();
+    a.conn.deliver(new Publication('p4', false, true));
+    await tick();
+    expect(a.writes.slice(1).map(payloads)).toEqual([['p3', 'own'], ['p4']]);
+    expect(a.conn.sink).toBeNull();
+    a.conn.terminate();
   });
 
   it('a large frame between small ones keeps its place, and the sink is given back after it', async () => {

@@ -65,6 +65,11 @@ createServer(svc, {
   room: { subscribe: () => ({ presence: { name: 'ada' } }) }, // ERR
   board: {},
 });
+// topics need no handler object; methods do
+createServer(svc, { say: ({ text }, ctx) => ctx.publish('room', { room: 'lobby' }, { from: 'me', text }) });
+createServer(svc, { say: ({ text }) => ({ offset: text.length }), board: { publish: ({ id }) => void id.toFixed() } });
+createServer(svc, { room: {} }); // ERR
+createServer(svc, { say: () => ({ offset: 1 }), room: { subscribe: ({ room }) => void room.toFixed() } }); // ERR
 createServer(svc, {
   say: (_input, ctx) => ctx.publish('nope', { room: 'lobby' }, { from: 'me', text: 'x' }), // ERR
   room: { subscribe: ({ room }) => void room.toFixed() }, // ERR

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '../../src/client/index.js';
+import { defineService } from '../../src/rpc/service.js';
 import WebSocket from 'ws';
 import { RpcError } from '../../src/rpc/errors.js';
 import { connect } from '../../src/client/connect.js';
 import { Subprotocol } from '../../src/rpc/envelope.js';
 import { rejection, until } from './fixture.js';
-import { chatClient, closeAfter, collect, serveChat } from './topics-fixture.js';
+import { createServer, type ConnectionInfo } from '../../src/server/rpc-entry.js';
+import { chat, chatClient, closeAfter, collect, serveChat } from './topics-fixture.js';
 
 describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', (codec) => {
   it('many subscribers receive the same publications in publish order', async () => {
@@ -25,6 +29,46 @@ describe.each(['json', 'msgpack'] as const)('typed topics over 127.0.0.1 (%s)', 
     for (const g of got) expect(g.items.map((m) => m.text)).toEqual(sent);
     expect(got[0].items[1].from).toBe('u1');
     expect(subs[0].position?.offset).toBe(150);
+  });
+
+  it('a server may leave out the handlers of its topics: anyone subscribes, clients publish where the topic allows', async () => {
+    const server = createServer(chat, { say: ({ room, text }, ctx) => ctx.publish('room', { room }, { from: ctx.conn.user, text }) }, {
+      context: (info: ConnectionInfo) => ({ user: info.params.user ?? 'anon' }),
+    });
+    const { port } = await server.listen({ port: 0 });
+    closeAfter(() => server.close());
+    const c = chatClient(`ws://127.0.0.1:${port}/`, 'eve', { codec });
+    const room = c.room.subscribe({ room: 'secret' });
+    const board = c.board.subscribe({ id: 1 });
+    await Promise.all([room.ready(), board.ready()]);
+    const gotRoom = collect(room);
+    const gotBoard = collect(board);
+    expect(await c.say({ room: 'secret', text: 'hi' })).toEqual({ offset: 1 });
+    expect((await c.board.publish({ id: 1 }, { text: 'spam' })).offset).toBe(1);
+    await until(() => gotRoom.items.length === 1 && gotBoard.items.length === 1);
+    expect(gotRoom.items).toEqual([{ from: 'eve', text: 'hi' }]);
+    expect(gotBoard.items).toEqual([{ text: 'spam' }]);
+    expect(await room.presence()).toEqual([]);
+  });
+
+  it('publications carry Map, Set, Date and bigint as themselves; plain messages as they are', async () => {
+    const svc = defineService({
+      rich: { topic: z.object({ id: z.number() }), message: z.object({ tags: z.set(z.string()), by: z.map(z.string(), z.number()), at: z.date(), n: z.bigint() }) },
+      plain: { topic: z.object({ id: z.number() }), message: z.object({ text: z.string(), list: z.array(z.number()) }) },
+    });
+    const server = createServer(svc, {});
+    const { port } = await server.listen({ port: 0 });
+    closeAfter(() => server.close());
+    const c = createClient(svc, `ws://127.0.0.1:${port}/`, { heartbeatMs: 0, codec });
+    closeAfter(() => c.close());
+    const rich = c.rich.subscribe({ id: 1 });
+    const plain = c.plain.subscribe({ id: 1 });
+    await Promise.all([rich.ready(), plain.ready()]);
+    const sent = { tags: new Set(['a', 'b']), by: new Map([['x', 1]]), at: new Date(1_700_000_000_000), n: 2n ** 70n };
+    await server.publish('rich', { id: 1 }, sent);
+    await server.publish('plain', { id: 1 }, { text: 't', list: [1, 2] });
+    expect((await rich.next()).value).toEqual(sent);
+    expect((await plain.next()).value).toEqual({ text: 't', list: [1, 2] });
   });
 
   it('ctx.publish and server.publish resolve with the position; offsets go up by one per key', async () => {
