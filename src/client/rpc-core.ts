@@ -28,12 +28,12 @@ export interface CoreSettings {
   validateResponses: boolean;
 }
 
-/** A connection the server refused (in-band, or a handshake answered 401 or 403) will not succeed by retrying: the client closes. */
+/**
+ * A connection the server refused (in-band, or, seen by zwire's Node transport,
+ * a handshake answered 401 or 403) will not succeed by retrying: the client closes.
+ */
 function refusal(err: unknown): RpcError | null {
-  if (err instanceof RpcError) return err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN' ? err : null;
-  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-  if (status !== 401 && status !== 403) return null;
-  return new RpcError(status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `the server refused the connection (${status})`, undefined, { cause: err });
+  return err instanceof RpcError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') ? err : null;
 }
 
 const CLOSED = new RpcError('UNAVAILABLE', 'client closed');

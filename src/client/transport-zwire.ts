@@ -1,9 +1,21 @@
 import type { DeflateOptions } from '../deflate/index.js';
+import { RpcError } from '../rpc/errors.js';
 import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
 import { pumpMessages } from '../message/pump.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';
 import { inBandUrl, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
+
+/**
+ * A handshake answered 401 or 403, as the RPC client's refusal: it stops
+ * retrying. Only a Node transport sees the status (a browser's WebSocket
+ * reports a refused handshake as a bare close), so the mapping lives here.
+ */
+function refusedBy(err: unknown): RpcError | null {
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  if (status !== 401 && status !== 403) return null;
+  return new RpcError(status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', `the server refused the connection (${status})`, undefined, { cause: err });
+}
 
 /** Options of the RPC client's transport over zwire's own Node client. */
 export interface ZwireTransportOptions {
@@ -39,6 +51,8 @@ export function zwireTransport(url: string, options: ZwireTransportOptions = {})
       signal,
       timeoutMs: options.timeoutMs,
       maxMessageSize: options.maxMessageSize === undefined ? undefined : connectionLimit(options.maxMessageSize),
+    }).catch((err: unknown) => {
+      throw refusedBy(err) ?? err;
     });
     if (conn.protocol === null || !protocols.includes(conn.protocol)) {
       conn.terminate();

@@ -26,6 +26,8 @@ export interface ClientTransport {
 /**
  * Opens one connection offering `protocols`; rejects if it cannot. Called again
  * for every reconnect. `signal` aborts a pending attempt (client closed).
+ * Rejecting with an RpcError `UNAUTHORIZED` or `FORBIDDEN` (as zwire's Node
+ * transport does for a handshake answered 401 or 403) stops the retries.
  */
 export type TransportFactory = (protocols: string[], events: TransportEvents, signal: AbortSignal) => Promise<ClientTransport>;
 

@@ -105,7 +105,7 @@ describe('errors a caller can act on', () => {
     expect((null as unknown) instanceof RpcError).toBe(false);
   });
 
-  it('reports a handshake refused with an HTTP status (by a proxy) as a HandshakeError (zwire/client) and fails calls with UNAUTHORIZED', async () => {
+  it('reports a handshake refused with an HTTP status (by a proxy) as UNAUTHORIZED whose cause is the HandshakeError (zwire/client), and fails calls with it', async () => {
     const proxy = http.createServer();
     proxy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -113,8 +113,10 @@ describe('errors a caller can act on', () => {
     const url = `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`;
     const { client, errors, err } = await refusedPut(url);
     expect(isRpcError(err, 'UNAUTHORIZED')).toBe(true);
-    expect(errors[0]).toBeInstanceOf(HandshakeError);
-    expect((errors[0] as HandshakeError).status).toBe(401);
+    expect(isRpcError(errors[0], 'UNAUTHORIZED')).toBe(true);
+    const cause = (errors[0] as RpcError).cause;
+    expect(cause).toBeInstanceOf(HandshakeError);
+    expect((cause as HandshakeError).status).toBe(401);
     expect(client.state).toBe('closed');
   });
 
