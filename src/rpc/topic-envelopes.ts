@@ -62,7 +62,8 @@ export const topicEnvelope = {
   },
 };
 
-function isId(v: unknown): v is number {
+/** A request or subscription id: a positive safe integer. */
+export function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
 }
 
