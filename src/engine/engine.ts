@@ -81,6 +81,12 @@ export interface Engine {
   close(): Promise<void>;
   /** Appends one publication to the channel's order, keeps it in history per `opts`, delivers it to every subscribed node; resolves with its position. */
   publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition>;
+  /**
+   * Optional: `publish` done within the call, for an engine that orders
+   * publications in this process (the in-memory one). A publish call then
+   * costs no promise; it throws where `publish` would reject.
+   */
+  publishNow?(channel: string, data: Uint8Array, opts?: EnginePublishOptions): StreamPosition;
   /** This node starts receiving the channel's publications and presence events (call on its first local subscriber). */
   subscribe(channel: string): Promise<void>;
   /** This node stops receiving the channel (call on its last local subscriber leaving). */

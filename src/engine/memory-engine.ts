@@ -70,6 +70,10 @@ class MemoryEngine implements Engine {
   }
 
   async publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition> {
+    return this.publishNow(channel, data, opts);
+  }
+
+  publishNow(channel: string, data: Uint8Array, opts?: EnginePublishOptions): StreamPosition {
     this.check();
     const ch = this.channel(channel);
     this.expire(ch);

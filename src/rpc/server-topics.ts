@@ -1,11 +1,12 @@
-import type { Publication } from '../engine/engine.js';
+import type { Publication, StreamPosition } from '../engine/engine.js';
 import type { EnvelopeCodec, WireData } from './codec.js';
 import type { CodecName } from './envelope.js';
 import { RpcError } from './errors.js';
+import { positionResult } from './position-result.js';
 import type { TopicContext } from './handlers.js';
 import { TopicSub, type TopicSession } from './server-topic-sub.js';
 import { validate } from './service.js';
-import { parseIds, parseSubscribe, type SubscribeEnvelope } from './topic-envelopes.js';
+import { isId, parseIds, parseSubscribe, type SubscribeEnvelope } from './topic-envelopes.js';
 import * as TopicKind from './topic-kinds.js';
 import type { FanoutMember } from './topic-fanout.js';
 import type { TopicHub, TopicRoute } from './topic-hub.js';
@@ -234,23 +235,43 @@ export class SessionTopics<C> implements TopicSession<C> {
     }
   }
 
-  private async onPublish(env: unknown[]): Promise<void> {
-    const ids = parseIds(env, 1);
-    if (ids === null || typeof env[2] !== 'string') {
-      this.peer.sendError(ids?.[0] ?? 0, new RpcError('BAD_REQUEST', 'bad publish envelope'));
+  /**
+   * [23, id, topic, key, data]: validated, published and answered within this
+   * call when the engine publishes synchronously and the topic has no publish
+   * handler (no promise per publication); otherwise once both have settled.
+   */
+  private onPublish(env: unknown[]): void {
+    const id = env[1];
+    if (!isId(id) || typeof env[2] !== 'string') {
+      this.peer.sendError(isId(id) ? id : 0, new RpcError('BAD_REQUEST', 'bad publish envelope'));
       return;
     }
-    const id = ids[0];
+    let at: StreamPosition | Promise<StreamPosition>;
     try {
       const route = this.hub.route(env[2]);
       if (!route.info.clientPublish) throw new RpcError('FORBIDDEN', `clients may not publish on ${route.info.name}`);
       const { key, channel } = this.hub.key(route, env[3]);
       const message = validate(route.info.message, env[4], 'BAD_REQUEST', 'publication');
-      if (route.publish !== undefined) await route.publish(key, message, requestContext(this.peer.conn, route.info.name, channel));
-      const at = await this.hub.publishValid(route, channel, message);
-      if (!this.closed) this.peer.reply(this.peer.codec.result(id, { epoch: at.epoch, offset: at.offset }, true));
+      at = route.publish === undefined ? this.hub.publishNow(route, channel, message) : this.publishAfterHandler(route, key, channel, message);
     } catch (err) {
-      if (!this.closed) this.peer.sendError(id, this.peer.toError(err));
+      this.answerError(id, err);
+      return;
     }
+    if (at instanceof Promise) at.then((p) => this.answerPosition(id, p), (err: unknown) => this.answerError(id, err));
+    else this.answerPosition(id, at);
+  }
+
+  /** The topic's publish handler may refuse: the publication goes to the engine once it has returned. */
+  private async publishAfterHandler(route: TopicRoute, key: unknown, channel: string, message: unknown): Promise<StreamPosition> {
+    await (route.publish as NonNullable<TopicRoute['publish']>)(key, message, requestContext(this.peer.conn, route.info.name, channel));
+    return this.hub.publishNow(route, channel, message);
+  }
+
+  private answerPosition(id: number, at: StreamPosition): void {
+    if (!this.closed) this.peer.reply(positionResult(this.peer.codec, id, at));
+  }
+
+  private answerError(id: number, err: unknown): void {
+    if (!this.closed) this.peer.sendError(id, this.peer.toError(err));
   }
 }

@@ -12,6 +12,7 @@ import type { MethodInfo, Service, ServiceDef } from './service.js';
 import type { RpcSocket } from './socket.js';
 import type { StreamPosition } from './topic.js';
 import { mapFanout, type Fanout } from './topic-fanout.js';
+import { ChannelNames } from './channel-names.js';
 import { DEFAULT_TOPIC_LIMITS, TopicHub, type TopicLimits, type TopicRoute } from './topic-hub.js';
 
 /** Options of createServer that do not depend on the transport. */
@@ -159,6 +160,7 @@ function topicHub<S extends ServiceDef, C>(
       subscribe: subscribe as TopicRoute['subscribe'],
       publish: publish as TopicRoute['publish'],
       plainMessage: isPlainSchema(info.message, 'msgpack'),
+      channels: new ChannelNames(name, info.key),
     });
   }
   if (options.engine === undefined) throw new TypeError('a service with topics needs an engine (memoryEngine() for one process)');

@@ -64,7 +64,8 @@ export const topicEnvelope = {
   },
 };
 
-function isId(v: unknown): v is number {
+/** A request or subscription id: a positive safe integer. */
+export function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= Number.MAX_SAFE_INTEGER;
 }
 
@@ -90,7 +91,7 @@ export function parseSubscribe(env: unknown[]): SubscribeEnvelope | { id: number
   return { id, topic: env[2], key: env[3], since: hasSince ? { epoch: env[4] as string, offset: env[5] as number } : null };
 }
 
-/** Parses [19, id] or [22, id, subscriptionId] / the id of [23, ...]: the positive ids at the given places, or null. */
+/** Parses [19, id] or [22, id, subscriptionId]: the positive ids at the given places, or null. */
 export function parseIds(env: unknown[], count: 1 | 2): number[] | null {
   const ids = env.slice(1, 1 + count);
   return ids.length === count && ids.every(isId) ? (ids as number[]) : null;

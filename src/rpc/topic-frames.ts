@@ -27,7 +27,8 @@ function msgpackPublication(channel: string, pub: Publication): Uint8Array {
     lastHead = { channel, epoch, bytes: packHead([TopicKind.Publication, channel, epoch], 5) };
   }
   const head = lastHead.bytes;
-  const out = new Uint8Array(head.length + uintSize(offset) + data.length);
+  // from Node's buffer pool: a new Uint8Array of this size is an ArrayBuffer of its own, zero-filled, every publication
+  const out = Buffer.allocUnsafe(head.length + uintSize(offset) + data.length);
   out.set(head, 0);
   out.set(data, writeUint(out, head.length, offset));
   return out;

@@ -1,9 +1,9 @@
 import type { Engine, EngineHandler, HistoryQuery, HistoryResult, Publication } from '../engine/engine.js';
+import type { ChannelNames } from './channel-names.js';
 import { RpcError } from './errors.js';
 import { SetMap } from './set-map.js';
 import { validate } from './service.js';
 import type { StreamPosition, TopicInfo } from './topic.js';
-import { channelName } from './topic.js';
 import { packValue } from './codec-msgpack.js';
 import * as TopicKind from './topic-kinds.js';
 import type { Fanout } from './topic-fanout.js';
@@ -40,6 +40,8 @@ export interface TopicRoute {
   readonly publish?: (key: unknown, message: unknown, ctx: unknown) => unknown;
   /** The message schema proved its values hold no Map or Set: packing them needs no walk (plain-schema.ts). */
   readonly plainMessage: boolean;
+  /** Names the channel of each validated key. */
+  readonly channels: ChannelNames;
 }
 
 /** A channel this node receives from the engine, for how many local subscriptions. */
@@ -106,7 +108,7 @@ export class TopicHub implements EngineHandler {
   /** Validates a key and returns it with its channel. */
   key(route: TopicRoute, key: unknown): { key: unknown; channel: string } {
     const k = validate(route.info.key, key, 'BAD_REQUEST', 'topic key');
-    return { key: k, channel: channelName(route.info.name, k) };
+    return { key: k, channel: route.channels.of(k) };
   }
 
   /** Validates key and message once, then publishes; nothing is sent when either is invalid. */
@@ -122,27 +124,41 @@ export class TopicHub implements EngineHandler {
 
   /** Publishes a message already validated against the topic's schema. */
   publishValid(route: TopicRoute, channel: string, message: unknown): Promise<StreamPosition> {
+    try {
+      return Promise.resolve(this.publishNow(route, channel, message));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * publishValid, done within the call when the engine can (Engine.publishNow)
+   * and has started: a client publish request is then answered with no promise
+   * in between. Throws what publishValid would reject with.
+   */
+  publishNow(route: TopicRoute, channel: string, message: unknown): StreamPosition | Promise<StreamPosition> {
     const data = packValue(message, route.plainMessage);
-    if (data.length > this.maxMessageSize) return Promise.reject(new RpcError('PAYLOAD_TOO_LARGE', `publication exceeds ${this.maxMessageSize} bytes`));
+    if (data.length > this.maxMessageSize) throw new RpcError('PAYLOAD_TOO_LARGE', `publication exceeds ${this.maxMessageSize} bytes`);
     // Once the engine runs, it gets the publication within this call: nothing can change the value between packing it and a local delivery reusing it.
     if (this.running) return this.toEngine(route, channel, data, message);
     return this.ready().then(() => this.toEngine(route, channel, data, message), (err: unknown) => Promise.reject(unavailable(err)));
   }
 
-  private toEngine(route: TopicRoute, channel: string, data: Uint8Array, message: unknown): Promise<StreamPosition> {
+  private toEngine(route: TopicRoute, channel: string, data: Uint8Array, message: unknown): StreamPosition | Promise<StreamPosition> {
     const history = route.info.history;
+    const opts = history === null ? undefined : { history };
+    const engine = this.engine;
     this.ownData = data;
     this.ownValue = message;
-    let at: Promise<StreamPosition>;
     try {
-      at = this.engine.publish(channel, data, history === null ? undefined : { history });
+      if (engine.publishNow !== undefined) return engine.publishNow(channel, data, opts);
+      return engine.publish(channel, data, opts).catch(rethrowUnavailable);
     } catch (err) {
-      at = Promise.reject(err);
+      throw unavailable(err);
     } finally {
       this.ownData = null;
       this.ownValue = undefined;
     }
-    return at.catch(rethrowUnavailable);
   }
 
   async history(channel: string, query?: HistoryQuery): Promise<HistoryResult> {

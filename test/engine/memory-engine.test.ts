@@ -25,6 +25,22 @@ describe('memoryEngine specifics', () => {
     await engine.close();
   });
 
+  it('publishNow returns the position within the call, in the same order as publish, and throws once closed', async () => {
+    const rec = new Recorder();
+    const e = memoryEngine({ newEpoch: () => 'n1' });
+    await e.start(rec);
+    await e.subscribe('a');
+    const publishNow = e.publishNow?.bind(e);
+    if (publishNow === undefined) throw new Error('the memory engine publishes synchronously');
+    expect(publishNow('a', bytes('x'))).toEqual({ epoch: 'n1', offset: 1 });
+    expect(rec.on('a')).toEqual(['x']);
+    expect(await e.publish('a', bytes('y'))).toEqual({ epoch: 'n1', offset: 2 });
+    expect(publishNow('a', bytes('z'), { history: { size: 2, ttlMs: 1000 } })).toEqual({ epoch: 'n1', offset: 3 });
+    expect(rec.on('a')).toEqual(['x', 'y', 'z']);
+    await e.close();
+    expect(() => publishNow('a', bytes('w'))).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+  });
+
   it('expires history on its injected clock and starts a new epoch at offset 0', async () => {
     const { engine, clock } = await clocked(1_000);
     await engine.subscribe('c');
