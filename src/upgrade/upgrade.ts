@@ -41,7 +41,8 @@ function onSocketData(this: HandshakeSocket, chunk: Buffer | string): void {
 }
 
 function onSocketEnd(this: HandshakeSocket): void {
-  this[kHandshake]?.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
+  const h = this[kHandshake];
+  if (h instanceof RawHandshake) h.peerEnded();
 }
 
 class RawHandshake extends PendingHandshake {
@@ -65,13 +66,25 @@ class RawHandshake extends PendingHandshake {
     if (!this.begin()) return;
     this.arm();
     this.socket.on('data', onSocketData);
-    this.socket.on('end', onSocketEnd);
+    // A socket that is not half-open ends itself when the peer does, and 'close' follows:
+    // an 'end' listener would only cost every handshake an array of 'end' listeners.
+    if (this.socket.allowHalfOpen) this.socket.on('end', onSocketEnd);
   }
 
   protected override detach(): void {
     super.detach();
     this.socket.removeListener('data', onSocketData);
-    this.socket.removeListener('end', onSocketEnd);
+    if (this.socket.allowHalfOpen) this.socket.removeListener('end', onSocketEnd);
+  }
+
+  override socketClosed(): void {
+    if (this.socket.readableEnded) this.peerEnded();
+    else super.socketClosed();
+  }
+
+  /** The client ended its side (socket 'end', or 'close' after it). */
+  peerEnded(): void {
+    this.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
   }
 
   onData(chunk: Buffer | string): void {
