@@ -45,6 +45,8 @@ export abstract class PendingHandshake implements Timed {
     protected readonly policy: HandshakePolicy,
     private readonly resolve: Settle<UpgradeResult>,
     private readonly reject: Settle<UpgradeError>,
+    /** The socket is left flowing after the 101 when nothing came after the request (see upgradeWith). */
+    protected readonly flowing = false,
   ) {}
 
   /** False (and the handshake over) when the socket is already gone. */
@@ -146,6 +148,7 @@ export abstract class PendingHandshake implements Timed {
     if (n instanceof Failure) return this.fail(n);
     const before = beforeUpgrade(this.policy);
     if (before instanceof Promise) {
+      this.socket.pause();
       this.arm();
       before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head, request));
     } else {
@@ -176,7 +179,7 @@ export abstract class PendingHandshake implements Timed {
     }
     this.settled = true;
     this.detach();
-    this.socket.pause();
+    if (!this.flowing || head.length > 0) this.socket.pause();
     this.socket.write(response);
     // the caller owns the result: never hand out the shared empty list
     this.resolve({ protocol, extensions: extensions.length === 0 ? [] : extensions, head, request }, this.socket);
