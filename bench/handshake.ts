@@ -6,9 +6,13 @@
 //   flags: --rounds=N (default 5)  --seconds=S per round (default 2)  --concurrency=N (default 32)
 //          --servers=zwire-raw,zwire-http,zwire-listen,ws,bare  --quick
 //          --baseline=<script> (also run this server, e.g. an older checkout's examples/echo-server.ts)
+//          --profile[=id,...] (CPU profile of these servers over the measured rounds, default zwire-listen
+//            and the baseline; top self time printed, files in bench/results)
 // Each server is its own process (CPU read by bench/lib/probe.ts over IPC);
 // the load generator is another process (bench/handshake/load.ts), each loop
 // doing open, handshake (checking the accept), close, 32 loops at a time.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   alternateRounds,
   CLIENT_CPU,
@@ -18,11 +22,14 @@ import {
   formatSpread,
   pairedRatio,
   parseFlags,
+  renderSelfTime,
   renderTable,
+  ROOT,
   SERVER_CPU,
   spawnServer,
   spawnWorker,
   summarize,
+  topSelfTime,
   type ServerProcess,
 } from './lib/index.js';
 import type { LoadProtocol } from './handshake/protocol.js';
@@ -43,6 +50,7 @@ const roundMs = flags.number('seconds', quick ? 0.5 : 2) * 1000;
 const concurrency = flags.number('concurrency', 32);
 const baselineScript = flags.string('baseline');
 if (baselineScript) SERVERS.baseline = { label: `baseline: ${baselineScript}`, script: baselineScript };
+const profiled = flags.has('profile') ? (flags.list('profile') ?? ['zwire-listen', 'baseline']) : [];
 const ids = [...(flags.list('servers') ?? Object.keys(SERVERS).filter((id) => id !== 'baseline')), ...(baselineScript ? ['baseline'] : [])].filter((id) => id in SERVERS);
 
 interface Round {
@@ -78,6 +86,8 @@ async function main(): Promise<void> {
   try {
     for (const id of ids) servers.set(id, await spawnServer({ name: id, script: SERVERS[id].script, cpu: SERVER_CPU }));
     for (const id of ids) await measure(servers.get(id)!, load, quick ? 300 : 1000);
+    const profiling = ids.filter((id) => profiled.includes(id));
+    for (const id of profiling) await servers.get(id)!.startProfile();
     const results = await alternateRounds(ids, rounds, (id) => measure(servers.get(id)!, load, roundMs));
     const ws = results.get('ws');
     const rows = ids.map((id) => {
@@ -114,11 +124,19 @@ async function main(): Promise<void> {
       const err = results.get(id)!.find((r) => r.firstError !== null)?.firstError;
       if (err) console.log(`- ${SERVERS[id].label}: first failure: ${err}`);
     }
+    for (const id of profiling) await printProfile(id, servers.get(id)!);
     console.log('\nTargets: zwire raw path ≤ 0.70× ws server CPU per handshake (issue #3); the listen() path a user runs ≤ 0.60× (issue #12).');
   } finally {
     await load.stop();
     for (const s of servers.values()) await s.stop();
   }
+}
+
+async function printProfile(id: ServerId, server: ServerProcess): Promise<void> {
+  const dir = join(ROOT, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  const path = await server.stopProfile(join(dir, `handshake-${id}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+  console.log(`\n#### CPU profile of ${SERVERS[id].label} over the measured rounds: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}`);
 }
 
 main().catch((err: unknown) => {

@@ -48,13 +48,11 @@ function failCode(c: Closing): number {
 export function closed(c: Closing): Promise<CloseInfo> {
   const e = endState(c);
   if (e.promise === null) {
-    const info = e.info;
-    e.promise =
-      info !== null
-        ? Promise.resolve(info)
-        : new Promise((resolve) => {
-            e.resolve = resolve;
-          });
+    e.promise = c.finalized
+      ? Promise.resolve(closeInfo(c))
+      : new Promise((resolve) => {
+          e.resolve = resolve;
+        });
   }
   return e.promise;
 }
@@ -178,18 +176,36 @@ export function socketFailed(c: Closing, err: Error): void {
 
 /**
  * The connection has ended (socket 'close', or decided here): settle every
- * waiter and return how it ended, for the front to tell its listeners.
+ * waiter. Returns how it ended when someone waited for `closed`, else null:
+ * most connections end with nobody asking, and the CloseInfo (with an error
+ * for an abnormal end) is then made only if `closed` is asked for later.
  */
-export function finish(c: Closing): CloseInfo {
+export function finish(c: Closing): CloseInfo | null {
   c.finalized = true;
   c.state = CLOSED;
-  const e = endState(c);
-  if (e.timer !== null) clearTimeout(e.timer);
-  e.timer = null;
+  const e = c.ending;
+  if (e !== null && e.timer !== null) {
+    clearTimeout(e.timer);
+    e.timer = null;
+  }
   c.deflate?.close();
-  const clean = c.closeReceived && c.closeSent && c.error === undefined;
+  // Most connections end with nobody waiting: an error is made only for a waiter to reject.
+  rejectDrainWaiters(c, connClosed);
+  endControl(c, connClosed);
+  c.endReading(connClosed);
+  if (e === null || e.resolve === null) return null;
+  const info = closeInfo(c);
+  e.resolve(info);
+  e.resolve = null;
+  return info;
+}
+
+/** How an ended connection ended, made once (nothing changes it after `finish`). */
+export function closeInfo(c: Closing): CloseInfo {
+  const e = endState(c);
+  if (e.info !== null) return e.info;
   let info: CloseInfo;
-  if (clean) {
+  if (c.closeReceived && c.closeSent && c.error === undefined) {
     info = { code: e.peerCode, reason: e.peerReason, wasClean: true };
   } else if (e.failCode !== 0) {
     info = { code: e.failCode, reason: '', wasClean: false, error: c.error };
@@ -199,14 +215,7 @@ export function finish(c: Closing): CloseInfo {
     const error = c.error ?? peerEventError(abnormalClosure);
     info = { code: CloseCode.Abnormal, reason: '', wasClean: false, error };
   }
-  // Most connections end with nobody waiting: an error is made only for a waiter to reject.
-  rejectDrainWaiters(c, connClosed);
-  endControl(c, connClosed);
-  c.endReading(connClosed);
-  e.info = info;
-  e.resolve?.(info);
-  e.resolve = null;
-  return info;
+  return (e.info = info);
 }
 
 function connClosed(): ConnClosedError {

@@ -5,6 +5,7 @@ import type { FrameParser } from '../wire/index.js';
 import {
   close as startClose,
   closed as closedPromise,
+  closeInfo,
   fail as failConn,
   finish as finishConn,
   onPeerClose as peerClosed,
@@ -326,7 +327,7 @@ export class Conn extends EventEmitter<ConnEvents> implements AsyncIterable<Mess
     if (this.topicLink !== null) hubOf(this.topicLink).leaveAll(this);
     const info = finishConn(this);
     this.onEnded?.(this);
-    this.emit('close', info);
+    if (this.listenerCount('close') > 0) this.emit('close', info ?? closeInfo(this));
   }
 
   /** @internal */

@@ -263,11 +263,12 @@ export function listen(options: ListenOptions, handler: ConnHandler): Promise<We
     started(conn, result, socket);
   };
   const server = new WebSocketServer(
-    net.createServer((socket) => {
-      socket.setNoDelay(true);
+    // noDelay as a server option is set on the accepted handle directly
+    net.createServer({ noDelay: true }, (socket) => {
       if (!server.handshakeStarted(socket)) return;
       if (upgradeOptions !== null) {
-        upgradeWith(socket, upgradeOptions, upgraded, failed);
+        // `upgraded` makes the Conn, which reads, before it returns
+        upgradeWith(socket, upgradeOptions, upgraded, failed, true);
         return;
       }
       acceptWithResult(socket, acceptOptions).then(

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { unwatch, watch, type DeadlineQueue, type Timed } from './deadlines.js';
 import { UpgradeError } from './errors.js';
 import type { ExtensionOffer } from './header-values.js';
 import { beforeUpgrade, Failure, negotiate } from './negotiate.js';
@@ -21,11 +22,7 @@ function onSocketError(this: HandshakeSocket, err: Error): void {
 }
 
 function onSocketClose(this: HandshakeSocket): void {
-  this[kHandshake]?.drop('ERR_SOCKET_CLOSED', 'Socket closed during the handshake');
-}
-
-function onTimer(h: PendingHandshake): void {
-  h.drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out');
+  this[kHandshake]?.socketClosed();
 }
 
 /**
@@ -34,16 +31,22 @@ function onTimer(h: PendingHandshake): void {
  * (resolve), a written error response (reject, `responded`), or a destroyed
  * socket (reject, status 0).
  */
-export abstract class PendingHandshake {
+export abstract class PendingHandshake implements Timed {
   protected settled = false;
   private armed = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** The queue of handshakes whose time limit this one shares, while its clock runs. */
+  private deadlines: DeadlineQueue | null = null;
+  deadline = 0;
+  prevTimed: Timed | null = null;
+  nextTimed: Timed | null = null;
 
   constructor(
     protected readonly socket: Duplex,
     protected readonly policy: HandshakePolicy,
     private readonly resolve: Settle<UpgradeResult>,
     private readonly reject: Settle<UpgradeError>,
+    /** The socket is left flowing after the 101 when nothing came after the request (see upgradeWith). */
+    protected readonly flowing = false,
   ) {}
 
   /** False (and the handshake over) when the socket is already gone. */
@@ -67,14 +70,27 @@ export abstract class PendingHandshake {
     (this.socket as HandshakeSocket)[kHandshake] = this;
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
-    this.timer = setTimeout(onTimer, this.policy.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, this);
+    this.deadlines = watch(this, this.policy.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  }
+
+  /** The time limit passed. */
+  timedOut(): void {
+    // it has left its queue already
+    this.deadlines = null;
+    this.drop('ERR_HANDSHAKE_TIMEOUT', 'Handshake timed out');
+  }
+
+  /** Socket 'close' while the handshake waits. */
+  socketClosed(): void {
+    this.drop('ERR_SOCKET_CLOSED', 'Socket closed during the handshake');
   }
 
   /** Removes zwire's listeners; subclasses remove their own as well. */
   protected detach(): void {
     if (!this.armed) return;
     this.armed = false;
-    clearTimeout(this.timer);
+    if (this.deadlines !== null) unwatch(this, this.deadlines);
+    this.deadlines = null;
     (this.socket as HandshakeSocket)[kHandshake] = undefined;
     this.socket.removeListener('error', onSocketError);
     this.socket.removeListener('close', onSocketClose);
@@ -132,6 +148,7 @@ export abstract class PendingHandshake {
     if (n instanceof Failure) return this.fail(n);
     const before = beforeUpgrade(this.policy);
     if (before instanceof Promise) {
+      this.socket.pause();
       this.arm();
       before.then((b) => this.accept(key, keyStart, n.protocol, n.extensions, n.extensionsHeader, b, head, request));
     } else {
@@ -162,7 +179,7 @@ export abstract class PendingHandshake {
     }
     this.settled = true;
     this.detach();
-    this.socket.pause();
+    if (!this.flowing || head.length > 0) this.socket.pause();
     this.socket.write(response);
     // the caller owns the result: never hand out the shared empty list
     this.resolve({ protocol, extensions: extensions.length === 0 ? [] : extensions, head, request }, this.socket);

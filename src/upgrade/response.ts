@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { writeAcceptFromBytes } from './accept-key.js';
+import { writeAccept } from './accept-sha1.js';
 import { TCHAR, VCHAR_OR_WS } from './http-bytes.js';
 
 /**
@@ -81,7 +81,7 @@ export function switchingProtocols(
   if (extensions.length > 0) size += EXTENSIONS.length + extensions.length + 2;
   const out = Buffer.allocUnsafe(size);
   let o = SWITCHING.copy(out, 0);
-  writeAcceptFromBytes(key, keyStart, out, o);
+  writeAccept(key, keyStart, out, o);
   o += 28;
   out[o++] = 0x0d;
   out[o++] = 0x0a;

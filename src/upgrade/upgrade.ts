@@ -26,13 +26,25 @@ const EMPTY = Buffer.alloc(0);
  */
 export function upgrade(socket: Duplex, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   return new Promise<UpgradeResult>((resolve, reject) => {
-    new RawHandshake(socket, options, resolve, reject).start();
+    new RawHandshake(socket, options, resolve, reject, false).start();
   });
 }
 
-/** `upgrade` reporting through callbacks instead of a promise (for the upgrade server's hot path). */
-export function upgradeWith(socket: Duplex, options: UpgradeOptions, done: Settle<UpgradeResult>, failed: Settle<UpgradeError>): void {
-  new RawHandshake(socket, options, done, failed).start();
+/**
+ * `upgrade` reporting through callbacks instead of a promise (for the upgrade
+ * server's hot path). With `flowing`, for a `done` that starts reading at once
+ * (its 'data' listener attached before it returns), the socket is left
+ * flowing when no bytes came after the request: pausing it only to resume it
+ * costs a tick.
+ */
+export function upgradeWith(
+  socket: Duplex,
+  options: UpgradeOptions,
+  done: Settle<UpgradeResult>,
+  failed: Settle<UpgradeError>,
+  flowing = false,
+): void {
+  new RawHandshake(socket, options, done, failed, flowing).start();
 }
 
 function onSocketData(this: HandshakeSocket, chunk: Buffer | string): void {
@@ -41,7 +53,8 @@ function onSocketData(this: HandshakeSocket, chunk: Buffer | string): void {
 }
 
 function onSocketEnd(this: HandshakeSocket): void {
-  this[kHandshake]?.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
+  const h = this[kHandshake];
+  if (h instanceof RawHandshake) h.peerEnded();
 }
 
 class RawHandshake extends PendingHandshake {
@@ -56,8 +69,9 @@ class RawHandshake extends PendingHandshake {
     private readonly options: UpgradeOptions,
     resolve: Settle<UpgradeResult>,
     reject: Settle<UpgradeError>,
+    flowing: boolean,
   ) {
-    super(socket, options, resolve, reject);
+    super(socket, options, resolve, reject, flowing);
     this.max = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   }
 
@@ -65,13 +79,25 @@ class RawHandshake extends PendingHandshake {
     if (!this.begin()) return;
     this.arm();
     this.socket.on('data', onSocketData);
-    this.socket.on('end', onSocketEnd);
+    // A socket that is not half-open ends itself when the peer does, and 'close' follows:
+    // an 'end' listener would only cost every handshake an array of 'end' listeners.
+    if (this.socket.allowHalfOpen) this.socket.on('end', onSocketEnd);
   }
 
   protected override detach(): void {
     super.detach();
     this.socket.removeListener('data', onSocketData);
-    this.socket.removeListener('end', onSocketEnd);
+    if (this.socket.allowHalfOpen) this.socket.removeListener('end', onSocketEnd);
+  }
+
+  override socketClosed(): void {
+    if (this.socket.readableEnded) this.peerEnded();
+    else super.socketClosed();
+  }
+
+  /** The client ended its side (socket 'end', or 'close' after it). */
+  peerEnded(): void {
+    this.drop('ERR_SOCKET_CLOSED', 'Client closed the connection before finishing the request');
   }
 
   onData(chunk: Buffer | string): void {
@@ -117,9 +143,10 @@ class RawHandshake extends PendingHandshake {
   }
 
   private complete(buf: Buffer, end: number): void {
-    // stop reading: from here on, bytes stay in the socket for the next layer
+    // stop reading: from here on, bytes stay in the socket for the next layer (a socket
+    // left flowing buffers them too, having no 'data' listener, until the next layer's)
     this.socket.removeListener('data', onSocketData);
-    this.socket.pause();
+    if (!this.flowing) this.socket.pause();
     const head = end < buf.length ? buf.subarray(end) : EMPTY;
     const parsed: ParsedRequest = { keyStart: 0, protocols: null, offers: null };
     const verdict = parseRequest(buf, end, this.options, parsed);
