@@ -32,21 +32,25 @@ interface Waiting extends PendingPublication {
 }
 
 /**
- * Gathers the publications a node makes in one event-loop turn and sends
+ * Gathers the publications a node makes in one callback and sends
  * them as one PUBLISH_BATCH script call per group (one group on a single
  * Redis; one per channel on a cluster, where a script's keys must share a
  * slot): one round trip, one command and one timer for many publications
  * instead of one each, which is where Redis and the node spent their time per
- * publication. The call is made once the turn's I/O callbacks have run
- * (setImmediate), so publications read from several sockets at once share
- * it. Each publication still gets its own position or its own error; within
- * a group they keep their order, and groups are sent in the order they were
- * opened, on one connection, so a channel's publications from this node keep
+ * publication. The call is made on the next tick, which Node runs once the
+ * microtasks of the current callback are done: publications made by one
+ * callback and the promise continuations it starts share it, however many
+ * awaits each took, and no event-loop iteration is added before node-redis
+ * writes the command (it writes the commands of a turn together, so the
+ * calls of several callbacks still share a write). Each publication still
+ * gets its own position or its own error; within a group they keep their
+ * order, and groups are sent in the order they were opened, on one
+ * connection, so a channel's publications from this node keep
  * theirs.
  */
 export class PublishBatcher {
   private readonly groups = new Map<string, Waiting[]>();
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -66,14 +70,16 @@ export class PublishBatcher {
         this.groups.set(group, list);
       }
       list.push({ ...pub, resolve, reject });
-      this.scheduled ??= setImmediate(() => this.flush());
+      if (!this.scheduled) {
+        this.scheduled = true;
+        process.nextTick(flushLater, this);
+      }
     });
   }
 
   /** Sends everything queued now (also before the link closes, so that nothing queued is dropped). */
   flush(): void {
-    clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.scheduled = false;
     for (const list of this.groups.values()) {
       for (let at = 0; at < list.length; at += MAX_BATCH) void this.send(list.slice(at, at + MAX_BATCH));
     }
@@ -100,6 +106,10 @@ export class PublishBatcher {
     }
     batch.forEach((p, i) => settle(p, reply[2 * i], reply[2 * i + 1]));
   }
+}
+
+function flushLater(batcher: PublishBatcher): void {
+  batcher.flush();
 }
 
 /** Resolves or rejects one publication from its pair in the script's reply. */
