@@ -3,27 +3,17 @@
  * turn go to Redis as one script call, each still with its own position in
  * its channel's order, or its own error.
  */
-import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { RedisEngineError, redisEngine } from '../../src/redis/index.js';
 import { MAX_BATCH } from '../../src/redis/publish-batch.js';
 import { bytes, eventually, Recorder, text } from '../engine/contract.js';
-import { describeWithRedis, RedisServer } from './redis-server.js';
+import { describeWithRedis, serverWithAdmin } from './redis-server.js';
 
 const H = { size: 1000, ttlMs: 60_000 };
 
 describeWithRedis('redisEngine publish batching', () => {
-  const server = new RedisServer();
-  const admin = createClient({ socket: { path: server.socketPath, tls: false } });
-  beforeAll(async () => {
-    await server.start();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin.close();
-    await server.stop();
-  });
+  const { server, admin } = serverWithAdmin();
 
   const engines: Engine[] = [];
   afterEach(async () => {
