@@ -8,13 +8,16 @@
 //   npm run bench -- redis --quick    smoke run (1 short round, 30 clients)
 //   flags: --servers=zwire,zwire-history,socketio  --rounds=N  --seconds=S
 //          --clients=N --publishers=N --inflight=N --size=N
+//          --baseline=<dir>: also run zwire's nodes and load generator of another checkout (an older commit in a
+//            git worktree with node_modules linked), alternated with ours, and print our ratio to it
+//          --profile: CPU profile of the first node of zwire (and of the baseline) over the measured rounds
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLIENT_CPU, ROOT, busyWarning, describeEnvironment, parseFlags } from './lib/index.js';
+import { CLIENT_CPU, ROOT, busyWarning, describeEnvironment, parseFlags, renderSelfTime, topSelfTime, type ServerProcess } from './lib/index.js';
 import { BenchRedis } from './redis/redis-server.js';
-import { clusterTable, targetLine } from './redis/report.js';
-import { CLUSTER_PEERS, runCluster, type ClusterTiming, type Traffic } from './redis/run.js';
+import { baselineLine, clusterTable, targetLine } from './redis/report.js';
+import { CLUSTER_PEERS, baselinePeer, runCluster, type ClusterDef, type ClusterTiming, type NodeProfiler, type Traffic } from './redis/run.js';
 
 const flags = parseFlags();
 const quick = flags.has('quick');
@@ -30,6 +33,18 @@ const traffic: Traffic = {
   size: flags.number('size', 128),
 };
 const wanted = flags.list('servers') ?? Object.keys(CLUSTER_PEERS);
+const baselineDir = flags.string('baseline');
+const resultsDir = join(ROOT, 'bench/results');
+const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
+
+const profiler: NodeProfiler = {
+  wants: (def) => def.id === 'zwire' || def.id === 'baseline',
+  async done(def: ClusterDef, node: ServerProcess) {
+    await mkdir(resultsDir, { recursive: true });
+    const path = await node.stopProfile(join(resultsDir, `redis-${def.id}-node1-${stamp()}.cpuprofile`));
+    console.log(`#### CPU profile of ${def.label}, node 1, over the measured rounds: ${path}\n\n${renderSelfTime(await topSelfTime(path, 30))}\n`);
+  },
+};
 
 async function main(): Promise<void> {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -39,30 +54,35 @@ async function main(): Promise<void> {
   const started = Date.now();
   console.log(`# many nodes on Redis${quick ? ' (--quick)' : ''}\n\n${describeEnvironment()}`);
   console.log(
-    `3 nodes per contestant on one redis-server (pinned with the load generators); ${traffic.clients} clients spread over them, ` +
+    `3 nodes per contestant on one redis-server (pinned with the load generators; the baseline on one of its own); ${traffic.clients} clients spread over them, ` +
       `${traffic.publishers} publishers × ${traffic.inflight} in flight, ${traffic.size} B; ` +
       `${timing.rounds} alternated rounds of ${timing.roundMs / 1000} s after a ${timing.warmupMs / 1000} s warm-up; medians.\n`,
   );
   const redis = new BenchRedis();
   await redis.start(CLIENT_CPU);
+  // the baseline's nodes use our keys and pub/sub channels: on the shared Redis, each would hear the other's publications
+  const baselineRedis = baselineDir === undefined ? null : new BenchRedis();
+  await baselineRedis?.start(CLIENT_CPU);
   try {
     const defs = wanted.map((id) => {
       const def = CLUSTER_PEERS[id];
       if (def === undefined) throw new Error(`no contestant ${id}; there are ${Object.keys(CLUSTER_PEERS).join(', ')}`);
       return def;
     });
-    const runs = await runCluster(defs, traffic, timing, redis);
+    if (baselineDir !== undefined) defs.push(baselinePeer(baselineDir));
+    const redisOf = (def: ClusterDef): BenchRedis => (def.id === 'baseline' && baselineRedis !== null ? baselineRedis : redis);
+    const runs = await runCluster(defs, traffic, timing, redisOf, flags.has('profile') ? profiler : undefined);
     console.log(`${clusterTable(runs)}\n\n${targetLine(runs)}\n`);
+    if (baselineDir !== undefined) console.log(`${baselineLine(runs)}\n`);
     console.log(`finished in ${Math.round((Date.now() - started) / 1000)} s; ${describeEnvironment()}`);
     const warning = busyWarning(3);
     if (warning) console.log(warning);
-    const dir = join(ROOT, 'bench/results');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `redis-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, `redis-${stamp()}.json`);
     await writeFile(file, JSON.stringify({ environment: describeEnvironment(), timing, traffic, runs }, null, 2));
     console.log(`raw figures: ${file}`);
   } finally {
-    await redis.stop();
+    await Promise.all([redis.stop(), baselineRedis?.stop()]);
   }
 }
 

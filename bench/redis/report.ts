@@ -52,3 +52,17 @@ export function targetLine(runs: ClusterRun[]): string {
   const met = ratio >= 2 && p99[0]! < p99[1]!;
   return `target zwire >= 2x Socket.IO deliveries/s at a lower p99: ${formatRatio(ratio)}, p99 ${formatNumber(p99[0]!)} vs ${formatNumber(p99[1]!)} ms: ${met ? 'met' : 'NOT met'}`;
 }
+
+/** zwire against another checkout's zwire (`--baseline`): paired ratio of deliveries/s, and p50/p99 of both. */
+export function baselineLine(runs: ClusterRun[]): string {
+  const zwire = runs.find((r) => r.def.id === 'zwire' && !r.error);
+  const base = runs.find((r) => r.def.id === 'baseline' && !r.error);
+  if (!zwire || !base) return 'zwire vs baseline: not measured (zwire or the baseline missing or failed)';
+  const ratio = pairedRatio(zwire.rounds.map((r) => r.deliveriesPerSec), base.rounds.map((r) => r.deliveriesPerSec));
+  const p = (run: ClusterRun, pick: (r: ClusterRound) => number): string => formatNumber(med(run, pick));
+  return (
+    `zwire vs baseline: ${formatRatio(ratio)} deliveries/s; p50 ${p(zwire, (r) => r.p50Ms)} vs ${p(base, (r) => r.p50Ms)} ms, ` +
+    `p99 ${p(zwire, (r) => r.p99Ms)} vs ${p(base, (r) => r.p99Ms)} ms; Redis CPU µs/publication ` +
+    `${p(zwire, (r) => r.redisCpuUsPerPublication)} vs ${p(base, (r) => r.redisCpuUsPerPublication)}`
+  );
+}

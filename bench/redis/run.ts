@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { CLIENT_CPU, SERVER_CPU, alternateRounds, procCpuUs, spawnServer, spawnWorker, type ServerProcess, type Worker } from '../lib/index.js';
 import type { ClusterLoadProtocol, ClusterShape } from './protocol.js';
 import type { BenchRedis } from './redis-server.js';
@@ -23,6 +25,22 @@ export const CLUSTER_PEERS: Record<string, ClusterDef> = {
   },
   socketio: { id: 'socketio', label: 'Socket.IO 4.8 + redis-adapter', node: 'bench/redis/socketio-node.ts', load: 'bench/redis/socketio-load.ts' },
 };
+
+/** zwire's nodes and load generator of another checkout (`--baseline=<dir>`, e.g. an older commit in a git worktree with node_modules linked). */
+export function baselinePeer(dir: string): ClusterDef {
+  const root = resolve(dir);
+  const def: ClusterDef = {
+    id: 'baseline',
+    label: `zwire of ${dir}`,
+    node: join(root, CLUSTER_PEERS.zwire!.node),
+    load: join(root, CLUSTER_PEERS.zwire!.load),
+    topic: 'room',
+  };
+  for (const path of [def.node, def.load, join(root, 'node_modules')]) {
+    if (!existsSync(path)) throw new Error(`--baseline: ${path} not found (a zwire checkout with bench/redis/ and node_modules linked)`);
+  }
+  return def;
+}
 
 /** One contestant's figures for one round; NaN when it failed. */
 export interface ClusterRound {
@@ -68,12 +86,13 @@ const FAILED: ClusterRound = {
 
 interface Contestant {
   run: ClusterRun;
+  redis: BenchRedis;
   nodes: ServerProcess[];
   load?: Worker<ClusterLoadProtocol>;
 }
 
 async function start(def: ClusterDef, traffic: Traffic, redis: BenchRedis): Promise<Contestant> {
-  const c: Contestant = { run: { def, rounds: [] }, nodes: [] };
+  const c: Contestant = { run: { def, rounds: [] }, redis, nodes: [] };
   try {
     for (let i = 0; i < 3; i++) {
       c.nodes.push(await spawnServer({ name: `${def.id}-node${i + 1}`, script: def.node, env: { REDIS_SOCKET: redis.socketPath }, cpu: SERVER_CPU }));
@@ -91,8 +110,9 @@ function nodesCpuUs(c: Contestant): number {
   return c.nodes.reduce((sum, n) => sum + procCpuUs(n.child.pid), 0);
 }
 
-async function measure(c: Contestant, ms: number, clients: number, redis: BenchRedis): Promise<ClusterRound> {
+async function measure(c: Contestant, ms: number, clients: number): Promise<ClusterRound> {
   if (!c.load || c.run.error) return FAILED;
+  const redis = c.redis;
   try {
     const nodes0 = nodesCpuUs(c);
     const redis0 = redis.cpuUs();
@@ -123,18 +143,35 @@ async function stop(c: Contestant): Promise<void> {
   await Promise.all(c.nodes.map((n) => n.stop()));
 }
 
+/** Which contestants get their first node CPU-profiled over the measured rounds, and what becomes of each profile. */
+export interface NodeProfiler {
+  wants(def: ClusterDef): boolean;
+  /** The rounds are over: stop the node's profile and report it. */
+  done(def: ClusterDef, node: ServerProcess): Promise<void>;
+}
+
 /**
  * Every contestant's three nodes (pinned to the server CPU) on the one
  * redis-server, with its own load generator (pinned to the client CPU),
  * connected before any is measured; each warmed up once, then measured in
  * alternating rounds, one contestant at a time, so Redis serves one at a time.
  */
-export async function runCluster(defs: ClusterDef[], traffic: Traffic, timing: ClusterTiming, redis: BenchRedis): Promise<ClusterRun[]> {
+export async function runCluster(
+  defs: ClusterDef[],
+  traffic: Traffic,
+  timing: ClusterTiming,
+  /** The redis-server of a contestant: one shared, but a baseline (same keys and channels as ours) needs its own. */
+  redisOf: (def: ClusterDef) => BenchRedis,
+  profiler?: NodeProfiler,
+): Promise<ClusterRun[]> {
   const contestants: Contestant[] = [];
   try {
-    for (const def of defs) contestants.push(await start(def, traffic, redis));
-    for (const c of contestants) await measure(c, timing.warmupMs, traffic.clients, redis);
-    const results = await alternateRounds(contestants, timing.rounds, (c) => measure(c, timing.roundMs, traffic.clients, redis));
+    for (const def of defs) contestants.push(await start(def, traffic, redisOf(def)));
+    for (const c of contestants) await measure(c, timing.warmupMs, traffic.clients);
+    const profiled = profiler === undefined ? [] : contestants.filter((c) => profiler.wants(c.run.def) && c.nodes[0] !== undefined);
+    for (const c of profiled) await c.nodes[0]!.startProfile();
+    const results = await alternateRounds(contestants, timing.rounds, (c) => measure(c, timing.roundMs, traffic.clients));
+    for (const c of profiled) await profiler?.done(c.run.def, c.nodes[0]!);
     for (const c of contestants) c.run.rounds = results.get(c) ?? [];
   } finally {
     await Promise.all(contestants.map(stop));

@@ -28,3 +28,8 @@ export function engineError(err: unknown, isReply: (err: unknown) => boolean): R
   }
   return new RedisEngineError('UNAVAILABLE', `redis unavailable: ${message}`, { cause: err });
 }
+
+/** A reply of a shape the engine's scripts never send. */
+export function malformed(what: string): RedisEngineError {
+  return new RedisEngineError('REDIS_ERROR', `redis: unexpected reply to ${what}`);
+}

@@ -30,7 +30,12 @@ export function script(text: string): Script {
 export interface RedisLink {
   /** Runs a script on `keys` (all in one slot). */
   run(s: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown>;
-  /** Subscribes to a pub/sub channel; rejects with UNAVAILABLE at once while disconnected, or after the command timeout. */
+  /**
+   * Subscribes to a pub/sub channel; rejects with UNAVAILABLE at once while
+   * Redis cannot be reached, or after the command timeout. On a single Redis,
+   * while commands go through and only the pub/sub connection is still
+   * reconnecting, it waits for that connection's next attempt.
+   */
   subscribe(name: string, listener: Listener): Promise<void>;
   /** Drops a subscription; does not wait while disconnected. */
   unsubscribe(name: string, listener: Listener): Promise<void>;

@@ -37,30 +37,54 @@ local function prune(hash, zset, channel, cmd, now)
 end
 `;
 
+/** Arguments per publication in PUBLISH_BATCH, after its two leading ones. */
+const PUBLISH_BATCH_STRIDE = 5;
+
 /**
- * KEYS: meta, stream. ARGV: pub/sub channel, data, epoch to start if the
- * channel has none, history size ('0': keep nothing), history TTL ms, meta
- * TTL ms, publish command. Returns {offset, epoch}. With history, the meta
- * key expires with the stream: a lost history is a lost position.
+ * Publishes a batch: every publication a node made in one event-loop turn
+ * (of one cluster slot), in one script call. KEYS: meta and stream of each
+ * publication, in order. ARGV: publish command, epoch to start for a channel
+ * that has none, then per publication: pub/sub channel, data, history size
+ * ('0': keep nothing), history TTL ms, meta TTL ms. Returns {offset1,
+ * epoch1, offset2, epoch2, ...}; offset 0 with an error message in place of
+ * the epoch for a publication that failed, so that one bad key fails only its
+ * own publications. With history, the meta key expires with the stream: a
+ * lost history is a lost position.
  */
-export const PUBLISH = `
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[3]
-  redis.call('hset', KEYS[1], 'e', epoch)
+export const PUBLISH_BATCH = `
+local cmd, fresh = ARGV[1], ARGV[2]
+local function publish(meta, stream, channel, data, size, historyTtl, metaTtl)
+  local epoch = redis.call('hget', meta, 'e')
+  if not epoch then
+    epoch = fresh
+    redis.call('hset', meta, 'e', epoch)
+  end
+  local offset = redis.call('hincrby', meta, 'o', 1)
+  redis.call('pexpire', meta, metaTtl)
+  if offset == 1 then
+    -- a new epoch: whatever stream is left belongs to a lost one
+    redis.call('del', stream)
+  end
+  if size ~= '0' then
+    redis.call('xadd', stream, 'MAXLEN', size, offset .. '-0', 'd', data)
+    redis.call('pexpire', stream, historyTtl)
+  end
+  redis.call(cmd, channel, 'p' .. offset .. ':' .. epoch .. ':' .. data)
+  return offset, epoch
 end
-local offset = redis.call('hincrby', KEYS[1], 'o', 1)
-redis.call('pexpire', KEYS[1], ARGV[6])
-if offset == 1 then
-  -- a new epoch: whatever stream is left belongs to a lost one
-  redis.call('del', KEYS[2])
+local out = {}
+for i = 1, #KEYS / 2 do
+  local a = 2 + (i - 1) * ${PUBLISH_BATCH_STRIDE}
+  local ok, offset, epoch = pcall(publish, KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+  if ok then
+    out[#out + 1] = offset
+    out[#out + 1] = epoch
+  else
+    out[#out + 1] = 0
+    out[#out + 1] = type(offset) == 'table' and (offset.err or offset.msg) or tostring(offset)
+  end
 end
-if ARGV[4] ~= '0' then
-  redis.call('xadd', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'd', ARGV[2])
-  redis.call('pexpire', KEYS[2], ARGV[5])
-end
-redis.call(ARGV[7], ARGV[1], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[2])
-return {offset, epoch}
+return out
 `;
 
 /**

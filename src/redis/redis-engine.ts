@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type {
   Engine,
   EngineHandler,
@@ -11,16 +10,16 @@ import type {
 import { script } from './link.js';
 import type { Listener, RedisLink } from './link.js';
 import { openLink } from './open-link.js';
-import { RedisEngineError } from './errors.js';
+import { RedisEngineError, malformed } from './errors.js';
 import { own, parseEvent } from './events.js';
 import { channelKeys } from './keys.js';
 import type { ChannelKeys } from './keys.js';
 import { LocalPresence } from './local-presence.js';
 import * as lua from './lua.js';
 import { resolveOptions } from './options.js';
+import { PublishBatcher, newEpoch } from './publish-batch.js';
 import type { RedisEngineOptions, ResolvedOptions } from './options.js';
 
-const PUBLISH = script(lua.PUBLISH);
 const HISTORY = script(lua.HISTORY);
 const PRESENCE_ADD = script(lua.PRESENCE_ADD);
 const PRESENCE_REFRESH = script(lua.PRESENCE_REFRESH);
@@ -29,11 +28,6 @@ const PRESENCE_GET = script(lua.PRESENCE_GET);
 
 /** Presence entries refreshed per script call. */
 const REFRESH_BATCH = 500;
-
-/** A fresh epoch, used by a script only if the channel has none (base64url: never a colon). */
-function newEpoch(): string {
-  return randomBytes(9).toString('base64url');
-}
 
 function bytes(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -48,10 +42,6 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function malformed(what: string): RedisEngineError {
-  return new RedisEngineError('REDIS_ERROR', `redis: unexpected reply to ${what}`);
-}
-
 /** A channel this node is subscribed to, or subscribing. */
 interface Subscription {
   readonly listener: Listener;
@@ -60,6 +50,7 @@ interface Subscription {
 
 class RedisEngine implements Engine {
   private link: RedisLink | null = null;
+  private publisher: PublishBatcher | null = null;
   private handler: EngineHandler | null = null;
   private closed = false;
   private starting = false;
@@ -89,6 +80,7 @@ class RedisEngine implements Engine {
     }
     this.handler = handler;
     this.link = link;
+    this.publisher = new PublishBatcher(link, this.publishCommand, this.opts.cluster !== undefined);
     link.onResubscribed(() => this.resubscribed());
     // Redis may have come back empty: write this node's presence back now rather than at the next refresh.
     link.onReconnected(() => void this.refreshPresence());
@@ -101,29 +93,23 @@ class RedisEngine implements Engine {
     this.closed = true;
     clearInterval(this.refreshTimer);
     this.subscriptions.clear();
+    this.publisher?.flush();
     await this.link?.close();
   }
 
-  async publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition> {
-    const k = this.keys(channel);
+  publish(channel: string, data: Uint8Array, opts?: EnginePublishOptions): Promise<StreamPosition> {
+    const publisher = this.publisher;
+    if (this.closed || publisher === null) return Promise.reject(this.notReady());
     const history = opts?.history;
     const size = history === undefined ? 0 : Math.floor(history.size);
     const ttl = size > 0 && history !== undefined ? history.ttlMs : 0;
-    const reply = await this.ready().run(
-      PUBLISH,
-      [k.meta, k.stream],
-      [
-        k.pubsub,
-        bytes(data),
-        newEpoch(),
-        String(size),
-        ms(ttl),
-        ms(size > 0 ? ttl : this.opts.metaTtlMs),
-        this.publishCommand,
-      ],
-    );
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || !Buffer.isBuffer(reply[1])) throw malformed('publish');
-    return { offset: reply[0], epoch: reply[1].toString('latin1') };
+    return publisher.add(channel, {
+      keys: this.keys(channel),
+      data: bytes(data),
+      size: String(size),
+      historyTtl: ms(ttl),
+      metaTtl: ms(size > 0 ? ttl : this.opts.metaTtlMs),
+    });
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -211,9 +197,12 @@ class RedisEngine implements Engine {
   }
 
   private ready(): RedisLink {
-    if (this.closed) throw new RedisEngineError('UNAVAILABLE', 'redis engine closed');
-    if (this.link === null) throw new RedisEngineError('UNAVAILABLE', 'redis engine not started');
+    if (this.closed || this.link === null) throw this.notReady();
     return this.link;
+  }
+
+  private notReady(): RedisEngineError {
+    return new RedisEngineError('UNAVAILABLE', this.closed ? 'redis engine closed' : 'redis engine not started');
   }
 
   private deliver(channel: string, listener: Listener, message: Buffer): void {

@@ -110,8 +110,16 @@ export class SingleLink implements RedisLink {
     );
   }
 
+  /**
+   * Refused at once only while Redis cannot be reached (the command connection
+   * is down too). The two connections reconnect each on its own backoff, up to
+   * maxReconnectDelayMs apart: while commands already go through, node-redis
+   * holds a SUBSCRIBE for the pub/sub connection's next attempt, and rejects
+   * it if that attempt fails; refusing it instead would refuse subscriptions
+   * on a node that publishes again.
+   */
   async subscribe(name: string, listener: Listener): Promise<void> {
-    if (!this.sub.isReady) throw new RedisEngineError('UNAVAILABLE', 'redis: the pub/sub connection is down');
+    if (!this.sub.isReady && !this.cmd.isReady) throw new RedisEngineError('UNAVAILABLE', 'redis: not connected (reconnecting)');
     const subscribing = this.opts.sharded
       ? this.sub.SSUBSCRIBE(name, listener, true)
       : this.sub.SUBSCRIBE(name, listener, true);

@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 /** Whether `redis-server` is on PATH. */
 export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -90,4 +91,31 @@ export class RedisServer {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function adminClient(socketPath: string) {
+  return createClient({ socket: { path: socketPath, tls: false } });
+}
+
+/** A plain node-redis client, for a test to inspect and configure its Redis. */
+export type AdminClient = ReturnType<typeof adminClient>;
+
+/**
+ * A redis-server started before the enclosing describe's tests and stopped
+ * after them, and an admin client on it (which reconnects by itself if a
+ * test restarts the server).
+ */
+export function serverWithAdmin(): { server: RedisServer; admin: AdminClient } {
+  const server = new RedisServer();
+  const admin = adminClient(server.socketPath);
+  admin.on('error', () => undefined);
+  beforeAll(async () => {
+    await server.start();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.close();
+    await server.stop();
+  });
+  return { server, admin };
 }
