@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { createHeader, headerSize, mask, maskKey, writeHeader } from '../wire/index.js';
+import { createHeader, headerSize, maskKey, maskRange, writeHeader } from '../wire/index.js';
 
 /** Size of the shared slabs small frames are encoded into. */
 const SLAB_SIZE = 64 * 1024;
@@ -114,7 +114,7 @@ export class FrameSink {
     }
     const at = this.header(opcode, fin, rsv1, len, len);
     slab.set(payload, at);
-    if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
+    if (this.masked) maskRange(slab, at, at + len, scratch.mask);
     if (withTurn) this.joinTurn();
     else this.schedule();
   }
@@ -128,7 +128,7 @@ export class FrameSink {
     }
     const at = this.header(opcode, fin, false, len, len);
     slab.write(text, at, len, 'utf8');
-    if (this.masked) mask(slab.subarray(at, at + len), slab.subarray(at - 4, at), 0);
+    if (this.masked) maskRange(slab, at, at + len, scratch.mask);
     if (withTurn) this.joinTurn();
     else this.schedule();
   }
@@ -215,7 +215,8 @@ export class FrameSink {
     h.opcode = opcode;
     h.masked = this.masked;
     h.length = len;
-    if (this.masked) h.mask = maskKey();
+    // the key lives in the scratch header until the payload is masked with it
+    if (this.masked) maskKey(h.mask);
     const hs = headerSize(h);
     const at = reserve(hs + copy);
     this.extendRun(at, hs + copy);

@@ -15,10 +15,18 @@ function pack(value: unknown[]): Uint8Array {
   return packr.pack(value);
 }
 
-/** An envelope whose last element is a payload (Map and Set swapped for their extensions unless `plain` says it holds none). */
-function packWith(head: unknown[], payload: unknown, plain = false): Uint8Array {
-  if (payload !== undefined) head.push(plain ? payload : forMsgpack(payload));
-  return packr.pack(head);
+/**
+ * An envelope whose last element is a payload (Map and Set swapped for their
+ * extensions unless `plain` says it holds none); an absent payload is left
+ * off. The payload comes in its slot of the array literal, so the array is
+ * made at its size instead of grown by a push (one allocation less per envelope).
+ */
+function packWith(env: unknown[], plain = false): Uint8Array {
+  const last = env.length - 1;
+  const payload = env[last];
+  if (payload === undefined) env.length = last;
+  else if (!plain) env[last] = forMsgpack(payload);
+  return packr.pack(env);
 }
 
 /**
@@ -93,11 +101,13 @@ export function unpackValue(data: Uint8Array): unknown {
   return unpackr.unpack(data);
 }
 
-/** An envelope with a payload and, when given, meta after it (an absent payload then travels as undefined). */
-function packMeta(head: unknown[], payload: unknown, meta: CallMeta | undefined): Uint8Array {
-  if (meta === undefined) return packWith(head, payload);
-  head.push(payload === undefined ? undefined : forMsgpack(payload), meta);
-  return packr.pack(head);
+/** An envelope whose last element is a payload, and, when given, meta after it (an absent payload then travels as undefined). */
+function packMeta(env: unknown[], meta: CallMeta | undefined): Uint8Array {
+  if (meta === undefined) return packWith(env);
+  const last = env.length - 1;
+  if (env[last] !== undefined) env[last] = forMsgpack(env[last]);
+  env.push(meta);
+  return packr.pack(env);
 }
 
 /** Reads a msgpack unsigned integer at `at`; returns [value, next offset] or null. */
@@ -118,20 +128,20 @@ function readUint(b: Uint8Array, at: number): [number, number] | null {
 export const msgpackEnvelope: EnvelopeCodec = {
   name: 'msgpack',
   binary: true,
-  call: (id, method, input, meta) => packMeta([Kind.Call, id, method], input, meta),
-  notify: (method, input, meta) => packMeta([Kind.Notify, method], input, meta),
-  stream: (id, method, credit, lastEventId, input, meta) => packMeta([Kind.Stream, id, method, credit, lastEventId ?? null], input, meta),
-  clientStream: (id, method, meta) => packWith([Kind.ClientStream, id, method], meta),
-  push: (id, item) => packWith([Kind.Push, id], item),
+  call: (id, method, input, meta) => packMeta([Kind.Call, id, method, input], meta),
+  notify: (method, input, meta) => packMeta([Kind.Notify, method, input], meta),
+  stream: (id, method, credit, lastEventId, input, meta) => packMeta([Kind.Stream, id, method, credit, lastEventId ?? null, input], meta),
+  clientStream: (id, method, meta) => packWith([Kind.ClientStream, id, method, meta]),
+  push: (id, item) => packWith([Kind.Push, id, item]),
   credit: (id, n) => pack([Kind.Credit, id, n]),
   end: (id) => pack([Kind.End, id]),
   cancel: (id) => pack([Kind.Cancel, id]),
   ping: (n) => pack([Kind.Ping, n]),
   pong: (n) => pack([Kind.Pong, n]),
-  result: (id, output, plain) => packWith([Kind.Result, id], output, plain),
-  error: (id, code, message, data) => packWith([Kind.Error, id, code, message], data),
-  item: (id, item, plain) => packWith([Kind.Item, id], item, plain),
-  event: (id, eventId, item) => packWith([Kind.Event, id, eventId], item),
+  result: (id, output, plain) => packWith([Kind.Result, id, output], plain),
+  error: (id, code, message, data) => packWith([Kind.Error, id, code, message, data]),
+  item: (id, item, plain) => packWith([Kind.Item, id, item], plain),
+  event: (id, eventId, item) => packWith([Kind.Event, id, eventId, item]),
   done: (id) => pack([Kind.Done, id]),
   goAway: (graceMs) => pack([Kind.GoAway, graceMs]),
   envelope: (env) => packr.pack(forMsgpack(env)),

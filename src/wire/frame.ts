@@ -67,9 +67,8 @@ function writeMaskKey(out: Uint8Array, offset: number): void {
   keyPos += 4;
 }
 
-/** Four random bytes for a client's masking key (RFC 6455 §5.3). */
-export function maskKey(): Uint8Array {
-  const key = new Uint8Array(4);
+/** Four random bytes for a client's masking key (RFC 6455 §5.3), written into `key` when given (a hot path then allocates none). */
+export function maskKey(key: Uint8Array = new Uint8Array(4)): Uint8Array {
   writeMaskKey(key, 0);
   return key;
 }

@@ -10,7 +10,7 @@ export { createHeader, readHeader, headerSize, writeHeader, MAX_HEADER_SIZE } fr
 export type { FrameHeader } from './header.js';
 export { checkHeader, RSV1, RSV2, RSV3 } from './check.js';
 export type { HeaderState, Role } from './check.js';
-export { mask, maskTo } from './mask.js';
+export { mask, maskRange, maskTo } from './mask.js';
 export { createReadBuffer } from './read-buffer.js';
 export { CloseCode, MAX_CLOSE_REASON, isValidCloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 export type { ClosePayload } from './close.js';

@@ -67,6 +67,16 @@ export function mask(bytes: Uint8Array, key: Uint8Array, offset = 0): void {
 }
 
 /**
+ * mask() on `bytes[from, to)`, key stream position 0 at `from`: a range
+ * shorter than the SIMD path's threshold is XORed where it lies, without
+ * making a view of it (what a client's small frames take).
+ */
+export function maskRange(bytes: Uint8Array, from: number, to: number, key: Uint8Array): void {
+  if (to - from < SIMD_THRESHOLD) maskBytes(bytes, key, -from, from, to);
+  else mask(bytes.subarray(from, to), key, 0);
+}
+
+/**
  * Write `src` XORed with the key into `dst` at `at`, leaving `src` as it was:
  * an unmask and a copy in one pass over the bytes, for payload that has to be
  * copied anyway (a message that spans reads). `offset` is the key stream

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createReadBuffer, mask } from '../../src/wire/index.js';
 import { SIMD_WINDOW, simd } from '../../src/wire/mask-simd.js';
-import { maskJs, maskNative, maskSimd, maskTo } from '../../src/wire/mask.js';
+import { maskJs, maskNative, maskRange, maskSimd, maskTo } from '../../src/wire/mask.js';
 import { nativeUnmask } from '../../src/wire/mask-native.js';
 
 /** mask() and each of its paths available here, which must all agree with the reference. */
@@ -78,6 +78,18 @@ describe('mask (RFC 6455 §5.3)', () => {
     expect(createReadBuffer(100)).toHaveLength(100);
     expect(createReadBuffer(200_000)).toHaveLength(200_000);
     for (const size of [0, -1, 1.5, Number.NaN]) expect(() => createReadBuffer(size)).toThrow(RangeError);
+  });
+
+  it('maskRange masks exactly bytes[from, to) from key position 0, below and above the SIMD threshold', () => {
+    for (const length of [0, 1, 3, 4, 5, 63, 64, 65, 200]) {
+      for (let from = 0; from < 6; from++) {
+        const backing = placed(length + from + 5, 0);
+        const expected = Uint8Array.from(backing);
+        expected.set(maskReference(backing.subarray(from, from + length), key, 0), from);
+        maskRange(backing, from, from + length, key);
+        expect(Array.from(backing), `length ${length} from ${from}`).toEqual(Array.from(expected));
+      }
+    }
   });
 
   it('touches no byte outside the view', () => {
