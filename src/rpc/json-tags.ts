@@ -95,10 +95,12 @@ function plain(v: unknown, depth: number): boolean {
 }
 
 /**
- * JSON text of `value` with the values JSON has no form for tagged: the same
- * text as JSON.stringify(toTagged(value)) without the walk's code, for the
- * client's encoders (a browser bundle carries no walk). undefined when
- * `value` is a function or a symbol (as JSON.stringify).
+ * JSON text of `value` with the values JSON has no form for tagged, for the
+ * client's encoders (a browser bundle carries no walk): the same text as
+ * JSON.stringify(toTagged(value)) except around a toJSON of the caller's own:
+ * here it is called with the property's key (the walk passes none) and a
+ * toJSON on what it returned is not called again (the walk's stringify calls
+ * it). undefined when `value` is a function or a symbol (as JSON.stringify).
  */
 export function stringifyTagged(value: unknown): string | undefined {
   return plain(value, 0) ? JSON.stringify(value) : JSON.stringify(value, tagged);
