@@ -1,6 +1,5 @@
-import { SetMap } from '../rpc/set-map.js';
-import { parseChannelEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
-import * as TopicKind from '../rpc/topic-kinds.js';
+import * as Protocol from '../rpc/protocol.js';
+import { parseChannelEnvelope, SetMap, type ChannelEnvelope } from '../rpc/protocol.js';
 import type { Pending } from './rpc-pending.js';
 
 /** A subscription as the channel router sees it. */
@@ -26,7 +25,7 @@ export class ChannelRouter {
 
   /** Delivers a topic envelope (`callOn` finds the call an id names); false when `env` is not one. */
   dispatch(env: unknown[], callOn: (id: number) => Pending | undefined): boolean {
-    if (env[0] === TopicKind.Subscribed) {
+    if (env[0] === Protocol.Subscribed) {
       if (typeof env[1] === 'number') callOn(env[1])?.onSubscribed?.(env);
       return true;
     }

@@ -1,6 +1,4 @@
-import type { ClientCodec, EnvelopeCodec } from '../rpc/codec.js';
-import { jsonClientCodec } from '../rpc/codec-json.js';
-import type { CodecName } from '../rpc/envelope.js';
+import { jsonClientCodec, type ClientCodec, type CodecName, type EnvelopeCodec } from '../rpc/protocol.js';
 
 /**
  * Codecs the client can name as a string. JSON is always there; msgpack joins

@@ -1,9 +1,5 @@
-import type { ClientCodec, WireData } from '../rpc/codec.js';
-import * as AdmissionClose from '../rpc/admission-close.js';
-import * as Kind from '../rpc/kinds.js';
-import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
-import { RpcError } from '../rpc/errors.js';
-import { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
+import * as Protocol from '../rpc/protocol.js';
+import { FAULT, parseServerEnvelope, RpcError, SLOW_SUBSCRIBER_CLOSE, type ClientCodec, type WireData } from '../rpc/protocol.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
@@ -326,7 +322,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
     }
     if (this.#transport !== t) return;
     // a service restart, or expired parameters (the next connection fetches fresh ones): reconnect at once
-    this.#dropConnection(code === SERVICE_RESTART || code === AdmissionClose.EXPIRED);
+    this.#dropConnection(code === SERVICE_RESTART || code === Protocol.EXPIRED);
   }
 
   /**
@@ -398,17 +394,17 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
     if (Array.isArray(decoded) && this.channels?.dispatch(decoded, (id) => this.#callOn(from, id)) === true) return;
     const env = parseServerEnvelope(decoded);
     switch (env.kind) {
-      case Kind.Ping:
+      case Protocol.Ping:
         sendQuietly(from, this.#settings.codec.pong(env.n));
         return;
-      case Kind.GoAway:
+      case Protocol.GoAway:
         this.#onGoAway(from);
         return;
       case FAULT:
         // a bad envelope about an open call fails that call; anything else unreadable (id 0: no call) is ignored
         this.#callOn(from, env.id)?.fail(protocolError(env.message));
         return;
-      case Kind.Error:
+      case Protocol.Error:
         if (env.id === 0) {
           this.emit('error', errorFromEnvelope(env));
           return;
@@ -421,7 +417,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
           }
         }
         break;
-      case Kind.Pong:
+      case Protocol.Pong:
         return;
     }
     // the answers about one call: Result, Item, Event, Done, Credit (and the Error above)

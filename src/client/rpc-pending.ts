@@ -1,7 +1,4 @@
-import type { CreditEnvelope, ErrorEnvelope, IdEnvelope, ItemEnvelope, ResultEnvelope } from '../rpc/envelope-parse.js';
-import type { CallMeta, ClientCodec } from '../rpc/codec.js';
-import { isErrorCode, RpcError } from '../rpc/errors.js';
-import type { MethodInfo, MethodKind } from '../rpc/service.js';
+import { isErrorCode, RpcError, type CallMeta, type ClientCodec, type CreditEnvelope, type ErrorEnvelope, type IdEnvelope, type ItemEnvelope, type MethodInfo, type MethodKind, type ResultEnvelope } from '../rpc/protocol.js';
 import type { CallOptions } from './rpc-types.js';
 
 /** The envelopes the server sends about one call. */

@@ -1,9 +1,5 @@
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
-import type { Schema } from '../rpc/service.js';
-import type { StreamPosition } from '../rpc/topic.js';
-import { parseSubscribed, topicEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
-import * as TopicKind from '../rpc/topic-kinds.js';
+import * as Protocol from '../rpc/protocol.js';
+import { parseSubscribed, RpcError, topicEnvelope, type ChannelEnvelope, type Schema, type StreamPosition } from '../rpc/protocol.js';
 import { ChannelRouter, type ChannelListener } from './rpc-channels.js';
 import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 import { TopicRequest } from './rpc-topic-request.js';
@@ -131,7 +127,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
   }
 
   onMessage(env: CallReply): void {
-    if (!this.settled && env.kind === Kind.Error) this.end(errorFromEnvelope(env));
+    if (!this.settled && env.kind === Protocol.Error) this.end(errorFromEnvelope(env));
   }
 
   onSubscribed(env: unknown[]): void {
@@ -155,13 +151,13 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     if (this.settled) return;
     try {
       switch (env.kind) {
-        case TopicKind.Publication:
+        case Protocol.Publication:
           return this.onPublication(env.epoch, env.offset, env.data);
-        case TopicKind.Reset:
+        case Protocol.Reset:
           this.position = { epoch: env.epoch, offset: env.offset };
           return this.emit('reset', this.position);
         default:
-          return this.emit(env.kind === TopicKind.Join ? 'join' : 'leave', check(this.host, this.info.presence, env.info, `${this.info.name}: presence`));
+          return this.emit(env.kind === Protocol.Join ? 'join' : 'leave', check(this.host, this.info.presence, env.info, `${this.info.name}: presence`));
       }
     } catch (err) {
       this.end(err as RpcError);

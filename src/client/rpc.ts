@@ -1,8 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
-import { DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
-import type { EnvelopeCodec } from '../rpc/codec.js';
-import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
+import { DEFAULT_RPC_MESSAGE_SIZE, DEFAULT_STREAM_WINDOW, MAX_CREDIT, RESERVED_NAMES, Subprotocol, type CodecName, type EnvelopeCodec, type Service, type ServiceDef } from '../rpc/protocol.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
 import { resolveCodec } from './rpc-codec.js';
 import { RpcClientCore } from './rpc-core.js';
@@ -179,7 +176,7 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
     validateResponses: service !== null && (options.validate ?? true),
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
+  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? DEFAULT_STREAM_WINDOW)));
   const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, timeoutMs, window }, service);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();
