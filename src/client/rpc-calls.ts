@@ -83,7 +83,7 @@ export class RequestCall extends BaseCall {
         if (!this.settle(false)) return;
         this.#wakeUp();
         try {
-          this.#resolve(checkResponse(this.host, this.info, env.output, 'result'));
+          this.#resolve(checkResponse(this.host, this.info.output, env.output, `${this.info.name}: result`));
         } catch (err) {
           this.#reject(err as RpcError);
         }

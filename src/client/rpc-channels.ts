@@ -1,5 +1,5 @@
 import * as Protocol from '../rpc/protocol.js';
-import { parseChannelEnvelope, SetMap, type ChannelEnvelope } from '../rpc/protocol.js';
+import { parseChannelEnvelope, RpcError, SetMap, SLOW_SUBSCRIBER_CLOSE, type ChannelEnvelope } from '../rpc/protocol.js';
 import type { Pending } from './rpc-pending.js';
 
 /** A subscription as the channel router sees it. */
@@ -34,5 +34,10 @@ export class ChannelRouter {
     const set = this.channels.get(parsed.channel);
     if (set !== undefined) for (const l of set) l.onChannel(parsed);
     return true;
+  }
+
+  /** The error a connection close reports when the server closed it because this client's subscriptions fell behind, else null. */
+  slowSubscriberError(code: number, reason: string): RpcError | null {
+    return code === SLOW_SUBSCRIBER_CLOSE ? new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`) : null;
   }
 }

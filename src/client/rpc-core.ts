@@ -1,5 +1,5 @@
 import * as Protocol from '../rpc/protocol.js';
-import { FAULT, parseServerEnvelope, RpcError, SLOW_SUBSCRIBER_CLOSE, type ClientCodec, type WireData } from '../rpc/protocol.js';
+import { FAULT, parseServerEnvelope, RpcError, type ClientCodec, type Validate, type WireData } from '../rpc/protocol.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
@@ -21,7 +21,7 @@ export interface CoreSettings {
   maxQueue: number;
   heartbeatMs: number;
   maxMessageSize: number;
-  validateResponses: boolean;
+  validate: Validate | null;
 }
 
 /**
@@ -59,7 +59,7 @@ const SERVICE_RESTART = 1012;
  */
 export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost {
   state: ClientState = 'connecting';
-  readonly validateResponses: boolean;
+  readonly validate: Validate | null;
   /** Routes topic envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
   channels: ChannelRouter | null = null;
   #transport: ClientTransport | null = null;
@@ -80,7 +80,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
   constructor(settings: CoreSettings) {
     super();
     this.#settings = settings;
-    this.validateResponses = settings.validateResponses;
+    this.validate = settings.validate;
     this.#heartbeat = new Heartbeat(
       settings.heartbeatMs,
       () => this.#transport?.send(settings.codec.ping(Date.now() % MAX_ID)),
@@ -243,7 +243,9 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
           if (transport !== null && (this.#transport === transport || this.#draining.has(transport))) this.#onData(data, transport);
         },
         close: (code: number, reason: string) => {
-          if (code === SLOW_SUBSCRIBER_CLOSE) this.emit('error', new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`));
+          // only a client with subscriptions (and so a channel router) can be dropped as a slow subscriber
+          const slow = this.channels?.slowSubscriberError(code, reason);
+          if (slow != null) this.emit('error', slow);
           if (transport !== null) this.#onTransportClosed(transport, code);
         },
       };

@@ -7,10 +7,7 @@ import type { CallOptions } from './rpc-types.js';
 export function methodsFromDefinition(s: CallSettings, service: Service<ServiceDef>): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (const info of service.table.values()) {
-    methods[info.name] =
-      info.kind === 'stream'
-        ? (input: unknown, o?: CallOptions) => openStream(s, info, input, o)
-        : (input: unknown, o?: CallOptions) => startCall(s, info, input, info.kind === 'notify' ? undefined : o);
+    methods[info.name] = (input: unknown, o?: CallOptions) => (info.kind === 'stream' ? openStream(s, info, input, o) : startCall(s, info, input, o));
   }
   if (service.topics.size > 0) {
     const topicClient = topicClientFactory();

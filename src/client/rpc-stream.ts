@@ -79,7 +79,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
         }
         let value: unknown;
         try {
-          value = checkResponse(this.host, this.info, env.item, 'stream item');
+          value = checkResponse(this.host, this.info.output, env.item, `${this.info.name}: stream item`);
         } catch (err) {
           this.fail(err as RpcError);
           return;

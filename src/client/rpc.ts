@@ -81,7 +81,7 @@ export type ClientUrl = string | URL | readonly (string | URL)[] | (() => string
 
 /** A service definition rather than a URL (list or function): it carries its method table. */
 function isService(v: Service | ClientUrl): v is Service {
-  return typeof v === 'object' && !(v instanceof URL) && !Array.isArray(v);
+  return typeof v === 'object' && 'table' in v;
 }
 
 function urlPicker(url: ClientUrl): () => string | URL | Promise<string | URL> {
@@ -173,7 +173,7 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxMessageSize: options.maxMessageSize ?? DEFAULT_RPC_MESSAGE_SIZE,
-    validateResponses: service !== null && (options.validate ?? true),
+    validate: service !== null && options.validate !== false ? service.validate : null,
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? DEFAULT_STREAM_WINDOW)));

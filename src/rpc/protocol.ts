@@ -18,7 +18,7 @@ export type { CallMeta, ClientCodec, EnvelopeCodec, WireData } from './codec.js'
 export { jsonClientCodec } from './codec-json.js';
 export { FAULT, parseServerEnvelope, type CreditEnvelope, type ErrorEnvelope, type IdEnvelope, type ItemEnvelope, type ResultEnvelope } from './envelope-parse.js';
 export * from './errors.js';
-export { defineService, withEventId, RESERVED_NAMES, type MethodInfo, type MethodKind, type Schema, type Service, type ServiceDef } from './service.js';
+export { defineService, withEventId, RESERVED_NAMES, type MethodInfo, type Validate, type MethodKind, type Schema, type Service, type ServiceDef } from './service.js';
 export { CreditQueue } from './credit-queue.js';
 export { SetMap } from './set-map.js';
 export { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from './limits.js';
