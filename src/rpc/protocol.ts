@@ -15,7 +15,7 @@ export * from './topic-kinds.js';
 export * from './admission-close.js';
 export { DEFAULT_STREAM_WINDOW, MAX_CREDIT, Subprotocol, type CodecName } from './envelope.js';
 export type { CallMeta, ClientCodec, EnvelopeCodec, WireData } from './codec.js';
-export { jsonClientCodec } from './codec-json.js';
+export { jsonClientCodec, jsonEnvelope } from './codec-json.js';
 export { FAULT, parseServerEnvelope, type CreditEnvelope, type ErrorEnvelope, type IdEnvelope, type ItemEnvelope, type ResultEnvelope } from './envelope-parse.js';
 export * from './errors.js';
 export { defineService, withEventId, RESERVED_NAMES, type MethodInfo, type Validate, type MethodKind, type Schema, type Service, type ServiceDef } from './service.js';
