@@ -7,7 +7,10 @@ import type { CallOptions } from './rpc-types.js';
 export function methodsFromDefinition(s: CallSettings, service: Service<ServiceDef>): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (const info of service.table.values()) {
-    methods[info.name] = (input: unknown, o?: CallOptions) => (info.kind === 'stream' ? openStream(s, info, input, o) : startCall(s, info, input, o));
+    methods[info.name] =
+      info.kind === 'stream'
+        ? (input: unknown, o?: CallOptions) => openStream(s, info, input, o)
+        : (input: unknown, o?: CallOptions) => startCall(s, info, input, info.kind === 'notify' ? undefined : o);
   }
   if (service.topics.size > 0) {
     const topicClient = topicClientFactory();
