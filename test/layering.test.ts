@@ -27,6 +27,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['client', 'rpc'],
 };
 
+/**
+ * Where a folder may enter another only through that folder's index files:
+ * the client reaches rpc through its public core (index.ts), its index for
+ * clients of the envelope protocol (protocol.ts) and the two that load a
+ * package (msgpack.ts, telemetry.ts), never a module behind them.
+ */
+const THROUGH_INDEX: Record<string, Record<string, readonly string[]>> = {
+  client: { rpc: ['index.ts', 'protocol.ts', 'msgpack.ts', 'telemetry.ts'] },
+};
+
 /** Folders that must run without Node: no `node:` module and no bare built-in name. */
 const NO_NODE = ['rpc', 'engine'];
 
@@ -71,6 +81,22 @@ describe('layering (DESIGN.md arrows)', () => {
         if (to === from) continue;
         if (to === '' && SHARED.has(relative(SRC, target).replace(/\.js$/, '.ts'))) continue;
         if (!ALLOWED[from]?.includes(to)) wrong.push(`${relative(SRC, file)} -> ${spec}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('the client imports rpc only through its index files', () => {
+    const wrong: string[] = [];
+    for (const file of all) {
+      const from = folderOf(file);
+      for (const spec of imports(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec);
+        const indexes = THROUGH_INDEX[from]?.[folderOf(target)];
+        if (indexes === undefined) continue;
+        const entered = relative(join(SRC, folderOf(target)), target).replace(/\.js$/, '.ts');
+        if (!indexes.includes(entered)) wrong.push(`${relative(SRC, file)} -> ${spec}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -3,7 +3,7 @@ import { createClient, RpcError, zwireTransport } from '../client/rpc-exports.js
 import type { Subscription, SubscribeOptions } from '../client/rpc-subscription.js';
 import type { CallOptions } from '../client/rpc-types.js';
 import { DESCRIBE_METHOD, type MethodDescription, type ServiceDescription } from '../rpc/introspection.js';
-import type { MethodInfo, MethodKind, Service } from '../rpc/service.js';
+import { validate, type MethodInfo, type MethodKind, type Service } from '../rpc/service.js';
 import type { TopicInfo } from '../rpc/topic.js';
 import { UsageError, type Args } from './args.js';
 
@@ -26,7 +26,7 @@ export class UntypedClient {
       // z.unknown() lets everything through: the server validates keys and publications
       topics.set(topic, { name: topic, key: z.unknown(), message: z.unknown(), history: null, presence: z.unknown(), clientPublish: false });
     }
-    const service: Service = { methods: {}, table, topics };
+    const service: Service = { methods: {}, table, topics, validate };
     this.client = createClient(service, url, {
       codec: args.codec,
       reconnect: false,

@@ -4,7 +4,7 @@
  * `createClient(..., { codec: msgpack })`; importing it also makes
  * `codec: 'msgpack'` work.
  */
-import { msgpackEnvelope } from '../rpc/codec-msgpack.js';
+import { msgpackEnvelope } from '../rpc/msgpack.js';
 import { registerCodec } from './rpc-codec.js';
 
 registerCodec(msgpackEnvelope);

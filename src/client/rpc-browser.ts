@@ -33,8 +33,6 @@ export type {
   TypesOnlyMethods,
 } from './rpc-types.js';
 export type { SubscribeOptions, Subscription, SubscriptionEvents } from './rpc-subscription.js';
-export type { StreamPosition } from '../rpc/topic.js';
-export { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
 export type { ClientEvents, ClientState } from './rpc-events.js';
 export type { ReconnectOptions } from './rpc-backoff.js';
 export type { ClientTransport, TransportEvents, TransportFactory } from './transport.js';
@@ -50,7 +48,15 @@ export {
   type ErrorCode,
   type ValidationError,
   type ValidationIssue,
-} from '../rpc/errors.js';
-export { defineService, withEventId, type Service, type ServiceDef } from '../rpc/service.js';
-export { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
-export type { EnvelopeCodec, WireData } from '../rpc/codec.js';
+  defineService,
+  withEventId,
+  type Service,
+  type ServiceDef,
+  MAX_CREDIT,
+  Subprotocol,
+  type CodecName,
+  type EnvelopeCodec,
+  type WireData,
+  type StreamPosition,
+  SLOW_SUBSCRIBER_CLOSE,
+} from '../rpc/protocol.js';

@@ -1,5 +1,4 @@
-import type { RpcError } from '../rpc/errors.js';
-import type { MethodInfo } from '../rpc/service.js';
+import type { MethodInfo, RpcError } from '../rpc/protocol.js';
 import { RequestCall } from './rpc-calls.js';
 import { cancelledError } from './rpc-pending.js';
 import type { RpcClientCore } from './rpc-core.js';

@@ -1,7 +1,5 @@
-import { MAX_CREDIT } from '../rpc/envelope.js';
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
-import type { MethodInfo } from '../rpc/service.js';
+import * as Protocol from '../rpc/protocol.js';
+import { MAX_CREDIT, RpcError, type MethodInfo } from '../rpc/protocol.js';
 import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
 
@@ -72,7 +70,7 @@ export class RequestCall extends BaseCall {
 
   onMessage(env: CallReply): void {
     switch (env.kind) {
-      case Kind.Credit:
+      case Protocol.Credit:
         if (this.#items === undefined) return;
         if (this.#credit + env.n > MAX_CREDIT) {
           this.fail(protocolError(`client stream credit beyond ${MAX_CREDIT}`));
@@ -81,16 +79,16 @@ export class RequestCall extends BaseCall {
         this.#credit += env.n;
         this.#wakeUp();
         return;
-      case Kind.Result:
+      case Protocol.Result:
         if (!this.settle(false)) return;
         this.#wakeUp();
         try {
-          this.#resolve(checkResponse(this.host, this.info, env.output, 'result'));
+          this.#resolve(checkResponse(this.host, this.info.output, env.output, `${this.info.name}: result`));
         } catch (err) {
           this.#reject(err as RpcError);
         }
         return;
-      case Kind.Error:
+      case Protocol.Error:
         if (!this.settle(false)) return;
         this.#wakeUp();
         this.#reject(errorFromEnvelope(env));

@@ -1,6 +1,5 @@
-import { SetMap } from '../rpc/set-map.js';
-import { parseChannelEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
-import * as TopicKind from '../rpc/topic-kinds.js';
+import * as Protocol from '../rpc/protocol.js';
+import { parseChannelEnvelope, RpcError, SetMap, SLOW_SUBSCRIBER_CLOSE, type ChannelEnvelope } from '../rpc/protocol.js';
 import type { Pending } from './rpc-pending.js';
 
 /** A subscription as the channel router sees it. */
@@ -26,7 +25,7 @@ export class ChannelRouter {
 
   /** Delivers a topic envelope (`callOn` finds the call an id names); false when `env` is not one. */
   dispatch(env: unknown[], callOn: (id: number) => Pending | undefined): boolean {
-    if (env[0] === TopicKind.Subscribed) {
+    if (env[0] === Protocol.Subscribed) {
       if (typeof env[1] === 'number') callOn(env[1])?.onSubscribed?.(env);
       return true;
     }
@@ -35,5 +34,10 @@ export class ChannelRouter {
     const set = this.channels.get(parsed.channel);
     if (set !== undefined) for (const l of set) l.onChannel(parsed);
     return true;
+  }
+
+  /** The error a connection close reports when the server closed it because this client's subscriptions fell behind, else null. */
+  slowSubscriberError(code: number, reason: string): RpcError | null {
+    return code === SLOW_SUBSCRIBER_CLOSE ? new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`) : null;
   }
 }

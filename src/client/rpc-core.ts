@@ -1,9 +1,5 @@
-import type { ClientCodec, WireData } from '../rpc/codec.js';
-import * as AdmissionClose from '../rpc/admission-close.js';
-import * as Kind from '../rpc/kinds.js';
-import { FAULT, parseServerEnvelope } from '../rpc/envelope-parse.js';
-import { RpcError } from '../rpc/errors.js';
-import { SLOW_SUBSCRIBER_CLOSE } from '../rpc/topic-envelopes.js';
+import * as Protocol from '../rpc/protocol.js';
+import { FAULT, parseServerEnvelope, RpcError, type ClientCodec, type Validate, type WireData } from '../rpc/protocol.js';
 import { backoffDelay, type ReconnectPolicy } from './rpc-backoff.js';
 import type { ChannelRouter } from './rpc-channels.js';
 import { DeadlineTimer } from './rpc-deadlines.js';
@@ -25,7 +21,7 @@ export interface CoreSettings {
   maxQueue: number;
   heartbeatMs: number;
   maxMessageSize: number;
-  validateResponses: boolean;
+  validate: Validate | null;
 }
 
 /**
@@ -63,7 +59,7 @@ const SERVICE_RESTART = 1012;
  */
 export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost {
   state: ClientState = 'connecting';
-  readonly validateResponses: boolean;
+  readonly validate: Validate | null;
   /** Routes topic envelopes to subscriptions; made by the first subscription (topic support is opt-in in browsers). */
   channels: ChannelRouter | null = null;
   #transport: ClientTransport | null = null;
@@ -84,7 +80,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
   constructor(settings: CoreSettings) {
     super();
     this.#settings = settings;
-    this.validateResponses = settings.validateResponses;
+    this.validate = settings.validate;
     this.#heartbeat = new Heartbeat(
       settings.heartbeatMs,
       () => this.#transport?.send(settings.codec.ping(Date.now() % MAX_ID)),
@@ -247,7 +243,9 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
           if (transport !== null && (this.#transport === transport || this.#draining.has(transport))) this.#onData(data, transport);
         },
         close: (code: number, reason: string) => {
-          if (code === SLOW_SUBSCRIBER_CLOSE) this.emit('error', new RpcError('UNAVAILABLE', `the server dropped a slow subscriber (${code} ${reason})`));
+          // only a client with subscriptions (and so a channel router) can be dropped as a slow subscriber
+          const slow = this.channels?.slowSubscriberError(code, reason);
+          if (slow != null) this.emit('error', slow);
           if (transport !== null) this.#onTransportClosed(transport, code);
         },
       };
@@ -326,7 +324,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
     }
     if (this.#transport !== t) return;
     // a service restart, or expired parameters (the next connection fetches fresh ones): reconnect at once
-    this.#dropConnection(code === SERVICE_RESTART || code === AdmissionClose.EXPIRED);
+    this.#dropConnection(code === SERVICE_RESTART || code === Protocol.EXPIRED);
   }
 
   /**
@@ -398,17 +396,17 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
     if (Array.isArray(decoded) && this.channels?.dispatch(decoded, (id) => this.#callOn(from, id)) === true) return;
     const env = parseServerEnvelope(decoded);
     switch (env.kind) {
-      case Kind.Ping:
+      case Protocol.Ping:
         sendQuietly(from, this.#settings.codec.pong(env.n));
         return;
-      case Kind.GoAway:
+      case Protocol.GoAway:
         this.#onGoAway(from);
         return;
       case FAULT:
         // a bad envelope about an open call fails that call; anything else unreadable (id 0: no call) is ignored
         this.#callOn(from, env.id)?.fail(protocolError(env.message));
         return;
-      case Kind.Error:
+      case Protocol.Error:
         if (env.id === 0) {
           this.emit('error', errorFromEnvelope(env));
           return;
@@ -421,7 +419,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
           }
         }
         break;
-      case Kind.Pong:
+      case Protocol.Pong:
         return;
     }
     // the answers about one call: Result, Item, Event, Done, Credit (and the Error above)

@@ -1,8 +1,5 @@
-import { parseServerEnvelope } from '../rpc/envelope-parse.js';
-import type { ClientCodec, WireData } from '../rpc/codec.js';
-import * as AdmissionClose from '../rpc/admission-close.js';
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
+import * as Protocol from '../rpc/protocol.js';
+import { parseServerEnvelope, RpcError, type ClientCodec, type WireData } from '../rpc/protocol.js';
 import { errorFromEnvelope } from './rpc-pending.js';
 import { sendQuietly, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
@@ -11,7 +8,7 @@ export type ConnectionParams = Record<string, string> | (() => Record<string, st
 
 /** What a close before the Welcome means: the refusal's code when the close code says it. */
 function closedBeforeWelcome(code: number, reason: string): RpcError {
-  const refused = code === AdmissionClose.UNAUTHORIZED ? 'UNAUTHORIZED' : code === AdmissionClose.FORBIDDEN ? 'FORBIDDEN' : null;
+  const refused = code === Protocol.UNAUTHORIZED ? 'UNAUTHORIZED' : code === Protocol.FORBIDDEN ? 'FORBIDDEN' : null;
   return new RpcError(refused ?? 'UNAVAILABLE', `closed before the server accepted the connection (${code} ${reason})`);
 }
 
@@ -46,13 +43,13 @@ export function withHello(
           return;
         }
         if (!Array.isArray(env)) return;
-        if (env[0] === Kind.Welcome) {
+        if (env[0] === Protocol.Welcome) {
           welcomed = true;
           settle(null);
           return;
         }
         const parsed = parseServerEnvelope(env);
-        if (parsed.kind === Kind.Error && parsed.id === 0) settle(errorFromEnvelope(parsed));
+        if (parsed.kind === Protocol.Error && parsed.id === 0) settle(errorFromEnvelope(parsed));
       },
       close(code, reason) {
         if (welcomed) events.close(code, reason);

@@ -1,5 +1,4 @@
-import { RpcError } from '../rpc/errors.js';
-import type { MethodInfo } from '../rpc/service.js';
+import { RpcError, type MethodInfo } from '../rpc/protocol.js';
 import { openStream, startCall, type CallSettings } from './rpc-call-start.js';
 import type { RpcStream } from './rpc-stream.js';
 import type { CallOptions } from './rpc-types.js';

@@ -1,4 +1,4 @@
-import type { Service, ServiceDef } from '../rpc/service.js';
+import type { Service, ServiceDef } from '../rpc/protocol.js';
 import { openStream, startCall, type CallSettings } from './rpc-call-start.js';
 import { topicClientFactory } from './rpc-topic-support.js';
 import type { CallOptions } from './rpc-types.js';

@@ -1,7 +1,4 @@
-import type { CreditEnvelope, ErrorEnvelope, IdEnvelope, ItemEnvelope, ResultEnvelope } from '../rpc/envelope-parse.js';
-import type { CallMeta, ClientCodec } from '../rpc/codec.js';
-import { isErrorCode, RpcError } from '../rpc/errors.js';
-import type { MethodInfo, MethodKind } from '../rpc/service.js';
+import { isErrorCode, RpcError, type CallMeta, type ClientCodec, type CreditEnvelope, type ErrorEnvelope, type IdEnvelope, type ItemEnvelope, type MethodInfo, type MethodKind, type ResultEnvelope, type Schema, type Validate } from '../rpc/protocol.js';
 import type { CallOptions } from './rpc-types.js';
 
 /** The envelopes the server sends about one call. */
@@ -29,7 +26,8 @@ export interface Pending {
 
 /** The part of the client core a call uses. */
 export interface CallHost {
-  readonly validateResponses: boolean;
+  /** Checks answers against the definition's schemas; null when the client does not validate (types-only, or `validate: false`). */
+  readonly validate: Validate | null;
   readonly codec: ClientCodec;
   /** Sends a call now if connected, else queues it. */
   submit(p: Pending): void;
@@ -56,12 +54,9 @@ export function cancelledError(reason: unknown): RpcError {
   return new RpcError('CANCELLED', 'cancelled by the caller', undefined, { cause: reason });
 }
 
-/** Validates a value from the server against the method's schema (when the client validates). */
-export function checkResponse(host: CallHost, info: MethodInfo, value: unknown, what: string): unknown {
-  if (!host.validateResponses || info.output === null) return value;
-  const r = info.output.safeParse(value);
-  if (r.success) return r.data;
-  throw new RpcError('INVALID_OUTPUT', `${info.name}: ${what} from the server failed validation`, { issues: r.error.issues });
+/** Validates a value from the server against its schema when the client validates (INVALID_OUTPUT with the issues when it fails). */
+export function checkResponse(host: CallHost, schema: Schema | null | undefined, value: unknown, what: string): unknown {
+  return host.validate === null ? value : host.validate(schema, value, 'INVALID_OUTPUT', `${what} from the server`);
 }
 
 /** Common bookkeeping: deadline and AbortSignal of one call. */

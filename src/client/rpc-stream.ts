@@ -1,7 +1,5 @@
-import { CreditQueue } from '../rpc/credit-queue.js';
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
-import type { MethodInfo } from '../rpc/service.js';
+import * as Protocol from '../rpc/protocol.js';
+import { CreditQueue, RpcError, type MethodInfo } from '../rpc/protocol.js';
 import { BaseCall, checkResponse, errorFromEnvelope, protocolError, type CallHost, type CallReply } from './rpc-pending.js';
 import type { CallOptions } from './rpc-types.js';
 
@@ -72,8 +70,8 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
   onMessage(env: CallReply): void {
     if (this.settled) return;
     switch (env.kind) {
-      case Kind.Item:
-      case Kind.Event: {
+      case Protocol.Item:
+      case Protocol.Event: {
         // The window is enforced here: a server that ignores credit fails its stream instead of filling memory.
         if (!this.#queue.spend()) {
           this.fail(protocolError('stream items beyond the credit granted'));
@@ -81,7 +79,7 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
         }
         let value: unknown;
         try {
-          value = checkResponse(this.host, this.info, env.item, 'stream item');
+          value = checkResponse(this.host, this.info.output, env.item, `${this.info.name}: stream item`);
         } catch (err) {
           this.fail(err as RpcError);
           return;
@@ -90,10 +88,10 @@ export class RpcStream<T> extends BaseCall implements AsyncIterable<T>, AsyncIte
         this.#queue.push(value as T);
         return;
       }
-      case Kind.Done:
+      case Protocol.Done:
         if (this.settle(false)) this.#queue.end();
         return;
-      case Kind.Error:
+      case Protocol.Error:
         if (this.settle(false)) this.#queue.fail(errorFromEnvelope(env));
     }
   }

@@ -1,11 +1,7 @@
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
-import type { Schema } from '../rpc/service.js';
-import type { StreamPosition } from '../rpc/topic.js';
-import { parseSubscribed, topicEnvelope, type ChannelEnvelope } from '../rpc/topic-envelopes.js';
-import * as TopicKind from '../rpc/topic-kinds.js';
+import * as Protocol from '../rpc/protocol.js';
+import { parseSubscribed, RpcError, topicEnvelope, type ChannelEnvelope, type Schema, type StreamPosition } from '../rpc/protocol.js';
 import { ChannelRouter, type ChannelListener } from './rpc-channels.js';
-import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
+import { checkResponse, errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 import { TopicRequest } from './rpc-topic-request.js';
 
 /** Options of `client.<topic>.subscribe(key, options)`. */
@@ -76,13 +72,6 @@ export interface SubscriptionHost extends CallHost {
 
 type Listeners = { [E in keyof SubscriptionEvents<unknown>]?: Set<SubscriptionEvents<unknown>[E]> };
 
-function check(host: CallHost, schema: Schema | null | undefined, value: unknown, what: string): unknown {
-  if (!host.validateResponses || schema == null) return value;
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw new RpcError('INVALID_OUTPUT', `${what} from the server failed validation`, { issues: r.error.issues });
-}
-
 /** The client side of one subscription; see Subscription. */
 export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, ChannelListener {
   readonly id: number;
@@ -131,7 +120,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
   }
 
   onMessage(env: CallReply): void {
-    if (!this.settled && env.kind === Kind.Error) this.end(errorFromEnvelope(env));
+    if (!this.settled && env.kind === Protocol.Error) this.end(errorFromEnvelope(env));
   }
 
   onSubscribed(env: unknown[]): void {
@@ -155,13 +144,13 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
     if (this.settled) return;
     try {
       switch (env.kind) {
-        case TopicKind.Publication:
+        case Protocol.Publication:
           return this.onPublication(env.epoch, env.offset, env.data);
-        case TopicKind.Reset:
+        case Protocol.Reset:
           this.position = { epoch: env.epoch, offset: env.offset };
           return this.emit('reset', this.position);
         default:
-          return this.emit(env.kind === TopicKind.Join ? 'join' : 'leave', check(this.host, this.info.presence, env.info, `${this.info.name}: presence`));
+          return this.emit(env.kind === Protocol.Join ? 'join' : 'leave', checkResponse(this.host, this.info.presence, env.info, `${this.info.name}: presence`));
       }
     } catch (err) {
       this.end(err as RpcError);
@@ -172,7 +161,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
   private onPublication(epoch: string, offset: number, data: unknown): void {
     const at = this.position;
     if (at !== null && at.epoch === epoch && offset <= at.offset) return;
-    const value = check(this.host, this.info.message, data, `${this.info.name}: publication`);
+    const value = checkResponse(this.host, this.info.message, data, `${this.info.name}: publication`);
     this.position = { epoch, offset };
     if (at !== null && (at.epoch !== epoch || offset !== at.offset + 1)) this.emit('reset', { epoch, offset: offset - 1 });
     this.emit('publication', value, this.position);
@@ -240,7 +229,7 @@ export class ClientSubscription<T, P> implements Subscription<T, P>, Pending, Ch
       () => topicEnvelope.presence(this.host.codec, id, this.id),
       (v) => {
         if (!Array.isArray(v)) throw new RpcError('INVALID_OUTPUT', 'presence answer is not a list');
-        return v.map((p) => check(this.host, this.info.presence, p, `${this.info.name}: presence`) as P);
+        return v.map((p) => checkResponse(this.host, this.info.presence, p, `${this.info.name}: presence`) as P);
       },
       this.timeoutMs,
     );

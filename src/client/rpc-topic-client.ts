@@ -1,6 +1,4 @@
-import { RpcError } from '../rpc/errors.js';
-import type { StreamPosition } from '../rpc/topic.js';
-import { topicEnvelope } from '../rpc/topic-envelopes.js';
+import { RpcError, topicEnvelope, type StreamPosition } from '../rpc/protocol.js';
 import type { RpcClientCore } from './rpc-core.js';
 import { ClientSubscription, type ClientTopicInfo, type SubscribeOptions } from './rpc-subscription.js';
 import { TopicRequest } from './rpc-topic-request.js';

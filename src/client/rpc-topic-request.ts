@@ -1,6 +1,5 @@
-import type { WireData } from '../rpc/codec.js';
-import * as Kind from '../rpc/kinds.js';
-import { RpcError } from '../rpc/errors.js';
+import * as Protocol from '../rpc/protocol.js';
+import { RpcError, type WireData } from '../rpc/protocol.js';
 import { errorFromEnvelope, type CallHost, type CallReply, type Pending } from './rpc-pending.js';
 
 const LOST = new RpcError('UNAVAILABLE', 'connection lost before the answer arrived');
@@ -34,9 +33,9 @@ export class TopicRequest<T> implements Pending {
   }
 
   onMessage(env: CallReply): void {
-    if (env.kind !== Kind.Result && env.kind !== Kind.Error) return;
+    if (env.kind !== Protocol.Result && env.kind !== Protocol.Error) return;
     if (!this.finish()) return;
-    if (env.kind === Kind.Error) {
+    if (env.kind === Protocol.Error) {
       this.reject(errorFromEnvelope(env));
       return;
     }

@@ -5,10 +5,8 @@
  * server's span is its child.
  */
 import type * as Otel from '@opentelemetry/api';
-import type { CallMeta } from '../rpc/codec.js';
-import { outcomeOf, reportOutcome } from '../rpc/observe.js';
-import { RESERVED_NAMES } from '../rpc/service.js';
-import { loadTracing, otelApi } from '../rpc/tracing.js';
+import { RESERVED_NAMES, type CallMeta } from '../rpc/protocol.js';
+import { loadTracing, otelApi, outcomeOf, reportOutcome } from '../rpc/telemetry.js';
 import type { CallOptions } from './rpc-types.js';
 
 type End = (code: string) => void;

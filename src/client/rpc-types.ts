@@ -1,7 +1,5 @@
 import type { z } from 'zod';
-import type { CallMeta } from '../rpc/codec.js';
-import type { Schema, ServiceDef } from '../rpc/service.js';
-import type { StreamPosition } from '../rpc/topic.js';
+import type { CallMeta, Schema, ServiceDef, StreamPosition } from '../rpc/protocol.js';
 import type { RpcStream } from './rpc-stream.js';
 import type { SubscribeOptions, Subscription } from './rpc-subscription.js';
 

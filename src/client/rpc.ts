@@ -1,8 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { MAX_CREDIT, Subprotocol, type CodecName } from '../rpc/envelope.js';
-import { DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
-import type { EnvelopeCodec } from '../rpc/codec.js';
-import { RESERVED_NAMES, type Service, type ServiceDef } from '../rpc/service.js';
+import { DEFAULT_RPC_MESSAGE_SIZE, DEFAULT_STREAM_WINDOW, MAX_CREDIT, RESERVED_NAMES, Subprotocol, type CodecName, type EnvelopeCodec, type Service, type ServiceDef } from '../rpc/protocol.js';
 import { reconnectPolicy, type ReconnectOptions } from './rpc-backoff.js';
 import { resolveCodec } from './rpc-codec.js';
 import { RpcClientCore } from './rpc-core.js';
@@ -84,7 +81,7 @@ export type ClientUrl = string | URL | readonly (string | URL)[] | (() => string
 
 /** A service definition rather than a URL (list or function): it carries its method table. */
 function isService(v: Service | ClientUrl): v is Service {
-  return typeof v === 'object' && !(v instanceof URL) && !Array.isArray(v);
+  return typeof v === 'object' && 'table' in v;
 }
 
 function urlPicker(url: ClientUrl): () => string | URL | Promise<string | URL> {
@@ -176,10 +173,10 @@ export function createClient(first: Service | ClientUrl, second?: ClientUrl | Cl
     maxQueue: options.maxQueue ?? 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxMessageSize: options.maxMessageSize ?? DEFAULT_RPC_MESSAGE_SIZE,
-    validateResponses: service !== null && (options.validate ?? true),
+    validate: service !== null && options.validate !== false ? service.validate : null,
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? 64)));
+  const window = Math.min(MAX_CREDIT, Math.max(1, Math.floor(options.streamWindow ?? DEFAULT_STREAM_WINDOW)));
   const control: Record<string, unknown> = service === null ? {} : methodsFromDefinition({ core, timeoutMs, window }, service);
   control.on = core.on.bind(core);
   control.ready = () => core.ready();

@@ -1,5 +1,5 @@
 import { ZwireError } from '../errors.js';
-import type { WireData } from '../rpc/codec.js';
+import type { WireData } from '../rpc/protocol.js';
 import { inBandUrl, type ClientTransport, type TransportEvents, type TransportFactory } from './transport.js';
 
 /**

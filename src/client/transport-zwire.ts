@@ -1,6 +1,5 @@
 import type { DeflateOptions } from '../deflate/index.js';
-import { RpcError } from '../rpc/errors.js';
-import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from '../rpc/limits.js';
+import { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE, RpcError } from '../rpc/protocol.js';
 import { pumpMessages } from '../message/pump.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { setDefaultTransport } from './rpc.js';

@@ -1,5 +1,4 @@
-import { HELLO_MARKER } from '../rpc/admission.js';
-import type { WireData } from '../rpc/codec.js';
+import { HELLO_MARKER, type WireData } from '../rpc/protocol.js';
 
 /** What a transport reports to the RPC client after it opened. */
 export interface TransportEvents {

@@ -50,6 +50,9 @@ export const Kind = {
 /** Largest credit a peer may hold for one stream (initial window plus grants not yet used). */
 export const MAX_CREDIT = 1 << 20;
 
+/** Stream items a receiver lets its peer send ahead unless configured otherwise: the client for server streams, the server for client streams. */
+export const DEFAULT_STREAM_WINDOW = 64;
+
 /** Longest method name accepted on the wire. */
 export const MAX_METHOD_LENGTH = 256;
 

@@ -101,9 +101,19 @@ function plain(v: unknown, depth: number): boolean {
  * here it is called with the property's key (the walk passes none) and a
  * toJSON on what it returned is not called again (the walk's stringify calls
  * it). undefined when `value` is a function or a symbol (as JSON.stringify).
+ * The browser client's encoder: the smallest.
  */
 export function stringifyTagged(value: unknown): string | undefined {
-  return plain(value, 0) ? JSON.stringify(value) : JSON.stringify(value, tagged);
+  return JSON.stringify(value, tagged);
+}
+
+/**
+ * stringifyTagged's text, written without the replacer when `value` has
+ * nothing to tag (see plain): the Node client's encoder, faster, at the cost
+ * of the check's code, which a browser bundle leaves out.
+ */
+export function stringifyTaggedFast(value: unknown): string | undefined {
+  return plain(value, 0) ? JSON.stringify(value) : stringifyTagged(value);
 }
 
 function untag([type, p]: unknown[]): unknown {

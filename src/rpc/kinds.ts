@@ -3,6 +3,7 @@
  * Kind in envelope.ts. zwire's own code reads them through a namespace import
  * (`import * as Kind from './kinds.js'`), which a bundler replaces by the
  * numbers; the properties of an object it keeps as lookups, with the object.
+ * The client reads them the same way through protocol.ts (`Protocol.Call`).
  */
 export const Call = 1;
 export const Notify = 2;

@@ -1,3 +1,5 @@
+import { DEFAULT_STREAM_WINDOW } from './envelope.js';
+
 /** Per-connection limits. Exceeding one fails that call with a typed error; the connection stays up. */
 export interface ServerLimits {
   /** Largest RPC message accepted or sent, in bytes (default 1 MiB). */
@@ -14,7 +16,7 @@ export interface ServerLimits {
 export const DEFAULT_RPC_MESSAGE_SIZE = 1 << 20;
 
 /** The defaults of ServerLimits. */
-export const DEFAULT_RPC_LIMITS: Readonly<ServerLimits> = { maxMessageSize: DEFAULT_RPC_MESSAGE_SIZE, maxInFlight: 256, maxStreams: 64, streamWindow: 64 };
+export const DEFAULT_RPC_LIMITS: Readonly<ServerLimits> = { maxMessageSize: DEFAULT_RPC_MESSAGE_SIZE, maxInFlight: 256, maxStreams: 64, streamWindow: DEFAULT_STREAM_WINDOW };
 
 /**
  * The WebSocket message limit under an RPC limit of `maxMessageSize`, on both

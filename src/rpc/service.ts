@@ -68,6 +68,12 @@ export interface Service<S extends ServiceDef = ServiceDef> {
   readonly table: ReadonlyMap<string, MethodInfo>;
   /** Precompiled topic table (name -> info). */
   readonly topics: ReadonlyMap<string, TopicInfo>;
+  /**
+   * @internal How the client checks answers against these schemas (`validate`
+   * below): carried by the definition, so a client made from its type alone
+   * (`createClient<typeof service>(url)`) never loads it.
+   */
+  readonly validate: Validate;
 }
 
 /** Names the typed client uses for itself; a method cannot take them. */
@@ -118,7 +124,7 @@ export function defineService<const S extends ServiceDef>(methods: S & { [K in R
     if (isTopicDef(def)) topics.set(name, compileTopic(name, def));
     else table.set(name, compileMethod(name, def));
   }
-  return { methods, table, topics };
+  return { methods, table, topics, validate };
 }
 
 /** A value a stream handler yields to tag an item with an id for resumption. */
@@ -131,12 +137,15 @@ export function withEventId<T>(id: string | number, item: T): EventItem<T> {
   return new EventItem(String(id), item);
 }
 
+/** The signature of `validate`. */
+export type Validate = typeof validate;
+
 /**
- * Validates a value with a schema, throwing an RpcError with the zod issues on failure.
+ * Validates a value with a schema (none: the value as it is), throwing an RpcError with the zod issues on failure.
  * `code` distinguishes bad input (BAD_REQUEST) from bad output (INVALID_OUTPUT).
  */
-export function validate(schema: Schema | null, value: unknown, code: 'BAD_REQUEST' | 'INVALID_OUTPUT', what: string): unknown {
-  if (schema === null) return value;
+export function validate(schema: Schema | null | undefined, value: unknown, code: 'BAD_REQUEST' | 'INVALID_OUTPUT', what: string): unknown {
+  if (schema == null) return value;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new RpcError(code, `${what} failed validation`, { issues: r.error.issues });
