@@ -83,9 +83,10 @@ describeWithRedis('redisEngine subscribe while its pub/sub connection reconnects
       () => null,
       (e: unknown) => e,
     );
-    // Redis answered that attempt with an error: REDIS_ERROR (a Redis that is down again: UNAVAILABLE)
+    // Redis refuses that attempt by writing an error and closing: the node reads the error, or its own
+    // first write meets the closed socket first (EPIPE / ECONNRESET), a race on the wire either way.
     expect(err).toBeInstanceOf(RedisEngineError);
-    expect((err as RedisEngineError).message).toContain('max number of clients');
+    expect((err as RedisEngineError).message).toMatch(/max number of clients|EPIPE|ECONNRESET/);
     await admin.sendCommand(['CONFIG', 'SET', 'maxclients', '10000']);
     // this one waits for the connection's next attempt, which gets in now
     await engine.subscribe('sr:check');
