@@ -51,6 +51,22 @@ const MAX_ID = 0x7fffffff;
 /** Close code 1012 (service restart): the server asks for a reconnect now, without backoff. */
 const SERVICE_RESTART = 1012;
 
+/** The calls awaiting answers, by id: what the core needs of a Map. */
+export interface PendingTable {
+  get(id: number): Pending | undefined;
+  set(id: number, p: Pending): unknown;
+  delete(id: number): unknown;
+  clear(): void;
+  values(): Iterable<Pending>;
+}
+
+let newPendingTable = (): PendingTable => new Map<number, Pending>();
+
+/** Makes every client created from now on file its calls in tables from `make` (zwire/client installs IdTable). */
+export function setPendingTable(make: () => PendingTable): void {
+  newPendingTable = make;
+}
+
 /**
  * The connection manager behind the typed client: one connection at a time,
  * a table of calls awaiting answers, a bounded queue of calls waiting for a
@@ -64,7 +80,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
   channels: ChannelRouter | null = null;
   #transport: ClientTransport | null = null;
   readonly #draining = new DrainingConnections();
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = newPendingTable();
   #queue: Pending[] = [];
   #lastId = 0;
   readonly #deadlines = new DeadlineTimer(() => this.#sweep());
@@ -99,7 +115,7 @@ export class RpcClientCore extends Emitter implements CallHost, SubscriptionHost
   /** A fresh call id; after wrapping around it skips ids still in use (the server refuses a reused one). */
   nextId(): number {
     do this.#lastId = this.#lastId >= MAX_ID ? 1 : this.#lastId + 1;
-    while (this.#pending.has(this.#lastId));
+    while (this.#pending.get(this.#lastId) !== undefined);
     return this.#lastId;
   }
 

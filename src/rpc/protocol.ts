@@ -20,6 +20,7 @@ export { FAULT, parseServerEnvelope, type CreditEnvelope, type ErrorEnvelope, ty
 export * from './errors.js';
 export { defineService, withEventId, RESERVED_NAMES, type MethodInfo, type Validate, type MethodKind, type Schema, type Service, type ServiceDef } from './service.js';
 export { CreditQueue } from './credit-queue.js';
+export { IdTable } from './id-table.js';
 export { SetMap } from './set-map.js';
 export { connectionLimit, DEFAULT_RPC_MESSAGE_SIZE } from './limits.js';
 export { HELLO_MARKER } from './admission.js';

@@ -3,6 +3,7 @@ import * as Kind from './kinds.js';
 import { FAULT, parseEnvelope, type CallEnvelope, type ClientStreamEnvelope, type EnvelopeFault, type NotifyEnvelope, type StreamEnvelope } from './envelope-parse.js';
 import { RpcError, toRpcError } from './errors.js';
 import { handlerError, runWithMiddleware, type ErrorReporting } from './handler-run.js';
+import { IdTable } from './id-table.js';
 import type { ServerLimits } from './limits.js';
 import type { CallContext, Middleware } from './handlers.js';
 import { observeRefusal, type CallObserver } from './observe.js';
@@ -61,7 +62,7 @@ const METHOD_KIND: Record<OpeningEnvelope['kind'], MethodKind> = {
  * handler starts.
  */
 export class ServerSession<C> {
-  private readonly calls = new Map<number, ServerCall<C>>();
+  private readonly calls = new IdTable<ServerCall<C>>();
   private inFlight = 0;
   private streams = 0;
   private isClosed = false;
@@ -185,7 +186,7 @@ export class ServerSession<C> {
   drain(graceMs: number): Promise<void> {
     if (!this.draining && !this.isClosed) {
       this.draining = true;
-      for (const call of [...this.calls.values()]) {
+      for (const call of this.calls.values()) {
         if (call.kind === 'stream') {
           this.forget(call);
           call.abort(SHUTTING_DOWN);
@@ -279,7 +280,7 @@ export class ServerSession<C> {
    */
   private admit(env: OpeningEnvelope): void {
     const { id } = env;
-    if (this.calls.has(id)) {
+    if (this.calls.get(id) !== undefined) {
       this.connectionError(`call id ${id} is in use`);
       return;
     }
