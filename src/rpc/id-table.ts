@@ -11,9 +11,12 @@
  * scavenge until a full collection, which finds the current table old again:
  * in bench/rpc.ts, after an idle gap, scavenges copied about 4x the bytes and
  * a unary call cost about 1.6x the client CPU, for as long as the client ran.
- * The hash multiplies by a random odd number per table and keeps the top
- * bits: consecutive ids scatter (`id & mask` would line a window of calls up
- * into one probe run), and a peer choosing ids cannot aim them at one slot.
+ * The hash multiplies by 2^32 / golden ratio and keeps the top bits
+ * (Fibonacci hashing): consecutive ids land evenly apart, where `id & mask`
+ * would line a window of calls up into one probe run and a random odd
+ * factor can fold them onto a few slots. A peer that chooses its ids to
+ * collide makes probe runs at most as long as the calls it may have open
+ * (the server's maxInFlight), a few hundred ns per call at the default.
  */
 export class IdTable<T extends { readonly id: number }> {
   /** No array until the first call (an idle connection's table holds none); a power of two, at most half full. */
@@ -21,7 +24,6 @@ export class IdTable<T extends { readonly id: number }> {
   #size = 0;
   /** 32 - log2(slots): the hash keeps the top bits of the product. */
   #shift = 0;
-  readonly #factor = ((Math.random() * 0x100000000) | 1) >>> 0;
 
   /** The call with this id, if any. */
   get(id: number): T | undefined {
@@ -69,6 +71,8 @@ export class IdTable<T extends { readonly id: number }> {
 
   /** The slot holding `id`, or -1. */
   #find(id: number): number {
+    // An empty table may have no array to hash into (and the server files no unary call while it can answer at once).
+    if (this.#size === 0) return -1;
     const s = this.#slots;
     const mask = s.length - 1;
     for (let i = this.#home(id); s[i] !== undefined; i = (i + 1) & mask) if (s[i]!.id === id) return i;
@@ -76,7 +80,7 @@ export class IdTable<T extends { readonly id: number }> {
   }
 
   #home(id: number): number {
-    return Math.imul(id, this.#factor) >>> this.#shift;
+    return Math.imul(id, 0x9e3779b9) >>> this.#shift;
   }
 
   #place(entry: T): void {
