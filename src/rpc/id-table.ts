@@ -31,8 +31,13 @@ export class IdTable<T extends { readonly id: number }> {
     return i < 0 ? undefined : this.#slots[i];
   }
 
-  /** Files `entry` under `id`, which must be its own (ids are unique among calls in the table). */
+  /** Files `entry` under `id`, which must be its own, in place of any call under the same id (as Map.set). */
   set(id: number, entry: T): void {
+    const at = this.#find(id);
+    if (at >= 0) {
+      this.#slots[at] = entry;
+      return;
+    }
     const old = this.#slots;
     if (++this.#size * 2 > old.length) {
       const n = Math.max(MIN_SLOTS, old.length * 2);
