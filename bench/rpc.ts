@@ -9,6 +9,7 @@
 //     --baseline=<dir>: also run zwire's server and client of another checkout (e.g. an older commit in a git
 //       worktree, with node_modules linked) in every scenario, alternated with ours, and print our ratios to it
 //     --profile: CPU profile of every zwire server (ours, the baseline's) over the unary rounds, top self time printed
+//     --gap=<ms>: idle time before each unary round (every load generator waits), as a quiet spell leaves a client
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -47,6 +48,7 @@ const baselineDir = flags.string('baseline');
 const all = contestants(systems, baselineDir);
 const byId = new Map(all.map((c) => [c.id, c]));
 const profiling = flags.has('profile');
+const gapMs = flags.number('gap', 0);
 
 const servers = new Map<string, ServerProcess>();
 const workers = new Map<string, Worker<LoadProtocol>>();
@@ -85,6 +87,7 @@ async function unaryScenario(connections: number, inflight: number, latency: boo
   const profiled = profiling && !latency ? zwireServers(list) : [];
   for (const [, server] of profiled) await server.startProfile();
   const results = await alternateRounds(list, rounds, async (s) => {
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     const before = await serverOf(s).stats();
     const r = await workers.get(s)!.ipc.call('unary', { inflight, ms, latency });
     const after = await serverOf(s).stats();
@@ -307,7 +310,7 @@ function printSlow(results: Map<string, SlowRound[]>): void {
 
 const ids = all.map((c) => c.id);
 const streaming = all.filter(streams).map((c: Contestant) => c.id);
-console.log(`## RPC benchmark\n\n${describeEnvironment()}; ${rounds} rounds of ${ms} ms per system, medians`);
+console.log(`## RPC benchmark\n\n${describeEnvironment()}; ${rounds} rounds of ${ms} ms per system, medians${gapMs > 0 ? `, ${gapMs} ms idle before each unary round` : ''}`);
 if (baselineDir !== undefined) console.log(`baseline: zwire of ${baselineDir} (its own server and client), alternated with ours`);
 await start();
 try {
