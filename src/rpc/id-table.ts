@@ -22,8 +22,6 @@ export class IdTable<T extends { readonly id: number }> {
   /** No array until the first call (an idle connection's table holds none); a power of two, at most half full. */
   #slots: (T | undefined)[] = NONE;
   #size = 0;
-  /** 32 - log2(slots): the hash keeps the top bits of the product. */
-  #shift = 0;
 
   /** The call with this id, if any. */
   get(id: number): T | undefined {
@@ -42,7 +40,6 @@ export class IdTable<T extends { readonly id: number }> {
     if (++this.#size * 2 > old.length) {
       const n = Math.max(MIN_SLOTS, old.length * 2);
       this.#slots = new Array<undefined>(n).fill(undefined);
-      this.#shift = Math.clz32(n) + 1;
       for (const e of old) if (e !== undefined) this.#place(e);
     }
     this.#place(entry);
@@ -84,8 +81,9 @@ export class IdTable<T extends { readonly id: number }> {
     return -1;
   }
 
+  /** The top log2(slots) bits of the product (slots is a power of two: 32 - log2 = clz32 + 1). */
   #home(id: number): number {
-    return Math.imul(id, 0x9e3779b9) >>> this.#shift;
+    return Math.imul(id, 0x9e3779b9) >>> (Math.clz32(this.#slots.length) + 1);
   }
 
   #place(entry: T): void {
