@@ -30,6 +30,7 @@ import type { ConnOptions, ResolvedLimits, Role } from './options.js';
 import type { OverBudget } from './outbound-budget.js';
 import type { Publication } from './publication.js';
 import type { Item } from './queue-items.js';
+import { isOwnRead } from './read-reuse.js';
 import { endReading as endReceiving, progressTimedOut, receive, resumeReading as resumeReceiving } from './receiver.js';
 import type { Assembly } from './receiver.js';
 import {
@@ -422,7 +423,7 @@ const kConn = Symbol('zwire.conn');
 type OwnedSocket = Duplex & { [kConn]: Conn };
 
 function socketOnData(this: OwnedSocket, chunk: Uint8Array): void {
-  receive(this[kConn], chunk);
+  receive(this[kConn], chunk, isOwnRead(this, chunk));
 }
 
 function socketOnEnd(this: OwnedSocket): void {

@@ -16,6 +16,7 @@ import type { Inbound } from './inbound-queue.js';
 import type { Control } from './control.js';
 import { InboundStream } from './inbound-stream.js';
 import { ReceivedMessage } from './message.js';
+import { keepRead, messageBuffer } from './read-reuse.js';
 import type { MessageCompressor } from './compressor.js';
 import { forgetProgress, unwatchProgress, watchProgress } from './progress-deadlines.js';
 import type { ProgressWatched } from './progress-deadlines.js';
@@ -29,6 +30,13 @@ import type { Outbound } from './sender.js';
  */
 let spareServerParser: FrameParser | null = null;
 let spareClientParser: FrameParser | null = null;
+
+/**
+ * Whether every payload byte of the read being handled so far was copied out,
+ * none handed out or kept as a view: then the read's memory may become a
+ * later message's buffer (read-reuse.ts). Reads are handled one at a time.
+ */
+let readCopiedOut = false;
 
 /** A message's buffer is reserved once this fraction of its bytes (1/16) has arrived. */
 const RESERVE_RATIO = 16;
@@ -58,9 +66,14 @@ export interface Receiver extends Inbound, Outbound, Control, ProgressWatched {
   asm: Assembly | null;
 }
 
-/** Socket 'data': parse what arrived, queue what it completes. */
-export function receive(c: Receiver, chunk: Uint8Array): void {
+/**
+ * Socket 'data': parse what arrived, queue what it completes. `ownRead`: the
+ * chunk is memory only this call holds (read-reuse.ts's isOwnRead), so once
+ * consumed without a view of it escaping it may serve a later message.
+ */
+export function receive(c: Receiver, chunk: Uint8Array, ownRead = false): void {
   if (c.readStopped) return;
+  readCopiedOut = ownRead;
   const parser = (c.parser ??= takeParser(c));
   parser.push(chunk);
   // Only whole frames are life for the heartbeat and progress for the message deadline.
@@ -85,8 +98,11 @@ export function receive(c: Receiver, chunk: Uint8Array): void {
       if (c.readStopped) break;
     }
   } catch (err) {
+    readCopiedOut = false;
     signal(c, new Signal(err as Error, 0, ''));
   }
+  if (readCopiedOut && parser.buffered() === 0) keepRead(chunk);
+  readCopiedOut = false;
   if (frameDone) c.sawTraffic = true;
   if (parser.remaining === 0 && parser.buffered() === 0 && !parser.inMessage && !c.readStopped) {
     // Between frames a parser holds no state: an idle connection need not carry one.
@@ -235,6 +251,7 @@ function onHeader(c: Receiver): void {
 function onPayload(c: Receiver, data: Uint8Array, frameDone: boolean): void {
   const parser = c.parser as FrameParser;
   if (c.ctrlOp !== 0) {
+    readCopiedOut = false;
     parser.unmask();
     collectControl(c, data, frameDone);
     return;
@@ -242,6 +259,7 @@ function onPayload(c: Receiver, data: Uint8Array, frameDone: boolean): void {
   const last = frameDone && c.frameFin;
   const buf = asBuffer(data);
   if (c.msgCompressed) {
+    readCopiedOut = false;
     parser.unmask();
     inflate(c, buf, last);
     return;
@@ -249,12 +267,14 @@ function onPayload(c: Receiver, data: Uint8Array, frameDone: boolean): void {
   const s = c.msgStream;
   if (last && s === null && c.msgLen === 0 && buf.length === c.msgBytes) {
     // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
+    readCopiedOut = false;
     parser.unmask();
     if (!c.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
     if (c.state === OPEN) enqueue(c, new ReceivedMessage(c.msgBinary, buf), buf.length);
     return;
   }
   if (s !== null) {
+    readCopiedOut = false;
     parser.unmask();
     if (!c.msgBinary) checkText(c, buf, last);
     if (buf.length > 0 && s.push(buf)) c.queuedBytes += buf.length;
@@ -297,12 +317,13 @@ function gather(c: Receiver, piece: Buffer, parser: FrameParser): void {
   let b = a.buf;
   if (b === null) {
     if (!c.frameFin || end * RESERVE_RATIO < c.msgBytes) {
+      readCopiedOut = false;
       parser.unmask();
       if (!c.msgBinary) checkText(c, piece, false);
       a.parts.push(piece);
       return;
     }
-    a.buf = b = Buffer.allocUnsafe(c.msgBytes);
+    a.buf = b = messageBuffer(c.msgBytes);
     let p = 0;
     for (const part of a.parts) {
       b.set(part, p);
