@@ -5,7 +5,9 @@
  * an earlier read shows through a message's ArrayBuffer.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type * as net from 'node:net';
+import * as tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { Conn } from '../../src/message/conn.js';
 import type { Message } from '../../src/message/index.js';
@@ -13,6 +15,8 @@ import { buildFrame, OP } from '../helpers/frame-builder.js';
 import { pairsClosedAfterEach, socketPair, take } from './helpers.js';
 
 const { closeLater } = pairsClosedAfterEach();
+const cert = readFileSync(new URL('../fixtures/localhost-cert.pem', import.meta.url));
+const key = readFileSync(new URL('../fixtures/localhost-key.pem', import.meta.url));
 
 interface Sent {
   binary: boolean;
@@ -43,8 +47,8 @@ function traffic(count: number, size: (i: number) => number): { sent: Sent[]; by
  * noted (by wrapping emit: a second 'data' listener would rule reuse out), with
  * where each read ends in the bytes received.
  */
-async function serverConn(reads: Set<ArrayBufferLike>): Promise<{ conn: Conn; server: net.Socket; client: net.Socket; ends: number[] }> {
-  const { a, b, close } = await socketPair();
+async function serverConn(reads: Set<ArrayBufferLike>, pair = socketPair): Promise<{ conn: Conn; server: net.Socket; client: net.Socket; ends: number[] }> {
+  const { a, b, close } = await pair();
   closeLater(close);
   const ends: number[] = [];
   let total = 0;
@@ -58,6 +62,40 @@ async function serverConn(reads: Set<ArrayBufferLike>): Promise<{ conn: Conn; se
     return emit(event, ...args);
   };
   return { conn: new Conn(a, { role: 'server' }), server: a, client: b, ends };
+}
+
+/** A TLS connection on 127.0.0.1: `a` the server's socket, `b` the client's. */
+async function tlsPair(): Promise<{ a: tls.TLSSocket; b: tls.TLSSocket; close(): void }> {
+  const server = tls.createServer({ cert, key });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<tls.TLSSocket>((r) => server.once('secureConnection', r));
+  const b = tls.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, ca: cert, servername: 'localhost' });
+  await new Promise<void>((r, j) => b.once('secureConnect', r).once('error', j));
+  const a = await accepted;
+  server.close();
+  return {
+    a,
+    b,
+    close() {
+      a.destroy();
+      b.destroy();
+    },
+  };
+}
+
+/** How many messages that span reads were gathered into an earlier read; each such one is checked for a zeroed tail. */
+function countReused(got: Message[], sent: Sent[], ends: number[], reads: Set<ArrayBufferLike>): number {
+  let reused = 0;
+  sent.forEach((m, i) => {
+    const d = got[i].data as Buffer;
+    const spans = ends.some((end) => end > m.at && end < m.at + m.payload.length);
+    // A message whole in one read is a view of it; one that spans reads has a buffer of its own or an earlier read's.
+    if (!spans || !reads.has(d.buffer)) return;
+    reused++;
+    expect(d.byteOffset).toBe(0);
+    expect(Buffer.from(d.buffer, d.length).every((x) => x === 0)).toBe(true);
+  });
+  return reused;
 }
 
 function expectSame(got: Message[], sent: Sent[]): void {
@@ -79,19 +117,18 @@ describe('reads reused as message buffers', () => {
     const got = await Promise.all(pairs.map((p, k) => take<Message>(p.conn, loads[k].sent.length)));
     // Compared only once all arrived: a buffer handed out and then reused would show here.
     got.forEach((g, k) => expectSame(g, loads[k].sent));
-    let reused = 0;
-    pairs.forEach((p, k) =>
-      loads[k].sent.forEach((m, i) => {
-        const d = got[k][i].data as Buffer;
-        const spans = p.ends.some((end) => end > m.at && end < m.at + m.payload.length);
-        // A message whole in one read is a view of it; one that spans reads has a buffer of its own or an earlier read's.
-        if (!spans || !reads.has(d.buffer)) return;
-        reused++;
-        expect(d.byteOffset).toBe(0);
-        expect(Buffer.from(d.buffer, d.length).every((x) => x === 0)).toBe(true);
-      }),
-    );
+    const reused = pairs.reduce((n, p, k) => n + countReused(got[k], loads[k].sent, p.ends, reads), 0);
     expect(reused).toBeGreaterThan(0);
+  });
+
+  it('so are messages that span the reads of a TLS socket (records of up to 16 KiB)', async () => {
+    const reads = new Set<ArrayBufferLike>();
+    const p = await serverConn(reads, tlsPair);
+    const { sent, bytes } = traffic(150, (i) => 12_500 + ((i * 977) % 3_800));
+    p.client.write(bytes);
+    const got = await take<Message>(p.conn, sent.length);
+    expectSame(got, sent);
+    expect(countReused(got, sent, p.ends, reads)).toBeGreaterThan(0);
   });
 
   it('a read another listener also receives is never written to', async () => {
