@@ -19,7 +19,11 @@
  * (the server's maxInFlight), a few hundred ns per call at the default.
  */
 export class IdTable<T extends { readonly id: number }> {
-  /** No array until the first call (an idle connection's table holds none); a power of two, at most half full. */
+  /**
+   * No array until the first call (an idle connection's table holds none), and
+   * none again once a burst that grew it past MIN_SLOTS is over; a power of
+   * two, at most half full.
+   */
   #slots: (T | undefined)[] = NONE;
   #size = 0;
 
@@ -52,7 +56,11 @@ export class IdTable<T extends { readonly id: number }> {
     let i = this.#find(id);
     if (i < 0) return;
     s[i] = undefined;
-    this.#size--;
+    if (--this.#size === 0 && s.length > MIN_SLOTS) {
+      // The last call of a burst: an idle connection should not keep the burst's array.
+      this.#slots = NONE;
+      return;
+    }
     // The rest of the probe run goes in again, so no entry sits behind a gap it cannot be found past.
     while (s[(i = (i + 1) & mask)] !== undefined) {
       const e = s[i]!;

@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdTable } from '../../src/rpc/id-table.js';
+import { collectedMemory } from '../helpers/collected-memory.js';
 
 interface Call {
   readonly id: number;
@@ -78,5 +79,21 @@ describe('IdTable', () => {
     expect(table.values()).toHaveLength(1001);
     for (const c of window) expect(table.get(c.id)).toBe(c);
     expect(table.get(500)).toBeUndefined();
+  });
+
+  it('lets go of the array a burst grew once the burst is over', async () => {
+    const tables = Array.from({ length: 400 }, () => new IdTable<Call>());
+    const before = (await collectedMemory()).heapUsed;
+    for (const t of tables) {
+      for (let id = 1; id <= 1024; id++) t.set(id, { id });
+      for (let id = 1; id <= 1024; id++) t.delete(id);
+    }
+    const after = (await collectedMemory()).heapUsed;
+    // Kept, the 2,048-slot arrays would hold 400 x 16 KiB = 6.4 MiB.
+    expect(after - before).toBeLessThan(1024 * 1024);
+    const t = tables[0];
+    t.set(7, { id: 7 });
+    expect(t.get(7)).toEqual({ id: 7 });
+    expect(t.values()).toHaveLength(1);
   });
 });
