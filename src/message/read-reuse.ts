@@ -9,10 +9,11 @@
  * whose payload bytes were all copied out (into a message's own buffer) is
  * garbage that is still in cache: it becomes the next message's buffer.
  *
- * Data events run one at a time, so one slot serves every connection. Memory
- * from one connection's read may go to another connection's message; every
- * byte of it is overwritten by that message or zeroed, so nothing of the
- * first connection shows through `message.data.buffer`.
+ * Data events run one at a time, so one slot serves every connection; it
+ * holds at most one read (up to 64 KiB) until a message takes it. Memory from
+ * one connection's read may go to another connection's message: every byte
+ * of it is overwritten by that message or zeroed, so nothing of the first
+ * connection shows through `message.data.buffer`.
  */
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
