@@ -98,13 +98,13 @@ export function receive(c: Receiver, chunk: Uint8Array, ownRead = false): void {
       if (c.readStopped) break;
     }
   } catch (err) {
-    readCopiedOut = false;
     signal(c, new Signal(err as Error, 0, ''));
   }
-  if (readCopiedOut && parser.buffered() === 0) keepRead(chunk);
+  const consumed = parser.buffered() === 0;
+  if (readCopiedOut && consumed) keepRead(chunk);
   readCopiedOut = false;
   if (frameDone) c.sawTraffic = true;
-  if (parser.remaining === 0 && parser.buffered() === 0 && !parser.inMessage && !c.readStopped) {
+  if (parser.remaining === 0 && consumed && !parser.inMessage && !c.readStopped) {
     // Between frames a parser holds no state: an idle connection need not carry one.
     c.parser = null;
     if (c.role === 'server') spareServerParser = parser;
@@ -251,31 +251,27 @@ function onHeader(c: Receiver): void {
 function onPayload(c: Receiver, data: Uint8Array, frameDone: boolean): void {
   const parser = c.parser as FrameParser;
   if (c.ctrlOp !== 0) {
-    readCopiedOut = false;
-    parser.unmask();
+    unmaskInPlace(parser);
     collectControl(c, data, frameDone);
     return;
   }
   const last = frameDone && c.frameFin;
   const buf = asBuffer(data);
   if (c.msgCompressed) {
-    readCopiedOut = false;
-    parser.unmask();
+    unmaskInPlace(parser);
     inflate(c, buf, last);
     return;
   }
   const s = c.msgStream;
   if (last && s === null && c.msgLen === 0 && buf.length === c.msgBytes) {
     // The whole message in one piece (the common case): no gathering, one whole-buffer UTF-8 check.
-    readCopiedOut = false;
-    parser.unmask();
+    unmaskInPlace(parser);
     if (!c.msgBinary && !isValidUtf8(buf)) throw new InvalidPayloadError('ERR_INVALID_UTF8', 'text message is not valid UTF-8');
     if (c.state === OPEN) enqueue(c, new ReceivedMessage(c.msgBinary, buf), buf.length);
     return;
   }
   if (s !== null) {
-    readCopiedOut = false;
-    parser.unmask();
+    unmaskInPlace(parser);
     if (!c.msgBinary) checkText(c, buf, last);
     if (buf.length > 0 && s.push(buf)) c.queuedBytes += buf.length;
     if (last) {
@@ -317,8 +313,7 @@ function gather(c: Receiver, piece: Buffer, parser: FrameParser): void {
   let b = a.buf;
   if (b === null) {
     if (!c.frameFin || end * RESERVE_RATIO < c.msgBytes) {
-      readCopiedOut = false;
-      parser.unmask();
+      unmaskInPlace(parser);
       if (!c.msgBinary) checkText(c, piece, false);
       a.parts.push(piece);
       return;
@@ -354,6 +349,15 @@ function takeGathered(c: Receiver): Buffer {
 
 function assembly(c: Receiver): Assembly {
   return (c.asm ??= new Assembly());
+}
+
+/**
+ * Unmask the parser's piece where it lies in the read, to hand it out or keep
+ * it as a view: that read can no longer serve as a message's buffer.
+ */
+function unmaskInPlace(parser: FrameParser): void {
+  readCopiedOut = false;
+  parser.unmask();
 }
 
 /** Feed a piece of a compressed message to the inflater, in order with every other piece. */
